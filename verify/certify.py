@@ -1,0 +1,202 @@
+"""From a construction to a certificate (DESIGN.md §3–§4).  Untrusted: ``verify.check`` re-derives everything.
+
+Per target layer i the certifier bounds
+    η_i ≥ ‖[E⁺ E⁻]‖_F (i = 1) or ‖E⁺‖_F (i ≥ 2),        ω_i ≥ ‖W'_i‖_F
+with a float64 computation and an a-priori rounding bound (``frobenius_sq_upper``), then composes
+    δ_i = η_i ρ_{i−1} + ω_i δ_{i−1},   ρ_i = (ω_i + η_i) ρ_{i−1},   δ_0 = 0, ρ_0 = 1
+in exact rationals, rounding every stored value up to a 12-significant-digit decimal.  The claim is δ_L ≤ ε.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import torch
+
+from verify import __version__, io, rng
+from verify.engine.construct import Construction, build, g_parameters, g_widths
+from verify.engine.empirical import empirical_sup
+from verify.engine.model import Target
+
+__all__ = ["LayerBounds", "frobenius_sq_upper", "layer_bounds", "compose", "certificate", "certify",
+           "search_width", "Certified"]
+
+DIGITS = 12
+SEMANTICS = "exact real arithmetic of the stored weights"
+_U = Fraction(1, 2**53)
+
+
+def frobenius_sq_upper(t: torch.Tensor, rounded_once: bool = True) -> Fraction:
+    """Rigorous upper bound on Σ x² where ``t`` holds the float64 values x (or, with ``rounded_once``, their
+    round-to-nearest images x̃ = x(1+θ), |θ| ≤ u = 2^-53).
+
+    Higham, *Accuracy and Stability of Numerical Algorithms*, Thm 3.1/Lemma 3.1: any evaluation order of an
+    N-term float sum satisfies |fl(Σ) − Σ| ≤ γ_{N} Σ|·|, γ_n = nu/(1−nu); each square adds one more rounding
+    and at most 2^-1074 of absolute error when it underflows.  Hence
+        Σ x̃² ≤ (fl(Σ x̃²) + N·2^-1074) / (1 − γ_{N+1}),   Σ x² ≤ Σ x̃² / (1 − u)².
+    """
+    n = t.numel()
+    s = Fraction(float((t.to(torch.float64) ** 2).sum().item()))
+    gamma = (n + 1) * _U / (1 - (n + 1) * _U)
+    bound = (s + n * Fraction(1, 2**1074)) / (1 - gamma)
+    if rounded_once:
+        bound /= (1 - _U) ** 2
+    return bound
+
+
+@dataclass(frozen=True)
+class LayerBounds:
+    """Per-layer certificate row (DESIGN.md §3), every field a decimal string rounded up."""
+
+    eta: str
+    omega: str
+    delta: str
+    rho: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"eta": self.eta, "omega": self.omega, "delta": self.delta, "rho": self.rho,
+                "norm": "frobenius"}
+
+
+def layer_bounds(c: Construction) -> list[tuple[str, str]]:
+    """(η_i, ω_i) for every target layer, as upward-rounded decimals (DESIGN.md §2–§3)."""
+    out = []
+    for lp, ws in zip(c.layers, c.scaled, strict=True):
+        w = torch.from_numpy(ws).to(c.device)
+        e_pos, e_neg = lp.gadget_errors(w)
+        eta_sq = frobenius_sq_upper(e_pos)
+        if lp.index == 1:
+            eta_sq += frobenius_sq_upper(e_neg)
+        omega_sq = frobenius_sq_upper(w, rounded_once=False)
+        out.append((io.sqrt_up(eta_sq, DIGITS), io.sqrt_up(omega_sq, DIGITS)))
+    return out
+
+
+def compose(eta_omega: list[tuple[str, str]]) -> list[LayerBounds]:
+    """δ_i = η_i ρ_{i−1} + ω_i δ_{i−1}, ρ_i = (ω_i + η_i) ρ_{i−1} (DESIGN.md §3), each stored value rounded up
+    and the rounded value carried forward, so the checker can verify each step from the stored numbers."""
+    delta, rho = Fraction(0), Fraction(1)
+    rows = []
+    for eta_s, omega_s in eta_omega:
+        eta, omega = io.parse_decimal(eta_s), io.parse_decimal(omega_s)
+        d_s = io.decimal_up(eta * rho + omega * delta, DIGITS)
+        r_s = io.decimal_up((omega + eta) * rho, DIGITS)
+        delta, rho = io.parse_decimal(d_s), io.parse_decimal(r_s)
+        rows.append(LayerBounds(eta_s, omega_s, d_s, r_s))
+    return rows
+
+
+def bound_of(c: Construction) -> Fraction:
+    """Certified δ_L for a construction (what ``--width-factor auto`` minimises over k)."""
+    return io.parse_decimal(compose(layer_bounds(c))[-1].delta)
+
+
+def _masks(c: Construction) -> list[dict]:
+    out = []
+    gw = g_widths(c.widths, c.k)
+    for lp in c.layers:
+        alive = (lp.src >= 0).nonzero().squeeze(1)
+        odd_pos = (alive * lp.n + lp.src[alive]).tolist()
+        even_pos = (lp.rows * lp.hidden + lp.cols).tolist()
+        for layer, pos in ((2 * lp.index - 1, odd_pos), (2 * lp.index, even_pos)):
+            rows, cols = gw[layer], gw[layer - 1]
+            out.append({"layer": layer, "shape": [rows, cols], "kept": len(pos),
+                        "data": io.encode_mask(rows, cols, pos)})
+    return out
+
+
+@dataclass
+class Certified:
+    """What ``certify`` returns: the certificate dict, the construction behind it, and the exact bound."""
+
+    cert: dict
+    construction: Construction
+    bound: Fraction
+    eps: Fraction
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def certified(self) -> bool:
+        return self.bound <= self.eps
+
+
+def certificate(target: Target, c: Construction, eps_text: str, rows: list[LayerBounds],
+                info: dict) -> dict:
+    """Assemble the certificate JSON object (format in certs/FORMAT.md, schema in certs/schema.json)."""
+    eps = io.parse_decimal(eps_text)
+    bound_s = rows[-1].delta
+    return {
+        "format": io.FORMAT,
+        "verdict": "certified" if io.parse_decimal(bound_s) <= eps else "not-certified",
+        "claim": {"eps": eps_text, "bound": bound_s, "norm": "l2", "domain": "unit l2 ball", "semantics": SEMANTICS},
+        "model": {"sha256": target.sha256, "format": target.file_format,
+                  "layers": [{"key": key, "shape": list(w.shape)} for key, w in zip(target.keys, target.weights,
+                                                                                  strict=True)]},
+        "random_network": {"distribution": rng.DISTRIBUTION, "generator": rng.GENERATOR, "seed": c.seed,
+                           "width_factor": c.k, "widths": g_widths(c.widths, c.k),
+                           "parameters": g_parameters(c.widths, c.k)},
+        "rescaling": {"neuron_exponents": [[int(v) for v in s] for s in c.exponents]},
+        "mask": _masks(c),
+        "layers": [r.as_json() for r in rows],
+        "info": info,
+    }
+
+
+def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed: int = 0,
+            device: str | torch.device = "cpu", empirical: bool = True, record_timings: bool = False,
+            progress=None) -> Certified:
+    """Build G̃ (``engine.construct.build``), bound it (DESIGN.md §3) and write the certificate."""
+    t0 = time.perf_counter()
+    c = build(target.weights, method=method, k=k, seed=seed, device=device, progress=progress)
+    t1 = time.perf_counter()
+    rows = compose(layer_bounds(c))
+    t2 = time.perf_counter()
+    bound = io.parse_decimal(rows[-1].delta)
+    info: dict = {"tool": f"slt-verify {__version__}", "method": method, "device": str(c.device),
+                  "layout": "odd G layer 2i-1: hidden neuron h = t*n + j serves input j (t < k)",
+                  "kept_weights": c.kept, "target_parameters": target.parameters}
+    if empirical:
+        emp = empirical_sup(target.forward, c.forward, target.widths[0], device=c.device, seed=seed)
+        info["empirical"] = {"max_error": f"{emp.max_error:.6e}", "points": emp.points,
+                             "method": emp.method, "tightness": f"{float(bound) / emp.max_error:.4g}"
+                             if emp.max_error > 0 else None}
+    timings = {"construct_s": t1 - t0, "bound_s": t2 - t1, "total_s": time.perf_counter() - t0}
+    if record_timings:
+        info["timings"] = {k_: round(v, 3) for k_, v in timings.items()}
+        info["host"] = platform.node()
+        info["torch"] = torch.__version__
+    cert = certificate(target, c, eps_text, rows, info)
+    return Certified(cert, c, bound, io.parse_decimal(eps_text), timings)
+
+
+def search_width(target: Target, *, eps: Fraction, method: str, seed: int, device, k_max: int = 1 << 16,
+                 on_try=None) -> tuple[int | None, Fraction]:
+    """Smallest width factor k whose certified bound is ≤ ε: doubling, then bisection.
+
+    Valid because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
+    every η_i is non-increasing in k.  Returns (None, best bound) if even ``k_max`` fails."""
+    tried: dict[int, Fraction] = {}
+
+    def bound_at(k: int) -> Fraction:
+        if k not in tried:
+            tried[k] = bound_of(build(target.weights, method=method, k=k, seed=seed, device=device))
+            if on_try:
+                on_try(k, tried[k])
+        return tried[k]
+
+    hi = 1
+    while bound_at(hi) > eps:
+        if hi >= k_max:
+            return None, tried[hi]
+        hi = min(2 * hi, k_max)
+    lo = hi // 2  # bound_at(lo) > eps (or lo = 0)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if bound_at(mid) <= eps:
+            hi = mid
+        else:
+            lo = mid
+    return hi, tried[hi]

@@ -1,0 +1,168 @@
+"""The ``slt-verify`` command line: certify | check | prove | demo | width | experiment.
+
+Exit status: 0 success (ε certified / certificate valid), 1 ε not reached / certificate invalid, 2 bad input.
+Imports are lazy so that ``slt-verify check --help`` does not load torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from verify.errors import InputError, NotReachedError
+
+__all__ = ["main", "build_parser"]
+
+_EPILOG = """exit status: 0 = eps certified / certificate valid, 1 = eps not reached / certificate invalid,
+2 = bad input (missing or malformed file, unsupported model, bad option)."""
+
+
+def _eps(text: str) -> str:
+    from verify import io
+
+    try:
+        value = io.parse_decimal(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--eps must be a positive finite number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"--eps must be positive, got {text!r}")
+    return text.strip()
+
+
+def _width(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--width-factor must be a positive integer or 'auto', got {text!r}") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"--width-factor must be at least 1, got {k}")
+    return k
+
+
+def _seed(text: str) -> int:
+    try:
+        s = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
+    if not 0 <= s < 2**32:
+        raise argparse.ArgumentTypeError("--seed must lie in [0, 2^32)")
+    return s
+
+
+def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | None) -> None:
+    p.add_argument("--eps", type=_eps, required=default_eps is None, default=default_eps,
+                   help="target sup-norm error on the unit l2 ball, in the units of F's output"
+                        + (f" (default {default_eps})" if default_eps else ""))
+    p.add_argument("--method", choices=["subset-sum", "pair"], default="subset-sum",
+                   help="subset-sum (Pensia et al. 2020, default: width O(log 1/eps)) or pair (Malach et al. "
+                        "2020: one candidate per sign and weight, width poly(1/eps))")
+    p.add_argument("--width-factor", type=_width, default="auto", metavar="K|auto",
+                   help="hidden width of G per target input (k); 'auto' (default) finds the smallest k whose "
+                        "certified bound reaches eps")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the random network G (default 0)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="where the engine runs (default: cuda when available)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slt-verify",
+        description="Certified strong lottery tickets: prune a random ReLU network of twice the depth into a "
+                    "network whose sup-norm error to a target network F on the unit ball is certified.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("certify", help="prune a random network to approximate MODEL and write a certificate",
+                       description="Build G~ by pruning a random network G (depth 2L) so that "
+                                   "sup_{||x||<=1} ||G~(x) - F(x)||_2 <= eps, prove it in exact arithmetic and write "
+                                   "a certificate that `slt-verify check` verifies independently.",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("model", help="target: .pt/.pth (state_dict or whole nn.Sequential of bias-free Linear+ReLU) "
+                                 "or .safetensors")
+    _add_construction_options(c, None)
+    c.add_argument("-o", "--output", help="certificate path (default: <model stem>.cert.json next to the model)")
+    c.add_argument("--save-pruned", metavar="FILE",
+                   help="also save G~ as a state_dict of nn.Sequential of 2L bias-free Linear layers (.pt or "
+                        ".safetensors); hidden neurons left with no kept edge are dropped")
+    c.add_argument("--record-timings", action="store_true",
+                   help="store timings and host name under info (certificates are byte-identical otherwise)")
+    c.add_argument("--no-empirical", action="store_true", help="skip the untrusted attack lower bound")
+
+    k = sub.add_parser("check", help="independently verify a certificate against the model file",
+                       description="Re-derive every number of CERT from MODEL and the random seed with exact "
+                                   "arithmetic; prints one verdict line.", epilog=_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    k.add_argument("cert", help="certificate JSON written by `slt-verify certify`")
+    k.add_argument("--model", required=True, help="the model file the certificate names (SHA-256 is checked)")
+    k.add_argument("--exact", action="store_true",
+                   help="for tiny networks (input dim <= 4): also compute the true sup exactly with z3 and "
+                        "report the certificate's tightness")
+
+    p = sub.add_parser("prove", help="prove the gadget and neuron lemmas with z3 (and refute false variants)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    d = sub.add_parser("demo", help="certify the embedded digits MLP end to end (no download)",
+                       description="Certify an MLP trained on scikit-learn's digits (shipped with the package), "
+                                   "check the certificate, and compare held-out accuracy of F and of the pruned "
+                                   "random network G~ (which is never trained).")
+    _add_construction_options(d, "0.5")
+    d.add_argument("--out", default="slt-demo", help="directory for the certificate and pruned model "
+                                                     "(default ./slt-demo)")
+
+    w = sub.add_parser("width", help="width factor required by the theorems vs. what the tool needs")
+    w.add_argument("--model", required=True, help="target model file")
+    w.add_argument("--eps", type=_eps, required=True, help="target sup-norm error")
+    w.add_argument("--delta", type=float, default=0.01, help="failure probability for the theorems (default 0.01)")
+    w.add_argument("--seed", type=_seed, default=0)
+    w.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+
+    e = sub.add_parser("experiment", help="Section 3 experiments: neuron- vs weight-subnetworks")
+    e.add_argument("name", choices=["separation", "random-features"])
+    e.add_argument("--out", default="slt-experiments", help="output directory (default ./slt-experiments)")
+    e.add_argument("--quick", action="store_true", help="small sizes (seconds)")
+    e.add_argument("--seed", type=_seed, default=0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "certify":
+            from verify.commands import run_certify
+            return run_certify(args)
+        if args.command == "check":
+            from verify.commands import run_check
+            return run_check(args)
+        if args.command == "prove":
+            from verify.proofs import run_all
+            return run_all(json_output=args.json)
+        if args.command == "demo":
+            from verify.commands import run_demo
+            return run_demo(args)
+        if args.command == "width":
+            from verify.commands import run_width
+            return run_width(args)
+        if args.command == "experiment":
+            from verify.commands import run_experiment
+            return run_experiment(args)
+    except InputError as err:
+        print(f"slt-verify: error: {err}", file=sys.stderr)
+        return 2
+    except NotReachedError as err:
+        print(f"slt-verify: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("slt-verify: interrupted", file=sys.stderr)
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

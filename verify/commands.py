@@ -1,0 +1,240 @@
+"""What each ``slt-verify`` sub-command does (the parser lives in cli.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from argparse import Namespace
+from pathlib import Path
+
+from verify.errors import InputError, NotReachedError
+
+__all__ = ["run_certify", "run_check", "run_demo", "run_width", "run_experiment", "certify_flow", "write_json"]
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, file=sys.stderr, leave=False, disable=None)
+
+
+def write_json(path: Path, obj: dict) -> None:
+    """Deterministic JSON (fixed key order and spacing), written atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _check_writable(path: Path, what: str) -> None:
+    if not path.parent.exists():
+        raise InputError(f"{what} {path}: directory {path.parent} does not exist")
+    if path.is_dir():
+        raise InputError(f"{what} {path}: is a directory")
+
+
+def _auto_width(target, eps, method: str, seed: int, device) -> int:
+    from verify.certify import search_width
+
+    bar = _progress(0, f"searching width factor ({method})")
+
+    def on_try(k, bound):
+        bar.set_postfix_str(f"k={k} bound={float(bound):.3g}")
+        bar.update(1)
+
+    try:
+        k, bound = search_width(target, eps=eps, method=method, seed=seed, device=device, on_try=on_try)
+    finally:
+        bar.close()
+    if k is None:
+        raise NotReachedError(f"no width factor up to the search limit reaches eps (best bound {float(bound):.4g})")
+    return k
+
+
+def _save_pruned(construction, path: Path) -> None:
+    sd = construction.pruned_state_dict()
+    if path.suffix == ".safetensors":
+        from safetensors.torch import save_file
+        save_file(sd, str(path))
+    else:
+        import torch
+        torch.save(sd, path)
+
+
+def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name: str, out: Path,
+                 save_pruned: Path | None = None, record_timings: bool = False, empirical: bool = True,
+                 stream=sys.stdout):
+    """Shared by ``certify`` and ``demo``: width search, construction, certificate, summary table."""
+    from verify import io
+    from verify.certify import certify
+    from verify.engine.rng_torch import device_of
+
+    device = device_of(device_name)
+    _check_writable(out, "certificate")
+    if save_pruned is not None:
+        _check_writable(save_pruned, "--save-pruned")
+        if save_pruned.suffix not in (".pt", ".pth", ".safetensors"):
+            raise InputError("--save-pruned must end in .pt, .pth or .safetensors")
+    eps_q = io.parse_decimal(eps)
+    t0 = time.perf_counter()
+    k = _auto_width(target, eps_q, method, seed, device) if width == "auto" else width
+    bar = _progress(len(target.weights), f"pruning G (k={k})")
+    try:
+        res = certify(target, eps_text=eps, method=method, k=k, seed=seed, device=device, empirical=empirical,
+                      record_timings=record_timings, progress=bar.update)
+    finally:
+        bar.close()
+    write_json(out, res.cert)
+    if save_pruned is not None:
+        _save_pruned(res.construction, save_pruned)
+    elapsed = time.perf_counter() - t0
+    cert = res.cert
+    emp = cert["info"].get("empirical", {})
+    rows = [
+        ("target F", f"{' -> '.join(map(str, target.widths))}  ({target.parameters:,} parameters)"),
+        ("random G", f"depth {2 * len(target.weights)}, {cert['random_network']['parameters']:,} parameters, "
+                     f"seed {seed}"),
+        ("method / width factor", f"{method} / k = {k}" + ("  (smallest certified, auto)" if width == "auto" else "")),
+        ("kept weights of G", f"{res.construction.kept:,}"),
+        ("rescaling", _rescale_text(res.construction.exponents)),
+        ("certified bound", f"{cert['claim']['bound']}  (eps = {eps})"),
+        ("largest error found", f"{emp.get('max_error', 'not measured')}  (attack lower bound, not a certificate)"),
+        ("tightness", f"bound / largest error = {emp.get('tightness')}"),
+        ("time / device", f"{elapsed:.2f} s on {res.construction.device}"),
+        ("certificate", f"{out}  (verify: slt-verify check {out} --model {target.path or '<model>'})"),
+    ]
+    if save_pruned is not None:
+        rows.append(("pruned network", str(save_pruned)))
+    width_col = max(len(a) for a, _ in rows)
+    print("\n".join(f"  {a.ljust(width_col)}  {b}" for a, b in rows), file=stream)
+    return res, k
+
+
+def _rescale_text(exponents) -> str:
+    if not exponents:
+        return "none (single layer)"
+    per_layer = [sorted({int(e) for e in s}) for s in exponents]
+    if all(len(p) == 1 for p in per_layer):
+        steps, prev = [], 0
+        for p in per_layer:
+            steps.append(p[0] - prev)
+            prev = p[0]
+        steps.append(-prev)
+        return "layer scales " + ", ".join(f"2^{e}" for e in steps) + " (exact, product 1: F unchanged)"
+    return "per-neuron powers of two (exact: F unchanged)"
+
+
+def run_certify(args: Namespace) -> int:
+    from verify.engine.model import load_target
+
+    target = load_target(args.model)
+    model = Path(args.model)
+    out = Path(args.output) if args.output else model.with_name(model.stem + ".cert.json")
+    res, k = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
+                          device_name=args.device, out=out,
+                          save_pruned=Path(args.save_pruned) if args.save_pruned else None,
+                          record_timings=args.record_timings, empirical=not args.no_empirical)
+    if res.certified:
+        print(f"CERTIFIED: sup_(||x||<=1) ||G~(x) - F(x)||_2 <= {res.cert['claim']['bound']} <= eps {args.eps}")
+        return 0
+    need = (f"about k = {int(k * float(res.bound) / float(res.eps)) + 1} would be needed (pair error ~ 1/k)"
+            if args.method == "pair" else "run with --width-factor auto to find the smallest width that reaches it")
+    raise NotReachedError(f"NOT CERTIFIED: bound {res.cert['claim']['bound']} > eps {args.eps} at width factor "
+                          f"{k}; {need}. The certificate (verdict not-certified) was written to {out}.")
+
+
+def run_check(args: Namespace) -> int:
+    from verify import check
+
+    code = check.main(args.cert, args.model)
+    if code != 0 or not args.exact:
+        return code
+    return _exact(Path(args.cert), Path(args.model))
+
+
+def _exact(cert_path: Path, model_path: Path) -> int:
+    from verify import check, io
+    from verify.exact import exact_check
+
+    cert = json.loads(cert_path.read_text())
+    target, pruned = check.exact_networks(cert, model_path)
+    bound = io.parse_decimal(cert["claim"]["bound"])
+    try:
+        res = exact_check(target, pruned, bound)
+    except ValueError as e:
+        raise InputError(f"--exact: {e}") from None
+    lo, hi = float(res.sup_lower), float(res.sup_upper)
+    if not res.sound:
+        print(f"UNSOUND: the error at x = {[float(v) for v in res.witness or []]} exceeds the certified bound")
+        return 1
+    print(f"EXACT: true sup in [{lo:.6g}, {hi:.6g}]; certified bound {float(bound):.6g}; tightness "
+          f"(bound / true sup) = {res.tightness:.4g}; {res.seconds:.1f} s")
+    return 0
+
+
+def run_demo(args: Namespace) -> int:
+    import numpy as np
+    import torch
+
+    from verify import check
+    from verify.datasets import accuracy, digits_split, embedded_model_path
+    from verify.engine.model import load_target
+
+    model_path = embedded_model_path()
+    target = load_target(model_path)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cert_path = out_dir / "digits_mlp.cert.json"
+    print(f"slt-verify demo: target = MLP trained on scikit-learn digits ({model_path.name}), eps = {args.eps}")
+    res, _ = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
+                          device_name=args.device, out=cert_path, save_pruned=out_dir / "digits_pruned.safetensors")
+    print("\nindependent check:")
+    code = check.main(str(cert_path), str(model_path))
+    _, _, X_test, y_test = digits_split()
+
+    def f(x: np.ndarray) -> np.ndarray:
+        return target.forward(torch.from_numpy(x)).numpy()
+
+    def g(x: np.ndarray) -> np.ndarray:
+        return res.construction.forward(torch.from_numpy(x)).cpu().numpy()
+
+    gap = float(np.abs(g(X_test) - f(X_test)).max())
+    print(f"\nheld-out accuracy ({len(y_test)} digits): target F {accuracy(f, X_test, y_test):.2%}, "
+          f"pruned random network G~ {accuracy(g, X_test, y_test):.2%} (never trained)")
+    print(f"largest output difference on those digits: {gap:.3g} (certified bound {res.cert['claim']['bound']})")
+    return code if res.certified else 1
+
+
+def run_width(args: Namespace) -> int:
+    from verify import io
+    from verify.certify import search_width
+    from verify.engine.construct import g_parameters
+    from verify.engine.model import load_target
+    from verify.engine.rng_torch import device_of
+    from verify.theory import format_table, malach_width, pensia_width
+
+    target = load_target(args.model)
+    shapes = target.shapes
+    eps = float(io.parse_decimal(args.eps))
+    theory = [malach_width(shapes, eps, args.delta), pensia_width(shapes, eps, args.delta)]
+    print(format_table(theory))
+    device = device_of(args.device)
+    print("\nwhat slt-verify needed (certified, this seed):")
+    for method in ("pair", "subset-sum"):
+        k, bound = search_width(target, eps=io.parse_decimal(args.eps), method=method, seed=args.seed,
+                                device=device, k_max=1 << 13)
+        if k is None:
+            print(f"  {method:10s}  not reached up to k = 8192 (best bound {float(bound):.3g})")
+        else:
+            print(f"  {method:10s}  k = {k:6d}   G parameters {g_parameters(target.widths, k):,}")
+    return 0
+
+
+def run_experiment(args: Namespace) -> int:
+    from verify.experiments import random_features_experiment, separation_experiment
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.name == "separation":
+        return separation_experiment(out, quick=args.quick, seed=args.seed)
+    return random_features_experiment(out, quick=args.quick, seed=args.seed)

@@ -1,0 +1,235 @@
+"""Pruning G into G̃ (DESIGN.md §2): the pair (Malach et al.) and subset-sum (Pensia et al.) gadgets.
+
+Layout of G for target layer i (W'_i of shape (m, n), width factor k):
+  * G layer 2i-1 = U_i of shape (k·n, n); hidden neuron h = t·n + j (t < k) serves input coordinate j and keeps
+    only its edge U_i[h, j].  With this interleaved layout G for width k is a prefix of G for width k+1, so the
+    best error per weight never grows with k.
+  * G layer 2i = V_i of shape (m, k·n); output r keeps edges V_i[r, h] for a chosen set of hidden neurons.
+
+Gadget algebra (Malach et al. 2020, Lemma A.2 / DESIGN.md §2): with p_h = V[r,h]·U[h,j],
+    E⁺[r,j] = Σ_{kept h, u_h>0} p_h − W'[r,j]        E⁻[r,j] = W'[r,j] − Σ_{kept h, u_h<0} p_h
+so both signs want the kept products to sum to W'[r,j].  For i ≥ 2 inputs are ReLU outputs (≥ 0) and only the
+positive side is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from verify.engine import rng_torch
+from verify.engine.rescale import apply_exponents, balanced_exponents
+
+__all__ = ["LayerPruning", "Construction", "build", "g_widths", "g_parameters", "METHODS"]
+
+METHODS = ("pair", "subset-sum")
+_CHUNK_ELEMS = 1 << 22
+
+
+@dataclass
+class LayerPruning:
+    """Kept edges of the G layers 2i-1 and 2i for target layer i (1-based)."""
+
+    index: int
+    n: int
+    m: int
+    k: int
+    src: torch.Tensor   # (k·n,) int64: input coordinate whose edge hidden neuron h keeps, or -1 (pruned)
+    u: torch.Tensor     # (k·n,) float64: U[h, src[h]], 0 where src = -1
+    rows: torch.Tensor  # (E,) int64: kept V edges, output index r (sorted by r, then h)
+    cols: torch.Tensor  # (E,) int64: kept V edges, hidden index h
+    v: torch.Tensor     # (E,) float64: V[rows, cols]
+
+    @property
+    def hidden(self) -> int:
+        return self.k * self.n
+
+    def dense(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Full-size pruned matrices (U of shape (k·n, n), V of shape (m, k·n)), zeros where pruned."""
+        dev = self.u.device
+        U = torch.zeros(self.hidden, self.n, dtype=torch.float64, device=dev)
+        alive = self.src >= 0
+        U[alive.nonzero().squeeze(1), self.src[alive]] = self.u[alive]
+        V = torch.zeros(self.m, self.hidden, dtype=torch.float64, device=dev)
+        V[self.rows, self.cols] = self.v
+        return U, V
+
+    def gadget_errors(self, w_scaled: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(E⁺, E⁻) of DESIGN.md §2 in float64.  The kept products are exact and their sums are exact too
+        (at most 2^5 terms of magnitude < 1 on the 2^-48 grid); the subtraction of W' rounds once."""
+        P = torch.zeros(self.m, self.n, dtype=torch.float64, device=self.u.device)
+        Q = torch.zeros_like(P)
+        uh = self.u[self.cols]
+        prod = self.v * uh
+        j = self.src[self.cols]
+        P.index_put_((self.rows[uh > 0], j[uh > 0]), prod[uh > 0], accumulate=True)
+        Q.index_put_((self.rows[uh < 0], j[uh < 0]), prod[uh < 0], accumulate=True)
+        return P - w_scaled, w_scaled - Q
+
+
+@dataclass
+class Construction:
+    """G̃ for a target: method, width factor, seed, rescaling and the kept edges of every G layer."""
+
+    method: str
+    k: int
+    seed: int
+    widths: list[int]                 # target widths n_0..n_L
+    exponents: list[np.ndarray]       # s_1..s_{L-1} (rescale.py)
+    scaled: list[np.ndarray]          # W'_i
+    layers: list[LayerPruning]
+    device: torch.device
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """G̃(x) in float64 for a batch x of shape (B, d); dead hidden neurons are skipped."""
+        if not hasattr(self, "_compact"):
+            self._compact = []
+            for lp in self.layers:
+                alive = (lp.src >= 0).nonzero().squeeze(1)
+                V = torch.zeros(lp.m, lp.hidden, dtype=torch.float64, device=self.device)
+                V[lp.rows, lp.cols] = lp.v
+                self._compact.append((lp.src[alive], lp.u[alive], V[:, alive].T.contiguous()))
+        z = x.to(torch.float64).to(self.device)
+        for i, (src, u, vt) in enumerate(self._compact):
+            z = torch.relu(z[:, src] * u) @ vt
+            if i + 1 < len(self._compact):
+                z = torch.relu(z)
+        return z
+
+    def pruned_state_dict(self, drop_dead: bool = True) -> dict[str, torch.Tensor]:
+        """State dict of an nn.Sequential of 2L bias-free Linear layers (ReLU between) computing G̃.
+
+        Zeros where pruned; with ``drop_dead`` hidden neurons whose input edge is pruned (they output σ(0) = 0 and
+        have no kept output edge) are removed, so the odd-layer widths shrink but the function is unchanged."""
+        sd: dict[str, torch.Tensor] = {}
+        for i, lp in enumerate(self.layers):
+            U, V = lp.dense()
+            if drop_dead:
+                keep = (lp.src >= 0).nonzero().squeeze(1)
+                U, V = U[keep], V[:, keep]
+            sd[f"{4 * i}.weight"] = U.float().cpu().contiguous()
+            sd[f"{4 * i + 2}.weight"] = V.float().cpu().contiguous()
+        return sd
+
+    @property
+    def kept(self) -> int:
+        return sum(int((lp.src >= 0).sum()) + lp.rows.numel() for lp in self.layers)
+
+
+def g_widths(widths: list[int], k: int) -> list[int]:
+    """Widths of G: d, k·n_0, n_1, k·n_1, n_2, ..., k·n_{L-1}, n_L (DESIGN.md §2)."""
+    out = [widths[0]]
+    for i in range(1, len(widths)):
+        out += [k * widths[i - 1], widths[i]]
+    return out
+
+
+def g_parameters(widths: list[int], k: int) -> int:
+    gw = g_widths(widths, k)
+    return sum(a * b for a, b in zip(gw[:-1], gw[1:], strict=True))
+
+
+def _row_chunks(m: int, per_row: int):
+    step = max(1, _CHUNK_ELEMS // max(per_row, 1))
+    for r0 in range(0, m, step):
+        yield r0, min(m, r0 + step)
+
+
+def _pair_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: int, signs: tuple[int, ...],
+                dev: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pair gadget (Malach et al.): for each weight and each sign, the single candidate t with sign(u_t) = sign
+    whose product v·u is closest to w, kept only if it beats pruning both (error |w|).  Returns kept (r, h)."""
+    m, n = w.shape
+    h_idx = torch.arange(k, device=dev)[:, None] * n + torch.arange(n, device=dev)[None, :]  # (k, n)
+    rows_out, cols_out = [], []
+    for r0, r1 in _row_chunks(m, k * n):
+        r = torch.arange(r0, r1, device=dev)
+        v = rng_torch.weights(seed, layer, r[:, None, None], h_idx[None])  # (mc, k, n)
+        err = (v * u[None] - w[r0:r1, None, :]).abs()
+        for sign in signs:
+            e = torch.where((u * sign > 0)[None], err, torch.inf)
+            best, t = e.min(dim=1)  # (mc, n)
+            keep = best < w[r0:r1].abs()
+            rr, jj = keep.nonzero(as_tuple=True)
+            rows_out.append(rr + r0)
+            cols_out.append(t[rr, jj] * n + jj)
+    return torch.cat(rows_out), torch.cat(cols_out)
+
+
+def _subset_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: int, signs: tuple[int, ...],
+                  dev: torch.device, max_candidates: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Subset-sum gadget (Pensia et al. 2020): for each weight and each sign, the subset of that sign's
+    candidates (at most ``max_candidates`` per block, the first by t) whose products sum closest to w."""
+    from verify.engine.subset_sum import best_subsets
+
+    m, n = w.shape
+    u_int = torch.round(u * 2.0**24).to(torch.int64)
+    rows_out, cols_out = [], []
+    for sign in signs:
+        ok = u * sign > 0                                        # (k, n)
+        rank = torch.cumsum(ok.to(torch.int64), dim=0) - 1
+        ok &= rank < max_candidates
+        s = int(ok.sum(dim=0).max().item()) if ok.any() else 0
+        if s == 0:
+            continue
+        # cand_t[j, q] = t of the q-th candidate of block j (padded with 0, masked invalid)
+        order = torch.argsort((~ok).to(torch.int8), dim=0, stable=True)[:s].T  # (n, s)
+        valid = torch.gather(ok.T, 1, order)                                    # (n, s)
+        h = order * n + torch.arange(n, device=dev)[:, None]                   # (n, s)
+        uu = torch.gather(u_int.T, 1, order)                                    # (n, s)
+        for r0, r1 in _row_chunks(m, n * s):
+            r = torch.arange(r0, r1, device=dev)
+            v_int = rng_torch.weights_int(seed, layer, r[:, None, None], h[None])  # (mc, n, s)
+            prod = (v_int * uu[None]).reshape(-1, s)
+            vmask = valid[None].expand(r1 - r0, n, s).reshape(-1, s)
+            chosen = best_subsets(prod, w[r0:r1].reshape(-1), vmask).reshape(r1 - r0, n, s) & valid[None]
+            rr, jj, qq = chosen.nonzero(as_tuple=True)
+            rows_out.append(rr + r0)
+            cols_out.append(h[jj, qq])
+    if not rows_out:
+        z = torch.zeros(0, dtype=torch.int64, device=dev)
+        return z, z
+    return torch.cat(rows_out), torch.cat(cols_out)
+
+
+def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int = 0,
+          device: str | torch.device = "cpu", exponents: list[np.ndarray] | None = None,
+          max_candidates: int = 22, progress: Callable[[int], None] | None = None) -> Construction:
+    """Prune G (width factor k, seed) into G̃ approximating the target ``weights`` (DESIGN.md §2).
+
+    Vectorised in torch on ``device``; ``progress`` is called once per finished target layer."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    if k < 1:
+        raise ValueError("width factor k must be ≥ 1")
+    dev = torch.device(device)
+    exps = balanced_exponents(weights) if exponents is None else exponents
+    scaled = apply_exponents(weights, exps)
+    layers = []
+    for i, ws in enumerate(scaled, start=1):
+        m, n = ws.shape
+        w = torch.from_numpy(ws).to(dev)
+        signs = (1, -1) if i == 1 else (1,)
+        cols = torch.arange(n, device=dev)
+        h_idx = torch.arange(k, device=dev)[:, None] * n + cols[None, :]
+        u = rng_torch.weights(seed, 2 * i - 1, h_idx, cols[None, :])  # (k, n): U[t·n + j, j]
+        if method == "pair":
+            rows, hs = _pair_layer(w, u, seed, 2 * i, k, signs, dev)
+        else:
+            rows, hs = _subset_layer(w, u, seed, 2 * i, k, signs, dev, max_candidates)
+        key = rows * (k * n) + hs
+        key, _ = torch.sort(key)
+        rows, hs = key // (k * n), key % (k * n)
+        src = torch.full((k * n,), -1, dtype=torch.int64, device=dev)
+        src[hs] = hs % n
+        u_flat = u.reshape(-1)
+        u_kept = torch.where(src >= 0, u_flat, torch.zeros_like(u_flat))
+        v = rng_torch.weights(seed, 2 * i, rows, hs)
+        layers.append(LayerPruning(i, n, m, k, src, u_kept, rows, hs, v))
+        if progress:
+            progress(1)
+    widths = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    return Construction(method, k, seed, widths, exps, scaled, layers, dev)

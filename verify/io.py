@@ -1,0 +1,120 @@
+"""Certificate encodings shared by the certifier and the checker.  [trusted; stdlib only]
+
+* Bounds are decimal strings rounded *up* (``decimal_up``, ``sqrt_up``); they are read back exactly as
+  rationals (``parse_decimal``), never through float.
+* Masks are row-major bitsets (bit ``row·cols + col``, least significant bit first within each byte),
+  zlib-compressed and base64-encoded (``encode_mask`` / ``decode_mask``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from fractions import Fraction
+
+__all__ = ["FORMAT", "decimal_up", "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError"]
+
+FORMAT = "slt-verify-certificate/1"
+_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
+
+
+class MaskError(ValueError):
+    """A mask that cannot be decoded or does not fit its declared shape."""
+
+
+def parse_decimal(text: object) -> Fraction:
+    """Exact value of a non-negative decimal string such as ``"0.00125"`` or ``"1.5e-3"``.
+
+    >>> parse_decimal("1.5e-3")
+    Fraction(3, 2000)
+    """
+    if not isinstance(text, str) or not _DECIMAL.match(text) or len(text) > 200:
+        raise ValueError(f"not a non-negative decimal string: {text!r}")
+    return Fraction(text)
+
+
+def decimal_up(x: Fraction, digits: int = 12) -> str:
+    """The smallest decimal with ``digits`` significant digits that is ≥ x (x ≥ 0), as a string.
+
+    >>> decimal_up(Fraction(1, 3), 4)
+    '0.3334'
+    """
+    if x < 0:
+        raise ValueError("decimal_up expects a non-negative value")
+    if x == 0:
+        return "0"
+    e = math.floor(math.log10(x.numerator) - math.log10(x.denominator))
+    # correct the float estimate of the exponent exactly: 10^e <= x < 10^(e+1)
+    while Fraction(10) ** e > x:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= x:
+        e += 1
+    scale = digits - 1 - e
+    y = x * Fraction(10) ** scale
+    q = -((-y.numerator) // y.denominator)  # ceil
+    return _fmt(q, scale)
+
+
+def _fmt(q: int, scale: int) -> str:
+    if scale <= 0:
+        return str(q * 10 ** (-scale))
+    s = str(q).rjust(scale + 1, "0")
+    head, tail = s[:-scale], s[-scale:].rstrip("0")
+    return head + ("." + tail if tail else "")
+
+
+def sqrt_up(x: Fraction, digits: int = 12) -> str:
+    """A decimal string d with d ≥ √x and at most ``digits`` significant digits (+1 ulp at worst).
+
+    >>> sqrt_up(Fraction(2), 5)
+    '1.4143'
+    """
+    if x < 0:
+        raise ValueError("sqrt_up expects a non-negative value")
+    if x == 0:
+        return "0"
+    e = math.floor((math.log10(x.numerator) - math.log10(x.denominator)) / 2)
+    scale = digits - 1 - e
+    # r = ceil(sqrt(x · 10^(2·scale))) computed with integers
+    if scale >= 0:
+        num, den = x.numerator * 10 ** (2 * scale), x.denominator
+    else:
+        num, den = x.numerator, x.denominator * 10 ** (-2 * scale)
+    n = -((-num) // den)
+    r = math.isqrt(n)
+    if r * r < n:
+        r += 1
+    return _fmt(r, scale)
+
+
+def encode_mask(rows: int, cols: int, positions: Iterable[int]) -> str:
+    """Bitset of the kept entries (flat indices row·cols + col), zlib + base64."""
+    buf = bytearray((rows * cols + 7) // 8)
+    for p in positions:
+        buf[p >> 3] |= 1 << (p & 7)
+    return base64.b64encode(zlib.compress(bytes(buf), 9)).decode("ascii")
+
+
+def decode_mask(data: object, rows: int, cols: int) -> Iterator[tuple[int, int]]:
+    """Yield (row, col) of every set bit, in row-major order; MaskError if malformed."""
+    if not isinstance(data, str):
+        raise MaskError("mask data must be a base64 string")
+    try:
+        raw = zlib.decompress(base64.b64decode(data.encode("ascii"), validate=True))
+    except (binascii.Error, zlib.error, ValueError, UnicodeEncodeError) as e:
+        raise MaskError(f"mask data is not zlib+base64 ({e})") from None
+    total = rows * cols
+    if len(raw) != (total + 7) // 8:
+        raise MaskError(f"mask has {len(raw)} bytes, expected {(total + 7) // 8} for shape ({rows}, {cols})")
+    for i, byte in enumerate(raw):
+        while byte:
+            low = byte & -byte
+            p = (i << 3) + low.bit_length() - 1
+            if p >= total:
+                raise MaskError("mask has bits set beyond its shape")
+            yield divmod(p, cols)
+            byte ^= low
