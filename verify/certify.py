@@ -17,7 +17,7 @@ from fractions import Fraction
 import torch
 
 from verify import __version__, io, rng
-from verify.engine.construct import Construction, build, g_parameters, g_widths
+from verify.engine.construct import MAX_CANDIDATES, Construction, build, g_parameters, g_widths
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import Target
 
@@ -172,12 +172,16 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
     return Certified(cert, c, bound, io.parse_decimal(eps_text), timings)
 
 
-def search_width(target: Target, *, eps: Fraction, method: str, seed: int, device, k_max: int = 1 << 16,
+def search_width(target: Target, *, eps: Fraction, method: str, seed: int, device, k_max: int | None = None,
                  on_try=None) -> tuple[int | None, Fraction]:
     """Smallest width factor k whose certified bound is ≤ ε: doubling, then bisection.
 
     Valid because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
-    every η_i is non-increasing in k.  Returns (None, best bound) if even ``k_max`` fails."""
+    every η_i is non-increasing in k.  Returns (None, best bound) if even ``k_max`` fails.  For subset-sum only
+    the first ``MAX_CANDIDATES`` candidates per side and block are used, so beyond k ≈ 4·MAX_CANDIDATES nothing
+    improves and the search stops there by default."""
+    if k_max is None:
+        k_max = 4 * MAX_CANDIDATES if method == "subset-sum" else 1 << 16
     tried: dict[int, Fraction] = {}
 
     def bound_at(k: int) -> Fraction:

@@ -9,7 +9,7 @@ A certificate (certs/FORMAT.md) is VALID iff all of the following hold (DESIGN.m
   2. the model file's SHA-256 matches and its layers are the bias-free Linear/ReLU chain the certificate lists;
   3. G's widths and parameter count follow from the width factor k and the layer shapes;
   4. every mask has G's layer shape; in each odd layer every hidden neuron keeps at most one input edge, and
-     even layers keep edges only from hidden neurons that kept one (nothing else of G is kept);
+     even layers keep edges exactly from the hidden neurons that kept one (nothing else of G is kept);
   5. for every target layer i, with W'_i the exactly rescaled weights and E⁺, E⁻ the gadget errors computed
      exactly from weights regenerated from the seed: η_i² ≥ ‖E⁺‖_F² + ‖E⁻‖_F² (i = 1) or ‖E⁺‖_F² (i ≥ 2),
      and ω_i² ≥ ‖W'_i‖_F²;
@@ -184,6 +184,10 @@ def _kept_edges(cert: dict, shapes: list[tuple[int, int]], k: int):
             if h not in src:
                 raise Invalid(f"G layer {2 * i + 2}: kept edge ({r}, {h}) from a hidden neuron with no input edge")
             edges.setdefault(r, []).append(h)
+        fed = {h for hs in edges.values() for h in hs}
+        if len(fed) != len(src):
+            h = min(set(src) - fed)
+            raise Invalid(f"G layer {2 * i + 1}: hidden neuron {h} keeps an input edge but no output edge")
         out.append((src, edges))
     return out, kept
 
@@ -318,8 +322,9 @@ def check_files(cert_path: Path, model_path: Path) -> Checked:
     return check_certificate(cert, Path(model_path))
 
 
-def main(cert_path: str, model_path: str, stream=sys.stdout) -> int:
+def main(cert_path: str, model_path: str, stream=None) -> int:
     """One verdict line; exit 0 valid, 1 invalid, 2 unusable input."""
+    stream = stream or sys.stdout
     try:
         ok = check_files(Path(cert_path), Path(model_path))
     except Unusable as e:

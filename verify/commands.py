@@ -63,12 +63,13 @@ def _save_pruned(construction, path: Path) -> None:
 
 def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name: str, out: Path,
                  save_pruned: Path | None = None, record_timings: bool = False, empirical: bool = True,
-                 stream=sys.stdout):
+                 stream=None):
     """Shared by ``certify`` and ``demo``: width search, construction, certificate, summary table."""
     from verify import io
     from verify.certify import certify
     from verify.engine.rng_torch import device_of
 
+    stream = stream or sys.stdout
     device = device_of(device_name)
     _check_writable(out, "certificate")
     if save_pruned is not None:

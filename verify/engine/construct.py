@@ -23,9 +23,10 @@ import torch
 from verify.engine import rng_torch
 from verify.engine.rescale import apply_exponents, balanced_exponents
 
-__all__ = ["LayerPruning", "Construction", "build", "g_widths", "g_parameters", "METHODS"]
+__all__ = ["LayerPruning", "Construction", "build", "g_widths", "g_parameters", "METHODS", "MAX_CANDIDATES"]
 
 METHODS = ("pair", "subset-sum")
+MAX_CANDIDATES = 22  # subset-sum: candidates per side and block (meet-in-the-middle over 2 x 2^11 sums)
 _CHUNK_ELEMS = 1 << 22
 
 
@@ -197,7 +198,7 @@ def _subset_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: in
 
 def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int = 0,
           device: str | torch.device = "cpu", exponents: list[np.ndarray] | None = None,
-          max_candidates: int = 22, progress: Callable[[int], None] | None = None) -> Construction:
+          max_candidates: int = MAX_CANDIDATES, progress: Callable[[int], None] | None = None) -> Construction:
     """Prune G (width factor k, seed) into G̃ approximating the target ``weights`` (DESIGN.md §2).
 
     Vectorised in torch on ``device``; ``progress`` is called once per finished target layer."""

@@ -162,7 +162,7 @@ def _torch_load(path: Path):
         raise InputError(f"{path}: truncated or corrupt PyTorch file ({str(e).splitlines()[0][:120]})") from None
     except Exception as e:  # UnpicklingError and friends
         text = str(e)
-        m = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+        m = re.search(r"(?:Unsupported global: GLOBAL|unsupported GLOBAL) ([\w.]+)", text)
         if m:
             name = m.group(1)
             if name.startswith("torch.nn.modules."):
@@ -170,6 +170,9 @@ def _torch_load(path: Path):
                                  "ReLU layers are") from None
             raise InputError(f"{path}: refused: the pickle asks for {name}, which weights-only loading does not "
                              "allow (a model file has no reason to run code)") from None
+        if "Weights only load failed" in text:
+            raise InputError(f"{path}: refused: the pickle needs more than weights-only loading allows "
+                             "(only tensors, state_dicts and nn.Sequential of Linear/ReLU are accepted)") from None
         first = text.strip().splitlines()[0][:160] if text.strip() else type(e).__name__
         raise InputError(f"{path}: not a loadable PyTorch model ({first})") from None
 

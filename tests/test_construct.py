@@ -1,0 +1,113 @@
+"""Pair and subset-sum constructions (DESIGN.md §2): structure, monotonicity in k, export, regeneration."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from conftest import SMALL, random_weights
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from verify import rng
+from verify.certify import bound_of
+from verify.engine.construct import build, g_parameters, g_widths
+from verify.engine.empirical import empirical_sup
+from verify.engine.model import load_target, target_from_weights
+
+
+def _per_weight_errors(c) -> list[torch.Tensor]:
+    out = []
+    for lp, ws in zip(c.layers, c.scaled, strict=True):
+        ep, en = lp.gadget_errors(torch.from_numpy(ws))
+        out.append(torch.maximum(ep.abs(), en.abs()) if lp.index == 1 else ep.abs())
+    return out
+
+
+def test_structure_each_hidden_neuron_keeps_one_input_edge():
+    w = random_weights([5, 7, 3], seed=0)
+    for method in ("pair", "subset-sum"):
+        c = build(w, method=method, k=10, seed=1)
+        for lp in c.layers:
+            U, V = lp.dense()
+            assert U.shape == (10 * lp.n, lp.n) and V.shape == (lp.m, 10 * lp.n)
+            assert int((U != 0).sum(dim=1).max()) <= 1
+            # hidden neuron h = t*n + j serves coordinate j
+            alive = (lp.src >= 0).nonzero().squeeze(1)
+            assert torch.equal(lp.src[alive], alive % lp.n)
+            # every kept output edge comes from a live hidden neuron and every live neuron is used
+            assert set(lp.cols.tolist()) == set(alive.tolist())
+            if lp.index > 1:  # inputs are ReLU outputs: negative-u neurons are useless and pruned
+                assert bool((lp.u[alive] > 0).all())
+
+
+@settings(max_examples=8 if SMALL else 20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(["pair", "subset-sum"]))
+def test_error_shrinks_as_k_grows(seed, method):
+    """G for width k is a prefix of G for 2k, so no per-weight error grows, and the observed sup error at a
+    large k is far below the one at a tiny k."""
+    rs = np.random.RandomState(seed)
+    widths = [int(v) for v in rs.randint(1, 6, size=int(rs.randint(2, 4)))]
+    w = [rs.uniform(-0.4, 0.4, size=(b, a)) for a, b in zip(widths[:-1], widths[1:], strict=True)]
+    ks = [2, 4, 8, 16] if method == "subset-sum" else [2, 8, 32, 128]
+    cons = [build(w, method=method, k=k, seed=seed % 97) for k in ks]
+    errs = [_per_weight_errors(c) for c in cons]
+    for small, big in zip(errs[:-1], errs[1:], strict=True):
+        for a, b in zip(small, big, strict=True):
+            assert bool((b <= a).all())
+    bounds = [bound_of(c) for c in cons]
+    assert all(b2 <= b1 for b1, b2 in zip(bounds[:-1], bounds[1:], strict=True))
+    t = target_from_weights(w)
+    e_small = empirical_sup(t.forward, cons[0].forward, widths[0], samples=512, steps=20, seed=0).max_error
+    e_big = empirical_sup(t.forward, cons[-1].forward, widths[0], samples=512, steps=20, seed=0).max_error
+    assert e_big <= e_small + 1e-12
+    scale = max(float(np.abs(x).max()) for x in w)
+    assert e_big < 0.5 * e_small or e_small < 1e-3 * scale
+
+
+@settings(max_examples=6 if SMALL else 15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(["pair", "subset-sum"]),
+       suffix=st.sampled_from([".pt", ".safetensors"]), drop=st.booleans())
+def test_exported_pruned_network_reproduces_the_engine(tmp_path_factory, seed, method, suffix, drop):
+    from safetensors.torch import load_file, save_file
+
+    rs = np.random.RandomState(seed)
+    widths = [int(v) for v in rs.randint(1, 7, size=int(rs.randint(2, 5)))]
+    c = build(random_weights(widths, seed), method=method, k=int(rs.randint(1, 12)), seed=seed % 1000)
+    sd = c.pruned_state_dict(drop_dead=drop)
+    path = tmp_path_factory.mktemp("pruned") / f"g{suffix}"
+    if suffix == ".pt":
+        torch.save(sd, path)
+        loaded = torch.load(path, weights_only=True)
+    else:
+        save_file(sd, str(path))
+        loaded = load_file(str(path))
+    # a plain nn.Sequential of 2L bias-free Linear layers with ReLUs between runs it
+    keys = sorted(loaded, key=lambda s: int(s.split(".")[0]))
+    assert len(keys) == 2 * (len(widths) - 1)
+    layers: list[torch.nn.Module] = []
+    for i, key in enumerate(keys):
+        lin = torch.nn.Linear(loaded[key].shape[1], loaded[key].shape[0], bias=False)
+        lin.weight.data = loaded[key].double()
+        layers += [lin] + ([torch.nn.ReLU()] if i + 1 < len(keys) else [])
+    net = torch.nn.Sequential(*layers)
+    x = torch.randn(32, widths[0], dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(net(x), c.forward(x), rtol=1e-6, atol=1e-9)
+    # and it is loadable by the tool itself as a (deeper) target
+    if suffix == ".pt":
+        assert len(load_target(path).weights) == len(keys)
+
+
+def test_kept_weights_regenerate_from_the_seed():
+    c = build(random_weights([4, 6, 3], seed=3), method="subset-sum", k=9, seed=424242)
+    for lp in c.layers:
+        alive = (lp.src >= 0).nonzero().squeeze(1).tolist()
+        for h in alive:
+            assert float(rng.weight(424242, 2 * lp.index - 1, h, int(lp.src[h]))) == float(lp.u[h])
+        for r, h, v in zip(lp.rows.tolist(), lp.cols.tolist(), lp.v.tolist(), strict=True):
+            assert float(rng.weight(424242, 2 * lp.index, r, h)) == v
+
+
+def test_parameter_count():
+    assert g_widths([3, 5, 2], 4) == [3, 12, 5, 20, 2]
+    assert g_parameters([3, 5, 2], 4) == 3 * 12 + 12 * 5 + 5 * 20 + 20 * 2

@@ -1,0 +1,268 @@
+"""Tests for verify.datasets and the embedded digits target written by scripts/train_digits.py."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.datasets import load_digits
+
+from verify.datasets import (
+    EMBEDDED_KEYS,
+    accuracy,
+    digits_split,
+    embedded_meta_path,
+    embedded_model_path,
+    load_embedded_weights,
+    mlp_forward,
+    unit_ball_points,
+    unit_rows,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def split():
+    return digits_split()
+
+
+@pytest.fixture(scope="module")
+def meta() -> dict:
+    return json.loads(embedded_meta_path().read_text())
+
+
+# ---------------------------------------------------------------- the split
+
+
+def test_split_is_deterministic(split):
+    again = digits_split()
+    for a, b in zip(split, again, strict=True):
+        assert np.array_equal(a, b)
+    other = digits_split(seed=1)
+    assert not np.array_equal(split[0], other[0])
+
+
+def test_split_shapes_and_dtypes(split):
+    X_tr, y_tr, X_te, y_te = split
+    assert X_tr.dtype == np.float64 and X_te.dtype == np.float64
+    assert X_tr.shape[1] == X_te.shape[1] == 64
+    assert len(X_tr) == len(y_tr) and len(X_te) == len(y_te)
+    assert len(y_tr) + len(y_te) == 1797
+    assert abs(len(y_te) - 0.25 * 1797) <= 1
+
+
+def test_rows_have_unit_norm(split):
+    for X in (split[0], split[2]):
+        assert np.max(np.abs(np.linalg.norm(X, axis=1) - 1.0)) < 1e-12
+
+
+def test_split_is_a_partition_of_the_scaled_dataset(split):
+    X_tr, y_tr, X_te, y_te = split
+    digits = load_digits()
+    expected = sorted(zip(map(bytes, unit_rows(digits.data)), digits.target.tolist(), strict=True))
+    got = sorted(
+        zip(map(bytes, np.concatenate([X_tr, X_te])), np.concatenate([y_tr, y_te]).tolist(), strict=True)
+    )
+    assert got == expected
+
+
+@pytest.mark.parametrize("fraction", [0.25, 0.4])
+def test_split_is_stratified(fraction):
+    _, y_tr, _, y_te = digits_split(test_fraction=fraction, seed=3)
+    total = np.bincount(np.concatenate([y_tr, y_te]), minlength=10)
+    test = np.bincount(y_te, minlength=10)
+    # each class keeps its share of the test set up to rounding
+    assert np.all(np.abs(test - fraction * total) <= 1.0)
+    assert np.all(np.bincount(y_tr, minlength=10) > 0)
+
+
+def test_split_rejects_bad_fraction():
+    with pytest.raises(ValueError):
+        digits_split(test_fraction=1.0)
+
+
+def test_unit_rows_rejects_zero_row():
+    with pytest.raises(ValueError):
+        unit_rows(np.array([[1.0, 0.0], [0.0, 0.0]]))
+
+
+# ---------------------------------------------------------------- accuracy and forward
+
+
+def test_accuracy_matches_a_loop():
+    rng = np.random.default_rng(7)
+    scores = rng.standard_normal((200, 5))
+    y = rng.integers(0, 5, 200)
+    expected = sum(int(np.argmax(s) == t) for s, t in zip(scores, y, strict=True)) / 200
+    assert accuracy(lambda X: X, scores, y) == expected
+
+
+def test_accuracy_rejects_mismatched_shapes():
+    with pytest.raises(ValueError):
+        accuracy(lambda X: X, np.eye(3), np.array([0, 1]))
+    with pytest.raises(ValueError):
+        accuracy(lambda X: X[:2], np.eye(3), np.array([0, 1, 2]))
+
+
+def test_mlp_forward_matches_torch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(6, 5, bias=False), torch.nn.ReLU(), torch.nn.Linear(5, 3, bias=False)
+    ).double()
+    X = np.random.default_rng(0).standard_normal((50, 6))
+    ref = net(torch.from_numpy(X)).detach().numpy()
+    got = mlp_forward([net[0].weight.detach().numpy(), net[2].weight.detach().numpy()])(X)
+    assert np.allclose(got, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_mlp_forward_rejects_unchained_shapes():
+    with pytest.raises(ValueError):
+        mlp_forward([np.zeros((4, 3)), np.zeros((2, 5))])
+
+
+# ---------------------------------------------------------------- unit-ball sampling
+
+
+def test_unit_ball_points_inside_and_deterministic():
+    x = unit_ball_points(5000, 64, seed=11)
+    assert x.shape == (5000, 64) and x.dtype == np.float64
+    assert np.all(np.linalg.norm(x, axis=1) <= 1.0)
+    assert np.array_equal(x, unit_ball_points(5000, 64, seed=11))
+    assert not np.array_equal(x, unit_ball_points(5000, 64, seed=12))
+
+
+@pytest.mark.parametrize("d", [2, 10, 64])
+def test_unit_ball_points_are_uniform(d):
+    x = unit_ball_points(4000, d, seed=d)
+    r = np.linalg.norm(x, axis=1)
+    # radius CDF of the uniform ball: P(|x| <= r) = r^d
+    assert stats.kstest(r, lambda t: np.clip(t, 0.0, 1.0) ** d).pvalue > 1e-3
+    # direction: uniform on the sphere, so each coordinate of x/|x| has mean 0 and variance 1/d
+    u = x / r[:, None]
+    assert np.max(np.abs(u.mean(axis=0))) < 5.0 / np.sqrt(d * 4000)
+    assert np.allclose((u**2).mean(axis=0), 1.0 / d, rtol=0.25)
+
+
+# ---------------------------------------------------------------- the embedded target
+
+
+def test_embedded_weights_file_matches_recorded_sha256(meta):
+    digest = hashlib.sha256(embedded_model_path().read_bytes()).hexdigest()
+    assert digest == meta["sha256"]
+    assert embedded_model_path().name == meta["weights_file"]
+
+
+def test_embedded_model_loads_with_safetensors(meta):
+    from safetensors import safe_open
+
+    with safe_open(str(embedded_model_path()), framework="numpy") as f:
+        assert sorted(f.keys()) == sorted(EMBEDDED_KEYS)
+    weights = load_embedded_weights()
+    widths = meta["architecture"]["widths"]
+    assert [list(W.shape) for W in weights] == [[widths[i + 1], widths[i]] for i in range(len(weights))]
+    assert all(W.dtype == np.float32 for W in weights)
+    assert sum(W.size for W in weights) == meta["architecture"]["num_weights"]
+    bound = meta["training"]["weight_bound"]
+    assert bound < 1.0
+    assert all(np.max(np.abs(W)) <= bound for W in weights)
+
+
+def test_embedded_model_reproduces_recorded_accuracy(meta):
+    split = digits_split(meta["data"]["test_fraction"], meta["data"]["split_seed"])
+    X_tr, y_tr, X_te, y_te = split
+    forward = mlp_forward(load_embedded_weights())
+    test_acc = accuracy(forward, X_te, y_te)
+    assert abs(test_acc - meta["accuracy"]["test"]) <= 1e-9
+    assert abs(accuracy(forward, X_tr, y_tr) - meta["accuracy"]["train"]) <= 1e-9
+    assert test_acc >= 0.93
+
+
+def test_recorded_weight_and_output_statistics_are_recomputable(meta):
+    weights = load_embedded_weights()
+    for W, row in zip(weights, meta["weights"], strict=True):
+        W64 = W.astype(np.float64)
+        assert row["max_abs"] == float(np.max(np.abs(W64)))
+        assert np.isclose(row["spectral_norm"], np.linalg.norm(W64, 2), rtol=1e-9)
+        assert np.isclose(row["frobenius_norm"], np.linalg.norm(W64), rtol=1e-9)
+    _, _, X_te, _ = digits_split(meta["data"]["test_fraction"], meta["data"]["split_seed"])
+    out = mlp_forward(weights)(X_te)
+    rec = meta["outputs_on_test"]
+    assert np.isclose(rec["max_output_l2_norm"], np.max(np.linalg.norm(out, axis=1)), rtol=1e-9)
+    top2 = -np.sort(-out, axis=1)[:, :2]
+    margin = top2[:, 0] - top2[:, 1]
+    assert np.isclose(rec["margin_top1_top2_percentiles"]["p5"], np.percentile(margin, 5), rtol=1e-9)
+    # the logit scale cannot exceed the product of the layer norms on the unit ball
+    assert rec["max_output_l2_norm"] <= np.prod([r["spectral_norm"] for r in meta["weights"]]) * (1 + 1e-9)
+
+
+def test_scaling_to_the_unit_sphere_keeps_the_prediction():
+    """Positive homogeneity of a bias-free ReLU net: argmax F(x/|x|) = argmax F(x) (datasets docstring)."""
+    forward = mlp_forward(load_embedded_weights())
+    raw = load_digits().data
+    assert np.array_equal(np.argmax(forward(raw), axis=1), np.argmax(forward(unit_rows(raw)), axis=1))
+
+
+def test_embedded_files_live_in_the_package():
+    import verify
+
+    pkg = Path(verify.__file__).resolve().parent
+    assert embedded_model_path().resolve().parent == pkg / "data"
+    assert embedded_meta_path().resolve().parent == pkg / "data"
+
+
+# ---------------------------------------------------------------- slow: install and retrain
+
+
+@pytest.mark.slow
+def test_embedded_model_found_from_a_non_editable_install(tmp_path):
+    """Build and install the package into a plain directory; the data files must come with it."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(REPO_ROOT / "pyproject.toml", src)
+    shutil.copytree(REPO_ROOT / "verify", src / "verify", ignore=shutil.ignore_patterns("__pycache__"))
+    readme = REPO_ROOT / "README.md"
+    (src / "README.md").write_text(readme.read_text() if readme.exists() else "placeholder\n")
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+         "--target", str(target), str(src)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )  # fmt: skip
+    code = (
+        "import verify, verify.datasets as d; "
+        "print(verify.__file__); print(d.embedded_model_path()); print(len(d.load_embedded_weights()))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path, env=env
+    ).stdout.split("\n")
+    assert Path(out[0]).resolve().is_relative_to(target.resolve())
+    assert Path(out[1]).resolve().is_relative_to(target.resolve())
+    assert out[2] == str(len(EMBEDDED_KEYS))
+
+
+@pytest.mark.slow
+def test_training_script_reproduces_the_embedded_weights(tmp_path, meta):
+    """Rerunning the recorded command gives the same bytes (same torch version; CPU kernels may differ
+    across machines).  Under SLT_SLOW_SCALE=small this is the same run: training takes seconds."""
+    torch = pytest.importorskip("torch")
+    if torch.__version__ != meta["versions"]["torch"]:
+        pytest.skip(f"weights were trained with torch {meta['versions']['torch']}")
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "train_digits.py"), "--out-dir", str(tmp_path)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert meta["command"] == "python scripts/train_digits.py"
+    new_meta = json.loads((tmp_path / meta["weights_file"]).with_suffix(".json").read_text())
+    assert new_meta["sha256"] == meta["sha256"]
+    assert new_meta["accuracy"] == meta["accuracy"]
