@@ -163,7 +163,10 @@ def _pair_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: int,
 def _subset_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: int, signs: tuple[int, ...],
                   dev: torch.device, max_candidates: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Subset-sum gadget (Pensia et al. 2020): for each weight and each sign, the subset of that sign's
-    candidates (at most ``max_candidates`` per block, the first by t) whose products sum closest to w."""
+    candidates whose products sum closest to w — the exact optimum over all of them when the block has at most
+    ``max_candidates`` on that side, else over a list of ``max_candidates`` of them: the third whose products p
+    have the largest p·sign(w) (so that |w| can be reached), then the first by t (a heuristic choice of the
+    list; the search within it stays exact)."""
     from verify.engine.subset_sum import best_subsets
 
     m, n = w.shape
@@ -171,25 +174,35 @@ def _subset_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: in
     rows_out, cols_out = [], []
     for sign in signs:
         ok = u * sign > 0                                        # (k, n)
-        rank = torch.cumsum(ok.to(torch.int64), dim=0) - 1
-        ok &= rank < max_candidates
-        s = int(ok.sum(dim=0).max().item()) if ok.any() else 0
-        if s == 0:
+        s_all = int(ok.sum(dim=0).max().item()) if ok.any() else 0
+        if s_all == 0:
             continue
-        # cand_t[j, q] = t of the q-th candidate of block j (padded with 0, masked invalid)
-        order = torch.argsort((~ok).to(torch.int8), dim=0, stable=True)[:s].T  # (n, s)
-        valid = torch.gather(ok.T, 1, order)                                    # (n, s)
-        h = order * n + torch.arange(n, device=dev)[:, None]                   # (n, s)
-        uu = torch.gather(u_int.T, 1, order)                                    # (n, s)
-        for r0, r1 in _row_chunks(m, n * s):
+        s = min(s_all, max_candidates)
+        # order[j, q] = t of the q-th candidate of block j (padded, masked invalid)
+        order = torch.argsort((~ok).to(torch.int8), dim=0, stable=True)[:s_all].T  # (n, s_all)
+        valid = torch.gather(ok.T, 1, order)                                        # (n, s_all)
+        h = order * n + torch.arange(n, device=dev)[:, None]                       # (n, s_all)
+        uu = torch.gather(u_int.T, 1, order)                                        # (n, s_all)
+        for r0, r1 in _row_chunks(m, n * s_all):
+            mc = r1 - r0
             r = torch.arange(r0, r1, device=dev)
-            v_int = rng_torch.weights_int(seed, layer, r[:, None, None], h[None])  # (mc, n, s)
-            prod = (v_int * uu[None]).reshape(-1, s)
-            vmask = valid[None].expand(r1 - r0, n, s).reshape(-1, s)
-            chosen = best_subsets(prod, w[r0:r1].reshape(-1), vmask).reshape(r1 - r0, n, s) & valid[None]
+            v_int = rng_torch.weights_int(seed, layer, r[:, None, None], h[None])  # (mc, n, s_all)
+            prod = v_int * uu[None]
+            vmask = valid[None].expand(mc, n, s_all)
+            hh = h[None].expand(mc, n, s_all)
+            if s_all > s:  # the s//3 candidates best aligned with sign(w), then the first ones by t
+                low = torch.iinfo(torch.int64).min
+                score = torch.where(vmask, prod * torch.sign(w[r0:r1])[:, :, None].to(torch.int64), low)
+                top = torch.argsort(score, dim=2, descending=True, stable=True)[:, :, : s // 3]
+                prio = torch.where(vmask, -torch.arange(s_all, device=dev), low).expand(mc, n, s_all).clone()
+                prio.scatter_(2, top, 1)
+                pick = torch.sort(torch.argsort(prio, dim=2, descending=True, stable=True)[:, :, :s], dim=2).values
+                prod, vmask, hh = (torch.gather(x, 2, pick) for x in (prod, vmask, hh))
+            chosen = best_subsets(prod.reshape(-1, s), w[r0:r1].reshape(-1), vmask.reshape(-1, s))
+            chosen = chosen.reshape(mc, n, s) & vmask
             rr, jj, qq = chosen.nonzero(as_tuple=True)
             rows_out.append(rr + r0)
-            cols_out.append(h[jj, qq])
+            cols_out.append(hh[rr, jj, qq])
     if not rows_out:
         z = torch.zeros(0, dtype=torch.int64, device=dev)
         return z, z

@@ -47,8 +47,9 @@ import torch
 
 from verify.engine import rng_torch
 
-__all__ = ["RandomFeatures", "NeuronSubnetwork", "SELECTIONS", "SUBSET_CAP", "feature_layer", "head_weights",
-           "select_greedy", "select_subset_sum", "default_selection", "neuron_subnetwork", "sup_error_bound"]
+__all__ = ["RandomFeatures", "NeuronSubnetwork", "SELECTIONS", "SUBSET_CAP", "feature_layer",
+           "head_weights", "select_greedy", "select_subset_sum", "default_selection", "neuron_subnetwork",
+           "sup_error_bound"]
 
 SELECTIONS = ("greedy", "subset-sum")
 SUBSET_CAP = 22      # candidates per (r, i) searched exactly by "subset-sum"; the rest are removed
@@ -71,7 +72,8 @@ def feature_layer(n: int, d: int, seed: int) -> np.ndarray:
 
 
 def head_weights(c: int, n: int, m: int, seed: int) -> np.ndarray:
-    """Random output weights u (C, n, m) of the wide network: u[r, i, t] = G_2[r, t·n + i] (``verify.rng``)."""
+    """Random output weights u (C, n, m) of the wide network: u[r, i, t] = ``verify.rng`` weight
+    (seed, layer 2, r, t·n + i)."""
     r = torch.arange(c)[:, None, None]
     h = torch.arange(m)[None, None, :] * n + torch.arange(n)[None, :, None]
     return rng_torch.weights(seed, HEAD_LAYER, r, h).numpy()
@@ -122,8 +124,8 @@ def select_greedy(alpha: np.ndarray, u: np.ndarray) -> np.ndarray:
     t_min = np.argmin(cand, axis=-1)
     v_min = np.take_along_axis(cand, t_min[..., None], axis=-1)[..., 0]
     extra = v_min < 2 * rest
-    np.put_along_axis(take, t_min[..., None], (np.take_along_axis(take, t_min[..., None], -1)[..., 0]
-                                              | extra)[..., None], axis=-1)
+    was = np.take_along_axis(take, t_min[..., None], axis=-1)
+    np.put_along_axis(take, t_min[..., None], was | extra[..., None], axis=-1)
     keep = np.zeros_like(take)
     np.put_along_axis(keep, order, take, axis=-1)
     return keep
@@ -131,14 +133,17 @@ def select_greedy(alpha: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def select_subset_sum(alpha: np.ndarray, u: np.ndarray, cap: int = SUBSET_CAP) -> np.ndarray:
     """Exact best S_{r,i} ⊆ first ``cap`` copies minimising |E_{r,i}| (Pensia et al. 2020; ties → smallest
-    bitmask), by ``verify.engine.subset_sum.best_subsets``; copies beyond ``cap`` are removed.  keep (C, n, m)."""
+    bitmask), by ``verify.engine.subset_sum.best_subsets``; copies beyond ``cap`` are removed.
+
+    Returns keep (C, n, m)."""
     from verify.engine.subset_sum import best_subsets
 
     c, n, m = u.shape
     s = min(m, cap)
     # u = u_int·2^-24 exactly, so u_int·2^24 is u in the kernel's units of 2^-48
     u_int = torch.from_numpy(np.rint(u[..., :s] * 2.0**24)).to(torch.int64) << 24
-    chosen = best_subsets(u_int.reshape(-1, s), torch.from_numpy(np.ascontiguousarray(alpha, np.float64)).reshape(-1))
+    targets = torch.from_numpy(np.ascontiguousarray(alpha, np.float64)).reshape(-1)
+    chosen = best_subsets(u_int.reshape(-1, s), targets)
     keep = np.zeros((c, n, m), dtype=bool)
     keep[..., :s] = chosen.reshape(c, n, s).numpy()
     return keep
@@ -157,8 +162,8 @@ def sup_error_bound(W: np.ndarray, E: np.ndarray) -> dict[str, float]:
     """Eq. (3): upper bounds on sup_{‖x‖≤1} ‖E σ(Wx)‖₂ for W (n, d), E (C, n); ``bound`` is their minimum.
 
     >>> b = sup_error_bound(np.eye(2), np.array([[0.1, -0.2]]))
-    >>> round(b["bound"], 12), round(b["sign_split"], 12)
-    (0.2, 0.2)
+    >>> round(b["bound"], 6), round(b["sign_split"], 6), round(b["spectral"], 6)
+    (0.2, 0.2, 0.223607)
     """
     W = np.asarray(W, dtype=np.float64)
     E = np.asarray(E, dtype=np.float64)
@@ -167,7 +172,8 @@ def sup_error_bound(W: np.ndarray, E: np.ndarray) -> dict[str, float]:
     pos = np.where(E > 0, E, 0.0) @ rn
     neg = np.where(E < 0, -E, 0.0) @ rn
     split = float(np.sqrt(np.sum(np.maximum(pos, neg) ** 2)))
-    return {"spectral": spectral * _MARGIN, "sign_split": split * _MARGIN, "bound": min(spectral, split) * _MARGIN}
+    return {"spectral": spectral * _MARGIN, "sign_split": split * _MARGIN,
+            "bound": min(spectral, split) * _MARGIN}
 
 
 @dataclass
@@ -216,9 +222,11 @@ class NeuronSubnetwork:
         return act @ route
 
 
-def neuron_subnetwork(rf: RandomFeatures, m: int, seed: int, select: str | None = None) -> NeuronSubnetwork:
+def neuron_subnetwork(rf: RandomFeatures, m: int, seed: int,
+                      select: str | None = None) -> NeuronSubnetwork:
     """Prune the wide random network (m copies of each of rf's features per output, output weights from
-    ``verify.rng`` at ``seed``) to a neuron-subnetwork matching ``rf``; deterministic in (rf, m, seed, select).
+    ``verify.rng`` at ``seed``) to a neuron-subnetwork matching ``rf``; deterministic in
+    (rf, m, seed, select).
 
     ``rf.W`` is expected to be ``feature_layer(n, d, seed)`` (the wide network's own first layer); any W works
     for the algebra of (2)–(3)."""

@@ -11,6 +11,13 @@ of a wider random network realising it (``verify.experiments.neuron``), at the s
 reports the sup-error bound (neuron.py eq. (3)).  Since every test row has ‖x‖₂ = 1, the bound b caps
 ‖g̃(x) − f(x)‖₂, so the predicted class provably agrees wherever f's top-two logit margin exceeds √2·b
 (|Δ_a − Δ_b| ≤ √2‖Δ‖₂): the ``certified_agree`` column.
+
+Columns of ``random_features.csv``: n (features), m (copies per feature and class head), select (greedy
+sign/magnitude rule or exact subset-sum, neuron.py), rf_params (d·n + C·n), net_width / net_params (hidden
+neurons C·n·m and weights C·n·m·(d+1) of the wide random network), kept_neurons, rf_test_acc,
+neuron_test_acc, agree (same predicted class), certified_agree, bound (eq. (3) of neuron.py), max_test_error
+(max over test rows of ‖g̃(x) − f(x)‖₂), seconds.  Ridge λ = 0.1·N/n keeps |α| below about 0.7, within
+reach of a few U[-1, 1] output weights.
 """
 
 from __future__ import annotations
@@ -22,10 +29,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from verify.datasets import digits_split
 from verify.experiments.neuron import RandomFeatures, default_selection, feature_layer, neuron_subnetwork
 
 __all__ = ["fit_second_layer", "fit_random_features", "sphere_points", "random_features_experiment",
-           "RF_COLUMNS"]
+           "write_table", "print_table", "RF_COLUMNS"]
 
 RF_COLUMNS = ["n", "m", "select", "rf_params", "net_width", "net_params", "kept_neurons", "rf_test_acc",
               "neuron_test_acc", "agree", "certified_agree", "bound", "max_test_error", "seconds"]
@@ -64,21 +72,6 @@ def fit_random_features(X: np.ndarray, Y: np.ndarray, n: int, seed: int, *, ridg
 
 def _accuracy(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.argmax(scores, axis=1) == y))
-
-
-def _digits():
-    try:
-        from verify.datasets import digits_split
-    except ImportError:  # pragma: no cover - fallback while verify.datasets is absent
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
-
-        data = load_digits()
-        X = data.data / np.linalg.norm(data.data, axis=1, keepdims=True)
-        X_tr, X_te, y_tr, y_te = train_test_split(X, data.target, test_size=0.25, random_state=0,
-                                                  stratify=data.target)
-        return X_tr, y_tr, X_te, y_te
-    return digits_split()
 
 
 def _row(X_tr, y_tr, X_te, y_te, n: int, m: int, select: str, seed: int, ridge: float) -> dict:
@@ -130,18 +123,19 @@ def random_features_experiment(out: Path, quick: bool = False, seed: int = 0) ->
     Writes ``random_features.csv`` (columns ``RF_COLUMNS``) under ``out`` and prints the table.  Returns 0."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    X_tr, y_tr, X_te, y_te = _digits()
+    X_tr, y_tr, X_te, y_te = digits_split()
     widths = (25, 100) if quick else (25, 50, 100, 200, 400, 800)
     # copies per feature: the sign/magnitude rule needs m ≳ 1/|α| copies of the right sign, the exact
     # subset-sum only enough that no group is one-signed (probability 2^{1-m} per group)
     copies = {"greedy": 256 if quick else 1024, "subset-sum": 16 if quick else 20}
     selects = ["greedy"] + (["subset-sum"] if default_selection() == "subset-sum" else [])
-    rows = [_row(X_tr, y_tr, X_te, y_te, n, copies[s], s, seed, ridge=0.1) for n in widths for s in selects]
+    rows = [_row(X_tr, y_tr, X_te, y_te, n, copies[s], s, seed, ridge=0.1)
+            for n in widths for s in selects]
     write_table(rows, RF_COLUMNS, out / "random_features.csv")
-    print(f"random features vs neuron-subnetwork on digits ({len(X_tr)} train / {len(X_te)} test, seed {seed}); "
-          "each feature present m times per class head in the wide random network")
+    print(f"random features vs neuron-subnetwork on digits ({len(X_tr)} train / {len(X_te)} test, "
+          f"seed {seed}); each feature present m times per class head in the wide random network")
     print_table(rows, RF_COLUMNS)
-    print("bound: sup over the unit ball of ‖g̃(x) − f(x)‖₂ (neuron.py eq. (3)); certified_agree: share of test "
-          "points whose class provably agrees (margin > √2·bound)")
+    print("bound: sup over the unit ball of ‖g̃(x) − f(x)‖₂ (neuron.py eq. (3)); certified_agree: share "
+          "of test points whose class provably agrees (margin > √2·bound)")
     print(f"wrote {out / 'random_features.csv'}")
     return 0

@@ -92,7 +92,8 @@ def _target_value(w: np.ndarray, X: np.ndarray) -> np.ndarray:
     return np.maximum(X @ w, 0.0)
 
 
-def weight_rows(w: np.ndarray, ks: tuple[int, ...], seed: int, method: str, X_held: np.ndarray) -> list[dict]:
+def weight_rows(w: np.ndarray, ks: tuple[int, ...], seed: int, method: str,
+                X_held: np.ndarray) -> list[dict]:
     """One row per width factor k: certified bound of the weight-subnetwork (``verify.certify.certify``)."""
     import torch
 
@@ -120,7 +121,8 @@ def weight_rows(w: np.ndarray, ks: tuple[int, ...], seed: int, method: str, X_he
 
 def neuron_rows(w: np.ndarray, widths: tuple[int, ...], seed: int, X_held: np.ndarray,
                 min_train: int = 8192) -> list[dict]:
-    """One row per width n: least-squares random features (= best neuron-subnetwork, §3), held-out sup error."""
+    """One row per width n: least-squares random features (what neuron-pruning can reach, §3),
+    held-out sup error."""
     d = w.size
     y = _target_value(w, X_held)
     rows = []
@@ -130,7 +132,8 @@ def neuron_rows(w: np.ndarray, widths: tuple[int, ...], seed: int, X_held: np.nd
         rf = fit_random_features(X, _target_value(w, X), n, seed)
         e = np.abs(rf.forward(X_held)[:, 0] - y)
         rows.append({"method": "neuron", "d": d, "width": n, "params": d * n + n, "error": float(e.max()),
-                     "error_kind": "held-out sup (empirical)", "construction": "random features, least squares",
+                     "error_kind": "held-out sup (empirical)",
+                     "construction": "random features, least squares",
                      "k_or_n": n, "heldout_sup": float(e.max()), "heldout_rms": float(np.sqrt(np.mean(e**2))),
                      "engine_empirical_sup": "", "seconds": time.perf_counter() - t0})
     return rows
