@@ -61,7 +61,7 @@ def _mutations(cert: dict):
         mut("domain", lambda c: c["claim"].__setitem__("domain", "unit linf ball")),
         mut("verdict", lambda c: c.__setitem__("verdict", "not-certified")),
         mut("seed", lambda c: c["random_network"].__setitem__("seed", c["random_network"]["seed"] + 1)),
-        mut("width", lambda c: c["random_network"].__setitem__("width_factor", c["random_network"]["width_factor"] + 1)),
+        mut("width", lambda c: c["random_network"].update(width_factor=1 + c["random_network"]["width_factor"])),
         mut("params", lambda c: c["random_network"].__setitem__("parameters", c["random_network"]["parameters"] - 1)),
         mut("generator", lambda c: c["random_network"].__setitem__("generator", "mt19937")),
         mut("hash", lambda c: c["model"].__setitem__("sha256", "0" * 64)),
