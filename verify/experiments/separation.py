@@ -61,7 +61,7 @@ def config(quick: bool, method: str) -> SeparationConfig:
     if method == "pair":
         ks = (2, 8, 32, 128) if quick else (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
     else:
-        ks = (4, 8, 16, 24, 32) if quick else (2, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40)
+        ks = (4, 8, 16, 24, 32, 40) if quick else (2, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40)
     if quick:
         return SeparationConfig((2, 4, 8), ks, (4, 16, 64, 256, 1024), 5000)
     return SeparationConfig((2, 4, 8, 16), ks, tuple(2**j for j in range(2, 12)), 20000)

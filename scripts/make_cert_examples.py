@@ -1,0 +1,59 @@
+"""Regenerate certs/examples/: a tiny target, its certificate, and deliberately broken variants.
+
+    python scripts/make_cert_examples.py
+
+Each broken certificate changes one thing and names it in its file name; `slt-verify check` must reject all of them
+(tests/test_cert_examples.py)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from verify import io  # noqa: E402
+from verify.certify import certify  # noqa: E402
+from verify.commands import write_json  # noqa: E402
+from verify.engine.model import load_target  # noqa: E402
+
+OUT = ROOT / "certs" / "examples"
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    gen = torch.Generator().manual_seed(2020)
+    weights = {"0.weight": (torch.rand(3, 2, generator=gen) - 0.5), "2.weight": (torch.rand(2, 3, generator=gen) - 0.5)}
+    model = OUT / "tiny.safetensors"
+    save_file(weights, str(model))
+    res = certify(load_target(model), eps_text="0.01", method="subset-sum", k=28, seed=7, device="cpu")
+    cert = res.cert
+    write_json(OUT / "tiny.cert.json", cert)
+
+    def broken(name: str, edit) -> None:
+        c = copy.deepcopy(cert)
+        edit(c)
+        write_json(OUT / f"broken-{name}.cert.json", c)
+
+    lower = io.decimal_up(io.parse_decimal(cert["layers"][0]["eta"]) / 2, 12)
+    broken("eta-halved", lambda c: c["layers"][0].update(eta=lower))
+    broken("bound-below-delta", lambda c: c["claim"].update(bound=io.decimal_up(res.bound / 2, 12)))
+    broken("seed-changed", lambda c: c["random_network"].update(seed=8))
+    broken("model-hash", lambda c: c["model"].update(sha256="0" * 64))
+    m = cert["mask"][1]
+    rows, cols = m["shape"]
+    bits = [r * cols + col for r, col in io.decode_mask(m["data"], rows, cols)]
+    broken("mask-edge-dropped", lambda c: c["mask"][1].update(data=io.encode_mask(rows, cols, bits[1:]),
+                                                             kept=len(bits) - 1))
+    broken("verdict-flipped", lambda c: c.update(verdict="not-certified"))
+    print(f"wrote {OUT}: bound {cert['claim']['bound']}, {len(list(OUT.glob('broken-*')))} broken variants")
+
+
+if __name__ == "__main__":
+    main()
