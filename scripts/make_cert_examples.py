@@ -8,7 +8,6 @@ Each broken certificate changes one thing and names it in its file name; `slt-ve
 from __future__ import annotations
 
 import copy
-import json
 import sys
 from pathlib import Path
 
