@@ -100,7 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="for tiny networks (input dim <= 4): also compute the true sup exactly with z3 and "
                         "report the certificate's tightness")
 
-    p = sub.add_parser("prove", help="prove the gadget and neuron lemmas with z3 (and refute false variants)")
+    p = sub.add_parser("prove", help="prove the gadget and neuron lemmas with z3 (and refute false variants)",
+                       description="Prove with z3, over all reals, every lemma the checker relies on: the two-neuron "
+                                   "gadget identity and error bound for both signs of u, the subset-sum gadget, "
+                                   "the single-neuron lemma and the one-layer composition step (DESIGN.md §2-§3). "
+                                   "Each lemma also has a deliberately false variant that z3 must refute with a "
+                                   "counterexample. Exit 0 only if all true lemmas are proved and all false ones "
+                                   "refuted. SMT-LIB 2 copies are in proofs/.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     d = sub.add_parser("demo", help="certify the embedded digits MLP end to end (no download)",
@@ -111,14 +117,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="slt-demo", help="directory for the certificate and pruned model "
                                                      "(default ./slt-demo)")
 
-    w = sub.add_parser("width", help="width factor required by the theorems vs. what the tool needs")
+    w = sub.add_parser("width", help="width factor required by the theorems vs. what the tool needs",
+                       description="Print the width factor that the theorems of Malach et al. 2020 and Pensia et "
+                                   "al. 2020 require for MODEL at EPS (with their assumptions, and whether MODEL "
+                                   "meets them) next to the smallest width factor with which slt-verify actually "
+                                   "certified EPS for the pair and subset-sum methods.")
     w.add_argument("--model", required=True, help="target model file")
     w.add_argument("--eps", type=_eps, required=True, help="target sup-norm error")
     w.add_argument("--delta", type=float, default=0.01, help="failure probability for the theorems (default 0.01)")
     w.add_argument("--seed", type=_seed, default=0)
     w.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
 
-    e = sub.add_parser("experiment", help="Section 3 experiments: neuron- vs weight-subnetworks")
+    e = sub.add_parser("experiment", help="Section 3 experiments: neuron- vs weight-subnetworks",
+                       description="separation: error vs parameter count of weight-pruning (certified) and of "
+                                   "neuron-pruning / random features (least squares, held-out points) for a single "
+                                   "ReLU neuron in several dimensions; writes separation.csv and separation.png. "
+                                   "random-features: on the digits data, accuracy of neuron-pruning vs the trained "
+                                   "random-features model at matched widths; writes random_features.csv.")
     e.add_argument("name", choices=["separation", "random-features"])
     e.add_argument("--out", default="slt-experiments", help="output directory (default ./slt-experiments)")
     e.add_argument("--quick", action="store_true", help="small sizes (seconds)")

@@ -1,0 +1,94 @@
+"""End-to-end command line (issues 2–4): certify → check, exit codes, outputs, demo in a small form."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import torch
+
+from verify.cli import main
+
+
+def test_certify_then_check_end_to_end(small_model, tmp_path, capsys):
+    cert = tmp_path / "c.json"
+    pruned = tmp_path / "g.safetensors"
+    code = main(["certify", str(small_model["state_dict"]), "--eps", "0.5", "--width-factor", "auto",
+                 "--device", "cpu", "-o", str(cert), "--save-pruned", str(pruned)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "CERTIFIED" in out and "certified bound" in out and "random G" in out
+    data = json.loads(cert.read_text())
+    assert data["verdict"] == "certified"
+    k = data["random_network"]["width_factor"]
+    # auto found the smallest k: one less is not certified
+    if k > 1:
+        code = main(["certify", str(small_model["state_dict"]), "--eps", "0.5", "--width-factor", str(k - 1),
+                     "--device", "cpu", "-o", str(tmp_path / "c2.json")])
+        assert code == 1
+        err = capsys.readouterr().err
+        assert "NOT CERTIFIED" in err and "width" in err
+    assert main(["check", str(cert), "--model", str(small_model["state_dict"])]) == 0
+    assert pruned.exists()
+
+
+def test_default_certificate_path_is_next_to_the_model(small_model, tmp_path, capsys):
+    model = tmp_path / "net.pt"
+    model.write_bytes(small_model["state_dict"].read_bytes())
+    assert main(["certify", str(model), "--eps", "100", "--width-factor", "4", "--no-empirical"]) == 0
+    assert (tmp_path / "net.cert.json").exists()
+
+
+def test_not_reached_writes_a_not_certified_certificate(small_model, tmp_path, capsys):
+    cert = tmp_path / "c.json"
+    assert main(["certify", str(small_model["state_dict"]), "--eps", "1e-9", "--width-factor", "2",
+                 "--method", "pair", "-o", str(cert)]) == 1
+    err = capsys.readouterr().err
+    assert "would be needed" in err
+    assert json.loads(cert.read_text())["verdict"] == "not-certified"
+    assert main(["check", str(cert), "--model", str(small_model["state_dict"])]) == 1
+    assert "not-certified" in capsys.readouterr().out
+
+
+def test_bad_output_locations(small_model, tmp_path, capsys):
+    for args in (["-o", str(tmp_path / "no" / "dir.json")], ["--save-pruned", str(tmp_path / "g.txt")]):
+        assert main(["certify", str(small_model["state_dict"]), "--eps", "1", "--width-factor", "2", *args]) == 2
+        assert "Traceback" not in capsys.readouterr().err
+
+
+def test_help_explains_every_command():
+    for cmd in ("certify", "check", "prove", "demo", "width", "experiment"):
+        out = subprocess.run([sys.executable, "-m", "verify", cmd, "--help"], capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0 and len(out.stdout) > 200, cmd
+    out = subprocess.run([sys.executable, "-m", "verify"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "certify" in out.stdout
+
+
+def test_check_help_does_not_import_torch():
+    code = "import sys; from verify.cli import build_parser; build_parser(); assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_demo_small(tmp_path, capsys):
+    code = main(["demo", "--eps", "0.5", "--width-factor", "64", "--device", "cpu", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "VALID" in out and "held-out accuracy" in out and "never trained" in out
+    acc = [float(s.rstrip("%,")) for s in out.split() if s.endswith("%") or s.endswith("%,")]
+    assert len(acc) == 2 and acc[0] > 90 and abs(acc[0] - acc[1]) < 2  # the pruned random net matches F
+    assert (tmp_path / "digits_mlp.cert.json").exists() and (tmp_path / "digits_pruned.safetensors").exists()
+
+
+def test_width_command(small_model, capsys):
+    assert main(["width", "--model", str(small_model["state_dict"]), "--eps", "0.5", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "Malach" in out and "Pensia" in out and "subset-sum" in out and "k =" in out
+
+
+def test_cuda_flag_without_gpu(small_model, capsys):
+    if torch.cuda.is_available():
+        return
+    assert main(["certify", str(small_model["state_dict"]), "--eps", "1", "--device", "cuda"]) == 2
+    assert "CUDA" in capsys.readouterr().err

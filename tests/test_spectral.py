@@ -1,0 +1,314 @@
+"""verify.spectral (trusted spectral-norm check) and verify.engine.spectral_hint (its untrusted claims).
+
+Soundness: spectral_bound_holds never accepts c < σ_max.  Checked against matrices with σ_max known exactly
+(diagonal, rank one, Hadamard·diagonal), an exact rational decision of c²I − AAᵀ ≻ 0, mpmath interval Cholesky
+and a 200-bit mpmath SVD.  Usefulness: the engine's claims (σ_max·(1 + 10^−5)) are accepted, and so is
+σ_max·(1 + 10^−9) on small and moderately sized matrices.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import math
+from fractions import Fraction
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from verify import spectral
+from verify.engine import spectral_hint
+from verify.engine.spectral_hint import spectral_claim, to_fixed_point
+from verify.spectral import spectral_bound_holds
+
+KINDS = ["gauss", "uniform", "lowrank", "tiny", "huge", "mixed", "wide", "tall", "ints", "float32", "repeated"]
+
+
+def make_matrix(seed: int, kind: str) -> np.ndarray:
+    """A float64 test matrix drawn from ``seed`` (FACTS.md: seeds, not hypothesis arrays)."""
+    rs = np.random.RandomState(seed)
+    m, n = rs.randint(1, 25, size=2)
+    if kind == "gauss":
+        return rs.randn(m, n)
+    if kind == "uniform":
+        return rs.uniform(-1, 1, size=(rs.randint(1, 41), rs.randint(1, 61)))
+    if kind == "lowrank":
+        m, n = m + 2, n + 2
+        r = rs.randint(1, min(m, n))
+        return rs.randn(m, r) @ rs.randn(r, n)
+    if kind == "tiny":
+        return rs.randn(m, n) * 1e-300          # some entries subnormal
+    if kind == "huge":
+        return rs.randn(m, n) * 1e300
+    if kind == "mixed":                          # 300 decades in one matrix
+        return rs.choice([-1.0, 1.0], size=(m, n)) * 10.0 ** rs.uniform(-150, 150, size=(m, n))
+    if kind == "wide":
+        return rs.randn(rs.randint(1, 4), rs.randint(20, 80))
+    if kind == "tall":
+        return rs.randn(rs.randint(20, 80), rs.randint(1, 4))
+    if kind == "ints":
+        return rs.randint(-3, 4, size=(m, n)) * (rs.rand(m, n) < 0.5).astype(float)
+    if kind == "float32":
+        return (rs.uniform(-1, 1, size=(m, n)) / np.sqrt(n)).astype(np.float32).astype(np.float64)
+    if kind == "repeated":                       # repeated rows and a repeated top singular value
+        base = rs.randn(1, n)
+        return np.vstack([base, base, -base, rs.randn(max(1, m - 3), n) * 1e-3])
+    raise AssertionError(kind)
+
+
+def sigma_np(a: np.ndarray) -> float:
+    """LAPACK's σ_max; relative error ≤ ~10·max(m, n)·2^-53, far below the 10^-6 used against it."""
+    if a.size == 0 or not a.any():
+        return 0.0
+    scale = 2.0 ** np.frexp(np.abs(a).max())[1]
+    return float(np.linalg.norm(a / scale, 2)) * scale
+
+
+def exact_pd(rows: list[list[int]], K: int, c: Fraction) -> bool:
+    """c²I − AAᵀ ≻ 0 (⇔ c > ‖A‖₂) decided exactly: symmetric elimination in rationals, all pivots > 0."""
+    if len(rows) > len(rows[0]):
+        rows = [list(col) for col in zip(*rows, strict=True)]
+    m = len(rows)
+    s = c * c * Fraction(2) ** (2 * K)
+    M = [[(s if i == j else 0) - sum(x * y for x, y in zip(rows[i], rows[j], strict=True)) for j in range(m)]
+         for i in range(m)]
+    for k in range(m):
+        if M[k][k] <= 0:
+            return False
+        for i in range(k + 1, m):
+            f = M[i][k] / M[k][k]
+            for j in range(k + 1, m):
+                M[i][j] -= f * M[k][j]
+    return True
+
+
+def iv_cholesky_proves(rows: list[list[int]], K: int, c: Fraction, prec: int = 80) -> bool:
+    """mpmath interval Cholesky of c²I − AAᵀ; True means c > ‖A‖₂ is proven (all pivots' intervals > 0)."""
+    if len(rows) > len(rows[0]):
+        rows = [list(col) for col in zip(*rows, strict=True)]
+    m = len(rows)
+    iv = mpmath.iv
+    saved, iv.prec = iv.prec, prec
+    try:
+        cc = iv.mpf(c.numerator) / c.denominator
+        scale = iv.ldexp(iv.mpf(1), -2 * K)
+        M = [[(cc * cc if i == j else 0) - scale * sum(x * y for x, y in zip(rows[i], rows[j], strict=True))
+              for j in range(m)] for i in range(m)]
+        R = [[iv.mpf(0)] * m for _ in range(m)]
+        for j in range(m):
+            for i in range(j):
+                R[i][j] = (M[i][j] - sum((R[k][i] * R[k][j] for k in range(i)), iv.mpf(0))) / R[i][i]
+            p = M[j][j] - sum((R[k][j] ** 2 for k in range(j)), iv.mpf(0))
+            if not p.a > 0:
+                return False
+            R[j][j] = iv.sqrt(p)
+    finally:
+        iv.prec = saved
+    return True
+
+
+def frac_below(x: float, rel: Fraction) -> Fraction:
+    return Fraction(x) * (1 - rel)
+
+
+def mp_fraction(x: mpmath.mpf) -> Fraction:
+    """The exact value of an mpmath number."""
+    man, exp = int(x.man), int(x.exp)
+    return Fraction(man) * Fraction(2) ** exp
+
+
+# --- usefulness and soundness on random matrices -----------------------------------------------------------
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(KINDS))
+def test_claim_accepted_and_just_below_sigma_rejected(seed: int, kind: str):
+    a = make_matrix(seed, kind)
+    rows, K = to_fixed_point(a)
+    c = spectral_claim(a)
+    assert spectral_bound_holds(rows, K, c), (kind, a.shape, c)
+    sigma = sigma_np(a)
+    assert c >= Fraction(sigma)
+    if sigma > 0:
+        assert not spectral_bound_holds(rows, K, frac_below(sigma, Fraction(1, 10**6)))
+        # and the certified bound is essentially tight: 1e-9 above σ is enough here
+        assert spectral_bound_holds(rows, K, Fraction(sigma) * (1 + Fraction(1, 10**9)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_against_200_bit_mpmath_svd(seed: int):
+    rs = np.random.RandomState(seed)
+    a = rs.randn(rs.randint(1, 7), rs.randint(1, 9)) * 2.0 ** rs.randint(-60, 60)
+    rows, K = to_fixed_point(a)
+    with mpmath.mp.workprec(200):
+        sv = mpmath.mp.svd_r(mpmath.mp.matrix(a.tolist()), compute_uv=False)   # float → mpf is exact
+        sigma = max(sv[i] for i in range(len(sv)))
+        lo_f = mp_fraction(sigma * (1 - mpmath.mpf(10) ** -9))
+        hi_f = mp_fraction(sigma * (1 + mpmath.mpf(10) ** -9))
+    assert not spectral_bound_holds(rows, K, lo_f)
+    assert spectral_bound_holds(rows, K, hi_f)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), exp=st.sampled_from([3, 7, 10, 13, 15]), above=st.booleans())
+def test_cross_check_exact_and_interval(seed: int, exp: int, above: bool):
+    """Near the boundary: acceptance implies the exact rational test; interval proofs at ≥1e-7 imply ours."""
+    rs = np.random.RandomState(seed)
+    a = rs.randn(rs.randint(1, 6), rs.randint(1, 7))
+    rows, K = to_fixed_point(a)
+    sigma = Fraction(sigma_np(a))
+    c = sigma * (1 + Fraction(1, 10**exp)) if above else sigma * (1 - Fraction(1, 10**exp))
+    ours = spectral_bound_holds(rows, K, c)
+    if ours:
+        assert exact_pd(rows, K, c)
+    if iv_cholesky_proves(rows, K, c) and exp <= 7:
+        assert ours
+    if exp <= 10:   # far enough from σ for LAPACK's σ to decide the side, so the exact test must agree
+        assert exact_pd(rows, K, c) == above
+        assert ours == above
+
+
+# --- matrices with exactly known σ_max ---------------------------------------------------------------------
+
+def _gaps() -> list[Fraction]:
+    return [Fraction(1, 2**k) for k in (10, 30, 52, 60, 90)]
+
+
+def _check_known(rows: list[list[int]], K: int, sigma_sq: Fraction):
+    """σ_max² = sigma_sq exactly: every c with c² < σ² is rejected; c = σ(1 + 1e-9) (rounded up) is accepted."""
+    for gap in _gaps():
+        target = sigma_sq * (1 - gap) ** 2            # c = √target < σ, rounded down to 100 bits below
+        c = Fraction(math.isqrt(math.floor(target * 2**200)), 2**100)
+        assert c * c < sigma_sq
+        assert not spectral_bound_holds(rows, K, c), gap
+    hi = sigma_sq * (1 + Fraction(1, 10**9)) ** 2
+    c = Fraction(math.isqrt(math.ceil(hi * 2**200)) + 1, 2**100)
+    assert spectral_bound_holds(rows, K, c)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_diagonal(seed: int):
+    rs = np.random.RandomState(seed)
+    m, n = rs.randint(1, 20, size=2)
+    d = [int(x) for x in rs.randint(-(2**62), 2**62, size=min(m, n))]
+    rows = [[d[i] if i == j and i < len(d) else 0 for j in range(n)] for i in range(m)]
+    K = int(rs.randint(-200, 200))
+    _check_known(rows, K, Fraction(max(x * x for x in d)) / Fraction(2) ** (2 * K))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), bits=st.sampled_from([8, 53, 70, 300, 1200]))
+def test_rank_one(seed: int, bits: int):
+    """A = u vᵀ with integer entries of up to ``bits`` bits (not representable in binary64 beyond 53)."""
+    rs = np.random.RandomState(seed)
+    m, n = rs.randint(1, 30, size=2)
+    rnd = np.random.default_rng(seed)
+    u = [int.from_bytes(rnd.bytes(bits // 8 + 1), "little") % 2**bits * int(rs.choice([-1, 1])) for _ in range(m)]
+    v = [int.from_bytes(rnd.bytes(bits // 8 + 1), "little") % 2**bits * int(rs.choice([-1, 1])) for _ in range(n)]
+    if not any(u) or not any(v):
+        u[0], v[0] = 1, 1
+    rows = [[x * y for y in v] for x in u]
+    K = bits
+    _check_known(rows, K, Fraction(sum(x * x for x in u) * sum(y * y for y in v), 2 ** (2 * K)))
+
+
+def _hadamard(p: int) -> list[list[int]]:
+    h = [[1]]
+    for _ in range(p):
+        h = [r + r for r in h] + [r + [-x for x in r] for r in h]
+    return h
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), p=st.integers(0, 5), transpose=st.booleans())
+def test_hadamard_times_diagonal(seed: int, p: int, transpose: bool):
+    """A = P H D with H Hadamard (HᵀH = 2^p I), P a signed permutation: σ_max = 2^(p/2)·max|d|."""
+    rs = np.random.RandomState(seed)
+    n = 2**p
+    d = [int(x) for x in rs.randint(-(2**40), 2**40, size=n)]
+    perm = rs.permutation(n)
+    signs = rs.choice([-1, 1], size=n)
+    h = _hadamard(p)
+    rows = [[int(signs[i]) * h[perm[i]][j] * d[j] for j in range(n)] for i in range(n)]
+    if transpose:
+        rows = [list(c) for c in zip(*rows, strict=True)]
+    _check_known(rows, 20, Fraction(n * max(x * x for x in d), 2**40))
+
+
+# --- edge cases ----------------------------------------------------------------------------------------------
+
+def test_edge_cases():
+    assert spectral_bound_holds([], 0, Fraction(0))
+    assert spectral_bound_holds([[], []], 5, Fraction(0))
+    assert spectral_bound_holds([[0, 0], [0, 0]], 3, Fraction(0))
+    assert not spectral_bound_holds([[0]], 0, Fraction(-1))
+    assert not spectral_bound_holds([[1]], 0, Fraction(1, 2))
+    assert spectral_bound_holds([[1]], 0, Fraction(1))             # c ≥ ‖A‖_F: decided exactly
+    assert not spectral_bound_holds([[3, 4]], 0, Fraction(4999, 1000))
+    assert spectral_bound_holds([[3, 4]], 0, 5)                    # ints accepted as c
+    assert spectral_bound_holds([[3, 4]], -2, 20) and not spectral_bound_holds([[3, 4]], -2, Fraction(19999, 1000))
+    for bad in ([[1, 2], [3]], [[1.0]], [[True]], "x", [(1, 2)]):
+        with pytest.raises(ValueError):
+            spectral_bound_holds(bad, 0, Fraction(1))
+
+
+def test_huge_ints_and_flushed_entries():
+    """Entries spanning 2^1500..1 take the flush path (t > 0); the tiny ones cannot rescue a claim below σ."""
+    big = 3 << 1500
+    rows = [[big, 1, -1], [1, 5, 0], [0, 7, big // 3]]
+    # A = 2^500·diag(3, ~0, 1) + O(2^-1000): σ_max = 3·2^500 up to a relative 2^-1500
+    scale = Fraction(1 << 1500, 2**1000)
+    assert spectral_bound_holds(rows, 1000, 3 * scale * (1 + Fraction(1, 10**12)))
+    assert not spectral_bound_holds(rows, 1000, 3 * scale * (1 - Fraction(1, 10**12)))
+
+
+def test_to_fixed_point_is_exact():
+    rs = np.random.RandomState(0)
+    a = rs.randn(7, 9) * 10.0 ** rs.uniform(-320, 300, size=(7, 9))
+    a[0, 0], a[1, 1], a[2, 2] = 0.0, 5e-324, -2.0**1000
+    rows, K = to_fixed_point(a)
+    assert all(Fraction(n, 1) / Fraction(2) ** K == Fraction(x) for rn, ra in zip(rows, a.tolist(), strict=True)
+               for n, x in zip(rn, ra, strict=True))
+    assert any(n & 1 for r in rows for n in r)  # K is minimal: some numerator is odd
+    assert to_fixed_point(np.zeros((2, 3))) == ([[0, 0, 0], [0, 0, 0]], 0)
+
+
+@pytest.mark.parametrize("shape", [(64, 100), (100, 64)])
+def test_moderate_size_tight(shape):
+    """A layer-like matrix: the default claim and a 1e-8 margin both verify; 1e-7 below σ does not."""
+    a = np.random.RandomState(1).uniform(-1, 1, size=shape) / np.sqrt(shape[1])
+    rows, K = to_fixed_point(a)
+    sigma = Fraction(sigma_np(a))
+    assert spectral_bound_holds(rows, K, spectral_claim(a))
+    assert spectral_bound_holds(rows, K, sigma * (1 + Fraction(1, 10**8)))
+    assert not spectral_bound_holds(rows, K, sigma * (1 - Fraction(1, 10**7)))
+
+
+def test_trusted_module_imports_only_stdlib():
+    tree = ast.parse(Path(spectral.__file__).read_text(encoding="utf-8"))
+    names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert names <= {"__future__", "math", "sys", "fractions", "operator"}, names
+
+
+def test_doctests():
+    for mod in (spectral, spectral_hint):
+        res = doctest.testmod(mod)
+        assert res.attempted > 0 and res.failed == 0, mod.__name__
+
+
+def test_claim_inputs():
+    import torch
+
+    a = np.random.RandomState(2).randn(5, 3)
+    assert spectral_claim(torch.from_numpy(a)) == spectral_claim(a) == spectral_claim(a.T)
+    assert spectral_claim(np.zeros((3, 4))) == 0 and spectral_claim(np.zeros((0, 4))) == 0
+    with pytest.raises(ValueError):
+        spectral_claim(np.array([[1.0, np.inf]]))
+    with pytest.raises(ValueError):
+        to_fixed_point(np.zeros(3))
