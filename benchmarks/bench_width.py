@@ -33,9 +33,10 @@ def mip_sample(target, k: int, seed: int, count: int) -> tuple[float, float, flo
     rs = np.random.RandomState(0)
     rows, cols = rs.randint(0, m, count), rs.randint(0, n, count)
     t = torch.arange(k)
-    u = rng_torch.weights_int(seed, 1, (t * n)[None, :] + torch.from_numpy(cols)[:, None],
-                              torch.from_numpy(cols)[:, None])
-    v = rng_torch.weights_int(seed, 2, torch.from_numpy(rows)[:, None], (t * n)[None, :] + torch.from_numpy(cols)[:, None])
+    j, r = torch.from_numpy(cols)[:, None], torch.from_numpy(rows)[:, None]
+    h = (t * n)[None, :] + j  # hidden neurons t·n + j of each weight's block
+    u = rng_torch.weights_int(seed, 1, h, j)
+    v = rng_torch.weights_int(seed, 2, r, h)
     prod, valid = u * v, u > 0
     targets = w[rows, cols]
     t0 = time.perf_counter()

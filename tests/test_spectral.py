@@ -123,7 +123,7 @@ def mp_fraction(x: mpmath.mpf) -> Fraction:
 
 # --- usefulness and soundness on random matrices -----------------------------------------------------------
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(KINDS))
 def test_claim_accepted_and_just_below_sigma_rejected(seed: int, kind: str):
     a = make_matrix(seed, kind)
@@ -138,7 +138,7 @@ def test_claim_accepted_and_just_below_sigma_rejected(seed: int, kind: str):
         assert spectral_bound_holds(rows, K, Fraction(sigma) * (1 + Fraction(1, 10**9)))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_against_200_bit_mpmath_svd(seed: int):
     rs = np.random.RandomState(seed)
@@ -153,7 +153,7 @@ def test_against_200_bit_mpmath_svd(seed: int):
     assert spectral_bound_holds(rows, K, hi_f)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), exp=st.sampled_from([3, 7, 10, 13, 15]), above=st.booleans())
 def test_cross_check_exact_and_interval(seed: int, exp: int, above: bool):
     """Near the boundary: acceptance implies the exact rational test; interval proofs at ≥1e-7 imply ours."""
@@ -190,7 +190,7 @@ def _check_known(rows: list[list[int]], K: int, sigma_sq: Fraction):
     assert spectral_bound_holds(rows, K, c)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_diagonal(seed: int):
     rs = np.random.RandomState(seed)
@@ -201,7 +201,7 @@ def test_diagonal(seed: int):
     _check_known(rows, K, Fraction(max(x * x for x in d)) / Fraction(2) ** (2 * K))
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), bits=st.sampled_from([8, 53, 70, 300, 1200]))
 def test_rank_one(seed: int, bits: int):
     """A = u vᵀ with integer entries of up to ``bits`` bits (not representable in binary64 beyond 53)."""
@@ -224,7 +224,7 @@ def _hadamard(p: int) -> list[list[int]]:
     return h
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), p=st.integers(0, 5), transpose=st.booleans())
 def test_hadamard_times_diagonal(seed: int, p: int, transpose: bool):
     """A = P H D with H Hadamard (HᵀH = 2^p I), P a signed permutation: σ_max = 2^(p/2)·max|d|."""
