@@ -7,12 +7,19 @@ then proves ‖A‖₂ ≤ c (or refuses).  Its own slack is ≲ 10^−9 relativ
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from fractions import Fraction
 
 import numpy as np
 import torch
 
 from verify import io
+
+try:  # installed with scikit-learn; only a speed matter
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    def threadpool_limits(limits: int):  # type: ignore[no-redef]
+        return nullcontext()
 
 __all__ = ["spectral_claim", "to_fixed_point"]
 
@@ -33,10 +40,12 @@ def spectral_claim(a: torch.Tensor | np.ndarray, rel_margin: float = 1e-5, digit
     amax = float(np.abs(arr).max())
     if amax == 0.0:
         return Fraction(0)
-    # scale by a power of two first: exact, and keeps LAPACK away from overflow and underflow.  numpy's SVD:
-    # torch's CPU SVD/eigvalsh took 20-30 s at 1024x1024 on the project machine, numpy's 1.5 s.
+    # scale by a power of two first: exact, and keeps LAPACK away from overflow and underflow.  One BLAS
+    # thread: on the shared 2-core machine a 1024x1568 SVD took 0.3 s single-threaded but 11 s (numpy) and
+    # 22 s (torch) with 2 threads under load.
     shift = int(np.frexp(amax)[1])
-    sigma = float(np.linalg.svd(np.ldexp(arr, -shift), compute_uv=False)[0])
+    with threadpool_limits(1):
+        sigma = float(np.linalg.svd(np.ldexp(arr, -shift), compute_uv=False)[0])
     c = Fraction(sigma) * (1 + Fraction(rel_margin)) + Fraction(1, 2**40)
     return Fraction(io.decimal_up(c * Fraction(2) ** shift, digits))
 
