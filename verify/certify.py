@@ -1,8 +1,9 @@
 """From a construction to a certificate (DESIGN.md §3–§4).  Untrusted: ``verify.check`` re-derives everything.
 
 Per target layer i the certifier bounds
-    η_i ≥ ‖[E⁺ E⁻]‖_F (i = 1) or ‖E⁺‖_F (i ≥ 2),        ω_i ≥ ‖W'_i‖_F
-with a float64 computation and an a-priori rounding bound (``frobenius_sq_upper``), then composes
+    η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2),        ω_i ≥ ‖W'_i‖
+in the Frobenius norm (float64 with an a-priori rounding bound, ``frobenius_sq_upper``) or, tighter, the spectral
+norm (a claim slightly above σ_max that the checker proves with ``verify.spectral``), then composes
     δ_i = η_i ρ_{i−1} + ω_i δ_{i−1},   ρ_i = (ω_i + η_i) ρ_{i−1},   δ_0 = 0, ρ_0 = 1
 in exact rationals, rounding every stored value up to a 12-significant-digit decimal.  The claim is δ_L ≤ ε.
 """
@@ -49,49 +50,64 @@ def frobenius_sq_upper(t: torch.Tensor, rounded_once: bool = True) -> Fraction:
 
 @dataclass(frozen=True)
 class LayerBounds:
-    """Per-layer certificate row (DESIGN.md §3), every field a decimal string rounded up."""
+    """Per-layer certificate row (DESIGN.md §3), every number a decimal string rounded up."""
 
     eta: str
     omega: str
     delta: str
     rho: str
+    norm: str = "frobenius"
 
     def as_json(self) -> dict[str, str]:
-        return {"eta": self.eta, "omega": self.omega, "delta": self.delta, "rho": self.rho,
-                "norm": "frobenius"}
+        return {"eta": self.eta, "omega": self.omega, "delta": self.delta, "rho": self.rho, "norm": self.norm}
 
 
-def layer_bounds(c: Construction) -> list[tuple[str, str]]:
-    """(η_i, ω_i) for every target layer, as upward-rounded decimals (DESIGN.md §2–§3)."""
+NORMS = ("spectral", "frobenius")
+
+
+def _smaller(a: str, b: str) -> str:
+    return a if io.parse_decimal(a) <= io.parse_decimal(b) else b
+
+
+def layer_bounds(c: Construction, norm: str = "spectral") -> list[tuple[str, str, str]]:
+    """(η_i, ω_i, norm) for every target layer, as upward-rounded decimals (DESIGN.md §2–§3).
+
+    Frobenius bounds come from ``frobenius_sq_upper``.  With ``norm="spectral"`` each is replaced by the smaller
+    claim of ``spectral_hint.spectral_claim`` (σ_max + 10^-5 relative), which ``verify.spectral`` proves in the
+    checker; the float64 E differs from the exact one by ≤ u|E| entrywise, far inside that margin."""
+    from verify.engine.spectral_hint import spectral_claim
+
     out = []
     for lp, ws in zip(c.layers, c.scaled, strict=True):
         w = torch.from_numpy(ws).to(c.device)
         e_pos, e_neg = lp.gadget_errors(w)
-        eta_sq = frobenius_sq_upper(e_pos)
-        if lp.index == 1:
-            eta_sq += frobenius_sq_upper(e_neg)
-        omega_sq = frobenius_sq_upper(w, rounded_once=False)
-        out.append((io.sqrt_up(eta_sq, DIGITS), io.sqrt_up(omega_sq, DIGITS)))
+        e = torch.cat([e_pos, e_neg], dim=1) if lp.index == 1 else e_pos
+        eta = io.sqrt_up(frobenius_sq_upper(e), DIGITS)
+        omega = io.sqrt_up(frobenius_sq_upper(w, rounded_once=False), DIGITS)
+        if norm == "spectral":
+            eta = _smaller(io.decimal_up(spectral_claim(e), DIGITS), eta)
+            omega = _smaller(io.decimal_up(spectral_claim(w), DIGITS), omega)
+        out.append((eta, omega, norm))
     return out
 
 
-def compose(eta_omega: list[tuple[str, str]]) -> list[LayerBounds]:
+def compose(rows_in: list[tuple[str, str, str]]) -> list[LayerBounds]:
     """δ_i = η_i ρ_{i−1} + ω_i δ_{i−1}, ρ_i = (ω_i + η_i) ρ_{i−1} (DESIGN.md §3), each stored value rounded up
     and the rounded value carried forward, so the checker can verify each step from the stored numbers."""
     delta, rho = Fraction(0), Fraction(1)
     rows = []
-    for eta_s, omega_s in eta_omega:
+    for eta_s, omega_s, norm in rows_in:
         eta, omega = io.parse_decimal(eta_s), io.parse_decimal(omega_s)
         d_s = io.decimal_up(eta * rho + omega * delta, DIGITS)
         r_s = io.decimal_up((omega + eta) * rho, DIGITS)
         delta, rho = io.parse_decimal(d_s), io.parse_decimal(r_s)
-        rows.append(LayerBounds(eta_s, omega_s, d_s, r_s))
+        rows.append(LayerBounds(eta_s, omega_s, d_s, r_s, norm))
     return rows
 
 
-def bound_of(c: Construction) -> Fraction:
+def bound_of(c: Construction, norm: str = "spectral") -> Fraction:
     """Certified δ_L for a construction (what ``--width-factor auto`` minimises over k)."""
-    return io.parse_decimal(compose(layer_bounds(c))[-1].delta)
+    return io.parse_decimal(compose(layer_bounds(c, norm))[-1].delta)
 
 
 def _masks(c: Construction) -> list[dict]:
@@ -147,12 +163,12 @@ def certificate(target: Target, c: Construction, eps_text: str, rows: list[Layer
 
 def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed: int = 0,
             device: str | torch.device = "cpu", empirical: bool = True, record_timings: bool = False,
-            progress=None) -> Certified:
+            norm: str = "spectral", progress=None) -> Certified:
     """Build G̃ (``engine.construct.build``), bound it (DESIGN.md §3) and write the certificate."""
     t0 = time.perf_counter()
     c = build(target.weights, method=method, k=k, seed=seed, device=device, progress=progress)
     t1 = time.perf_counter()
-    rows = compose(layer_bounds(c))
+    rows = compose(layer_bounds(c, norm))
     t2 = time.perf_counter()
     bound = io.parse_decimal(rows[-1].delta)
     info: dict = {"tool": f"slt-verify {__version__}", "method": method, "device": str(c.device),
@@ -173,7 +189,7 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
 
 
 def search_width(target: Target, *, eps: Fraction, method: str, seed: int, device, k_max: int | None = None,
-                 on_try=None) -> tuple[int | None, Fraction]:
+                 norm: str = "spectral", on_try=None) -> tuple[int | None, Fraction]:
     """Smallest width factor k whose certified bound is ≤ ε: doubling, then bisection.
 
     Valid because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
@@ -186,7 +202,7 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
 
     def bound_at(k: int) -> Fraction:
         if k not in tried:
-            tried[k] = bound_of(build(target.weights, method=method, k=k, seed=seed, device=device))
+            tried[k] = bound_of(build(target.weights, method=method, k=k, seed=seed, device=device), norm)
             if on_try:
                 on_try(k, tried[k])
         return tried[k]

@@ -1,7 +1,8 @@
 """The independent checker: accepts a certificate only if every number in it is re-derived here.  [trusted]
 
 Imports nothing from ``verify.engine`` or ``verify.certify``.  Every trusted computation is exact integer or
-rational arithmetic from the standard library (``int``, ``fractions``) — stronger than interval arithmetic;
+rational arithmetic from the standard library (``int``, ``fractions``) — stronger than interval arithmetic — or,
+for spectral norms, stdlib floats with a proven a-priori rounding bound (verify/spectral.py);
 torch/safetensors appear only in ``read_model_exact``, which turns the model file into exact binary64 values.
 
 A certificate (certs/FORMAT.md) is VALID iff all of the following hold (DESIGN.md §2–§4):
@@ -11,8 +12,9 @@ A certificate (certs/FORMAT.md) is VALID iff all of the following hold (DESIGN.m
   4. every mask has G's layer shape; in each odd layer every hidden neuron keeps at most one input edge, and
      even layers keep edges exactly from the hidden neurons that kept one (nothing else of G is kept);
   5. for every target layer i, with W'_i the exactly rescaled weights and E⁺, E⁻ the gadget errors computed
-     exactly from weights regenerated from the seed: η_i² ≥ ‖E⁺‖_F² + ‖E⁻‖_F² (i = 1) or ‖E⁺‖_F² (i ≥ 2),
-     and ω_i² ≥ ‖W'_i‖_F²;
+     exactly from weights regenerated from the seed: η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2) and ω_i ≥ ‖W'_i‖,
+     in the norm the row names: Frobenius (decided exactly) or spectral (verify/spectral.py: a floating-point
+     Cholesky test with proven a-priori rounding bounds; it may refuse, never wrongly accept);
   6. δ_i ≥ η_i ρ_{i−1} + ω_i δ_{i−1} and ρ_i ≥ (ω_i + η_i) ρ_{i−1} from the stored previous values (δ_0 = 0,
      ρ_0 = 1) — valid because both recurrences are monotone in every argument;
   7. claim.bound ≥ δ_L, and the verdict is "certified" exactly when claim.bound ≤ claim.eps.
@@ -29,6 +31,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from verify import io, rng
+from verify.spectral import spectral_bound_holds
 
 __all__ = ["Invalid", "Unusable", "Checked", "read_model_exact", "check_certificate", "check_files",
            "exact_networks", "main"]
@@ -192,16 +195,18 @@ def _kept_edges(cert: dict, shapes: list[tuple[int, int]], k: int):
     return out, kept
 
 
-def _layer_norms(w: list[list[float]], s_out: list[int], s_in: list[int], seed: int, i: int,
-                 src: dict[int, int], edges: dict[int, list[int]]) -> tuple[int, int, int]:
-    """Check 5, exactly: returns (Σ E², Σ W'², K) with both sums in units of 2^-2K.
+def _layer_matrices(w: list[list[float]], s_out: list[int], s_in: list[int], seed: int, i: int,
+                    src: dict[int, int], edges: dict[int, list[int]]) -> tuple[list[list[int]], list[list[int]], int]:
+    """Check 5's matrices, exactly, as integer rows in units of 2^-K: the gadget error E ([E⁺ E⁻], m × 2n, for
+    the first layer, whose inputs have both signs; E⁺ for later layers, whose inputs are ReLU outputs ≥ 0 —
+    DESIGN.md §2) and W'.
 
     Regenerated weights are integers in units of 2^-24, so products v·u are integers in units of 2^-48
     (verify/rng.py); W' entries are w·2^(s_out[r] − s_in[c]) = num / 2^b exactly."""
     ratios = [[_scaled_ratio(x, s_out[r] - s_in[c]) for c, x in enumerate(row)] for r, row in enumerate(w)]
     K = max([48] + [b for row in ratios for _, b in row])
     u = {h: rng.weight_int(seed, 2 * i + 1, h, j) for h, j in src.items()}
-    e_sq = w_sq = 0
+    e_rows, w_rows = [], []
     for r, row in enumerate(ratios):
         pos: dict[int, int] = {}
         neg: dict[int, int] = {}
@@ -210,13 +215,20 @@ def _layer_norms(w: list[list[float]], s_out: list[int], s_in: list[int], seed: 
             p = rng.weight_int(seed, 2 * i + 2, r, h, key=key) * u[h]
             side = pos if u[h] > 0 else neg
             side[src[h]] = side.get(src[h], 0) + p
-        for c, (num, b) in enumerate(row):
-            wv = num << (K - b)
-            w_sq += wv * wv
-            e_sq += ((pos.get(c, 0) << (K - 48)) - wv) ** 2
-            if i == 0:  # first layer: both signs of the input matter (DESIGN.md §2)
-                e_sq += (wv - (neg.get(c, 0) << (K - 48))) ** 2
-    return e_sq, w_sq, K
+        w_row = [num << (K - b) for num, b in row]
+        e_row = [(pos.get(c, 0) << (K - 48)) - wv for c, wv in enumerate(w_row)]
+        if i == 0:
+            e_row += [wv - (neg.get(c, 0) << (K - 48)) for c, wv in enumerate(w_row)]
+        e_rows.append(e_row)
+        w_rows.append(w_row)
+    return e_rows, w_rows, K
+
+
+def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str) -> bool:
+    """‖rows / 2^K‖ ≤ bound, decided exactly (Frobenius) or by the verified Cholesky test (spectral)."""
+    if norm == "spectral":
+        return spectral_bound_holds(rows, K, bound)
+    return _at_least(bound, sum(x * x for row in rows for x in row), K)
 
 
 def _at_least(bound: Fraction, sq_units: int, K: int) -> bool:
@@ -260,14 +272,15 @@ def check_certificate(cert: object, model_path: Path) -> Checked:
     delta, rho = Fraction(0), Fraction(1)
     for i, (w, (src, edges), row) in enumerate(zip(weights, pruned, rows, strict=True)):
         where = f"layers[{i}]"
-        if _get(row, "norm", str, where) != "frobenius" or set(row) != {"eta", "omega", "delta", "rho", "norm"}:
-            raise Invalid(f"{where} must hold eta, omega, delta, rho and norm = 'frobenius'")
+        norm = _get(row, "norm", str, where)
+        if norm not in ("frobenius", "spectral") or set(row) != {"eta", "omega", "delta", "rho", "norm"}:
+            raise Invalid(f"{where} must hold eta, omega, delta, rho and norm = 'frobenius' or 'spectral'")
         eta, omega = _dec(row, "eta", where), _dec(row, "omega", where)
-        e_sq, w_sq, K = _layer_norms(w, exps[i + 1], exps[i], seed, i, src, edges)
-        if not _at_least(eta, e_sq, K):
-            raise Invalid(f"{where}.eta is below the gadget error norm")
-        if not _at_least(omega, w_sq, K):
-            raise Invalid(f"{where}.omega is below the weight norm")
+        e_rows, w_rows, K = _layer_matrices(w, exps[i + 1], exps[i], seed, i, src, edges)
+        if not _norm_at_most(e_rows, K, eta, norm):
+            raise Invalid(f"{where}.eta is below the gadget error's {norm} norm (or not provably above it)")
+        if not _norm_at_most(w_rows, K, omega, norm):
+            raise Invalid(f"{where}.omega is below the weight matrix's {norm} norm (or not provably above it)")
         new_delta, new_rho = _dec(row, "delta", where), _dec(row, "rho", where)
         if new_delta < eta * rho + omega * delta:
             raise Invalid(f"{where}.delta is below eta*rho_prev + omega*delta_prev")

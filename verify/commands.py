@@ -33,7 +33,7 @@ def _check_writable(path: Path, what: str) -> None:
         raise InputError(f"{what} {path}: is a directory")
 
 
-def _auto_width(target, eps, method: str, seed: int, device) -> int:
+def _auto_width(target, eps, method: str, seed: int, device, norm: str) -> int:
     from verify.certify import search_width
 
     bar = _progress(0, f"searching width factor ({method})")
@@ -43,7 +43,8 @@ def _auto_width(target, eps, method: str, seed: int, device) -> int:
         bar.update(1)
 
     try:
-        k, bound = search_width(target, eps=eps, method=method, seed=seed, device=device, on_try=on_try)
+        k, bound = search_width(target, eps=eps, method=method, seed=seed, device=device, norm=norm,
+                                on_try=on_try)
     finally:
         bar.close()
     if k is None:
@@ -62,7 +63,8 @@ def _save_pruned(construction, path: Path) -> None:
 
 
 def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name: str, out: Path,
-                 save_pruned: Path | None = None, record_timings: bool = False, empirical: bool = True,
+                 norm: str = "spectral", save_pruned: Path | None = None, record_timings: bool = False,
+                 empirical: bool = True,
                  stream=None):
     """Shared by ``certify`` and ``demo``: width search, construction, certificate, summary table."""
     from verify import io
@@ -78,11 +80,11 @@ def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name
             raise InputError("--save-pruned must end in .pt, .pth or .safetensors")
     eps_q = io.parse_decimal(eps)
     t0 = time.perf_counter()
-    k = _auto_width(target, eps_q, method, seed, device) if width == "auto" else width
+    k = _auto_width(target, eps_q, method, seed, device, norm) if width == "auto" else width
     bar = _progress(len(target.weights), f"pruning G (k={k})")
     try:
         res = certify(target, eps_text=eps, method=method, k=k, seed=seed, device=device, empirical=empirical,
-                      record_timings=record_timings, progress=bar.update)
+                      record_timings=record_timings, norm=norm, progress=bar.update)
     finally:
         bar.close()
     write_json(out, res.cert)
@@ -132,7 +134,7 @@ def run_certify(args: Namespace) -> int:
     model = Path(args.model)
     out = Path(args.output) if args.output else model.with_name(model.stem + ".cert.json")
     res, k = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
-                          device_name=args.device, out=out,
+                          device_name=args.device, out=out, norm=args.norm,
                           save_pruned=Path(args.save_pruned) if args.save_pruned else None,
                           record_timings=args.record_timings, empirical=not args.no_empirical)
     if res.certified:
@@ -188,7 +190,8 @@ def run_demo(args: Namespace) -> int:
     cert_path = out_dir / "digits_mlp.cert.json"
     print(f"slt-verify demo: target = MLP trained on scikit-learn digits ({model_path.name}), eps = {args.eps}")
     res, _ = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
-                          device_name=args.device, out=cert_path, save_pruned=out_dir / "digits_pruned.safetensors")
+                          device_name=args.device, out=cert_path, norm=args.norm,
+                          save_pruned=out_dir / "digits_pruned.safetensors")
     print("\nindependent check:")
     code = check.main(str(cert_path), str(model_path))
     _, _, X_test, y_test = digits_split()

@@ -1,0 +1,48 @@
+"""certs/examples: the worked example is valid, every broken variant is rejected, and both match the generator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from verify import check
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "certs" / "examples"
+MODEL = EXAMPLES / "tiny.safetensors"
+
+
+def test_worked_example_is_valid():
+    ok = check.check_files(EXAMPLES / "tiny.cert.json", MODEL)
+    assert ok.bound <= ok.eps
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("broken-*.cert.json")), ids=lambda p: p.name)
+def test_broken_examples_are_rejected(path):
+    with pytest.raises(check.Invalid):
+        check.check_files(path, MODEL)
+    if "verdict" not in path.name:  # it differs from the valid certificate in exactly one place
+        valid = json.loads((EXAMPLES / "tiny.cert.json").read_text())
+        assert json.loads(path.read_text()) != valid
+
+
+def test_examples_are_what_the_script_writes(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mk", EXAMPLES.parent.parent / "scripts" / "make_cert_examples.py")
+    mk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mk)
+    monkeypatch.setattr(mk, "OUT", tmp_path)
+    mk.main()
+    for f in EXAMPLES.iterdir():
+        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_schema_lists_what_the_checker_requires():
+    schema = json.loads((EXAMPLES.parent / "schema.json").read_text())
+    assert set(schema["required"]) == check._TOP
+    cert = json.loads((EXAMPLES / "tiny.cert.json").read_text())
+    for key, spec in schema["properties"].items():
+        if "required" in spec:
+            assert set(spec["required"]) <= set(cert[key]), key
