@@ -92,3 +92,9 @@ def test_cuda_flag_without_gpu(small_model, capsys):
         return
     assert main(["certify", str(small_model["state_dict"]), "--eps", "1", "--device", "cuda"]) == 2
     assert "CUDA" in capsys.readouterr().err
+
+
+def test_absurd_width_is_refused_not_crashed(small_model, capsys):
+    assert main(["certify", str(small_model["state_dict"]), "--eps", "1", "--width-factor", "100000000"]) == 2
+    err = capsys.readouterr().err
+    assert "above the limit" in err and "Traceback" not in err

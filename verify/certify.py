@@ -18,7 +18,7 @@ from fractions import Fraction
 import torch
 
 from verify import __version__, io, rng
-from verify.engine.construct import MAX_CANDIDATES, Construction, build, g_parameters, g_widths
+from verify.engine.construct import MAX_CANDIDATES, Construction, build, g_parameters, g_widths, largest_k
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import Target
 
@@ -198,6 +198,7 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
     improves and the search stops there by default."""
     if k_max is None:
         k_max = 4 * MAX_CANDIDATES if method == "subset-sum" else 1 << 16
+    k_max = min(k_max, largest_k(target.widths))
     tried: dict[int, Fraction] = {}
 
     def bound_at(k: int) -> Fraction:

@@ -21,6 +21,7 @@ hypotheses; each lemma's statement says which links it relies on.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -513,36 +514,48 @@ def cvc5_available() -> bool:
     return True
 
 
-def cvc5_check(text: str, timeout_ms: int = TIMEOUT_MS) -> str:
-    """Re-check an SMT-LIB 2 query with cvc5 (independent of z3): "sat", "unsat" or "unknown"."""
-    import cvc5
-
-    tm = cvc5.TermManager()
-    solver = cvc5.Solver(tm)
-    solver.setOption("tlimit-per", str(timeout_ms))
-    symbols = cvc5.SymbolManager(tm)
-    parser = cvc5.InputParser(solver, symbols)
-    parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, text, "query")
-    answer = "unknown"
-    while True:
-        cmd = parser.nextCommand()
-        if cmd.isNull():
-            break
-        out = cmd.invoke(solver, symbols).strip()
-        if out in ("sat", "unsat", "unknown"):
-            answer = out
-    return answer
+# cvc5 does not honour its time limits on some nonlinear queries (measured: it ran past 12 s with
+# tlimit=3000), so it runs in a child process that can be killed. The child reads SMT-LIB on stdin.
+_CVC5_CHILD = """
+import sys, cvc5
+tm = cvc5.TermManager()
+solver = cvc5.Solver(tm)
+symbols = cvc5.SymbolManager(tm)
+parser = cvc5.InputParser(solver, symbols)
+parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, sys.stdin.read(), "query")
+while True:
+    cmd = parser.nextCommand()
+    if cmd.isNull():
+        break
+    out = cmd.invoke(solver, symbols).strip()
+    if out:
+        print(out)
+"""
 
 
-def prove(lemma: Lemma, timeout_ms: int = TIMEOUT_MS, cross_check: bool = False) -> LemmaResult:
-    """Run one lemma in a fresh z3 context (and optionally cvc5 on its SMT-LIB export)."""
+def cvc5_check(text: str, timeout_s: float = 10.0) -> str:
+    """Re-check an SMT-LIB 2 query with cvc5 (independent of z3) in a child process:
+    "sat", "unsat", "unknown", "timeout" or "error"."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _CVC5_CHILD], input=text, capture_output=True,
+                              text=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    answers = [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+    return answers[-1] if answers and answers[-1] in ("sat", "unsat", "unknown") else "error"
+
+
+def prove(lemma: Lemma, timeout_ms: int = TIMEOUT_MS, cross_check: bool = False,
+          cvc5_timeout_s: float = 10.0) -> LemmaResult:
+    """Run one lemma in a fresh z3 context (and optionally cvc5 on its SMT-LIB export). A cvc5 answer
+    that contradicts the expected one makes the result not ok; "unknown"/"timeout" do not."""
     ctx = z3.Context()
     fs = lemma.assertions(ctx)
     t0 = time.perf_counter()
     res, model, checked = check_assertions(fs, lemma.expected, timeout_ms)
     ms = (time.perf_counter() - t0) * 1000
-    other = cvc5_check(smt2_text(lemma), timeout_ms) if cross_check else None
-    ok = res == lemma.expected and checked is not False and other in (None, "unknown", lemma.expected)
+    other = cvc5_check(smt2_text(lemma), cvc5_timeout_s) if cross_check else None
+    ok = res == lemma.expected and checked is not False and other in (None, "unknown", "timeout", lemma.expected)
     return LemmaResult(lemma.name, lemma.expected, res, ok, round(ms, 1), model, checked, other)
 
 
@@ -587,13 +600,18 @@ def index_text() -> str:
 
 
 def run_all(json_output: bool = False, stream: TextIO = sys.stdout, *, names: Sequence[str] | None = None,
-            cross_check: bool | None = None, timeout_ms: int = TIMEOUT_MS) -> int:
+            cross_check: bool = False, timeout_ms: int = TIMEOUT_MS, cvc5_timeout_s: float = 10.0) -> int:
     """Run every lemma (or ``names``); print a table or JSON; return 0 iff every true lemma is proved
-    (unsat) and every false variant refuted (sat, with a model that checks). ``cross_check=None`` runs
-    cvc5 as well when it is installed; a cvc5 answer contradicting z3 fails the run, "unknown" does not."""
-    use_cvc5 = cvc5_available() if cross_check is None else cross_check
+    (unsat) and every false variant refuted (sat, with a model that checks).
+
+    ``cross_check=True`` also re-checks every exported query with cvc5 (optional package; ValueError if
+    it is missing): an answer contradicting z3 fails the run, "unknown" or "timeout" does not. Measured:
+    cvc5 1.4.2 answers 63 of the 68 queries in ≈ 12 s and times out on five true nonlinear lemmas."""
+    if cross_check and not cvc5_available():
+        raise ValueError("cross_check needs the optional 'cvc5' package (pip install cvc5)")
+    use_cvc5 = cross_check
     lemmas = [LEMMAS[n] for n in names] if names is not None else list(LEMMAS.values())
-    results = [prove(lem, timeout_ms, use_cvc5) for lem in lemmas]
+    results = [prove(lem, timeout_ms, use_cvc5, cvc5_timeout_s) for lem in lemmas]
     ok = all(r.ok for r in results)
     if json_output:
         doc = {"ok": ok, "z3": z3.get_version_string(), "cvc5": use_cvc5,
@@ -620,3 +638,12 @@ def _print_table(results: Sequence[LemmaResult], use_cvc5: bool, stream: TextIO)
             shown = ", ".join(f"{k}={v}" for k, v in r.model.items())
             stream.write(f"{'':<{width}}    counterexample: {shown}"
                          f"{'' if r.model_checked else '  (DOES NOT CHECK)'}\n")
+
+
+if __name__ == "__main__":  # python -m verify.proofs [--json] [--cvc5] [--write DIR]
+    args = sys.argv[1:]
+    if "--write" in args:
+        for written in write_smt2(args[args.index("--write") + 1]):
+            print(written)
+        sys.exit(0)
+    sys.exit(run_all("--json" in args, cross_check="--cvc5" in args))

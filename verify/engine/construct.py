@@ -23,10 +23,12 @@ import torch
 from verify.engine import rng_torch
 from verify.engine.rescale import apply_exponents, balanced_exponents
 
-__all__ = ["LayerPruning", "Construction", "build", "g_widths", "g_parameters", "METHODS", "MAX_CANDIDATES"]
+__all__ = ["LayerPruning", "Construction", "build", "g_widths", "g_parameters", "METHODS", "MAX_CANDIDATES",
+           "MAX_G_PARAMETERS", "largest_k"]
 
 METHODS = ("pair", "subset-sum")
 MAX_CANDIDATES = 22  # subset-sum: candidates per side and block (meet-in-the-middle over 2 x 2^11 sums)
+MAX_G_PARAMETERS = 4 * 10**9  # larger random networks are refused (memory of one row chunk grows with k·n)
 _CHUNK_ELEMS = 1 << 22
 
 
@@ -133,6 +135,11 @@ def g_parameters(widths: list[int], k: int) -> int:
     return sum(a * b for a, b in zip(gw[:-1], gw[1:], strict=True))
 
 
+def largest_k(widths: list[int]) -> int:
+    """The largest width factor whose G stays within MAX_G_PARAMETERS."""
+    return max(1, MAX_G_PARAMETERS // g_parameters(widths, 1))
+
+
 def _row_chunks(m: int, per_row: int):
     step = max(1, _CHUNK_ELEMS // max(per_row, 1))
     for r0 in range(0, m, step):
@@ -219,6 +226,12 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     if k < 1:
         raise ValueError("width factor k must be ≥ 1")
+    widths = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    if g_parameters(widths, k) > MAX_G_PARAMETERS:
+        from verify.errors import InputError
+
+        raise InputError(f"width factor {k} gives G {g_parameters(widths, k):,} parameters, above the limit of "
+                         f"{MAX_G_PARAMETERS:,}; use a smaller --width-factor or --method subset-sum")
     dev = torch.device(device)
     exps = balanced_exponents(weights) if exponents is None else exponents
     scaled = apply_exponents(weights, exps)
@@ -245,5 +258,4 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
         layers.append(LayerPruning(i, n, m, k, src, u_kept, rows, hs, v))
         if progress:
             progress(1)
-    widths = [weights[0].shape[1]] + [w.shape[0] for w in weights]
     return Construction(method, k, seed, widths, exps, scaled, layers, dev)

@@ -1,0 +1,19 @@
+; lemma: relu_lipschitz_2.false
+; FALSE variant (dimension 2, constant 1/2): ‖σ(a) − σ(b)‖² ≤ ‖a − b‖² / 4.
+; expected: refuted (the query below is sat; a model is a counterexample)
+; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
+; query: hypotheses and the negated conclusion
+;
+; relu_lipschitz_2.false
+(set-info :status sat)
+(set-logic QF_NRA)
+(declare-fun b1 () Real)
+(declare-fun a1 () Real)
+(declare-fun b0 () Real)
+(declare-fun a0 () Real)
+(assert
+ (let ((?x30 (+ (* (- a0 b0) (- a0 b0)) (* (- a1 b1) (- a1 b1)))))
+(let ((?x19 (- (ite (> a1 0.0) a1 0.0) (ite (> b1 0.0) b1 0.0))))
+(let ((?x14 (- (ite (> a0 0.0) a0 0.0) (ite (> b0 0.0) b0 0.0))))
+(not (<= (+ (* ?x14 ?x14) (* ?x19 ?x19)) (* (/ 1.0 4.0) ?x30)))))))
+(check-sat)

@@ -1,0 +1,19 @@
+; lemma: subset_sum_gadget_1.false
+; FALSE variant (1 neurons, |u_t| replaced by u_t in Q): Σ_t v_t σ(u_t z) = P σ(z) + Q' σ(−z) with
+; Q' = Σ_{u_t<0} v_t u_t.
+; expected: refuted (the query below is sat; a model is a counterexample)
+; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
+; query: hypotheses and the negated conclusion
+;
+; subset_sum_gadget_1.false
+(set-info :status sat)
+(set-logic QF_NRA)
+(declare-fun z () Real)
+(declare-fun u0 () Real)
+(declare-fun v0 () Real)
+(assert
+ (let ((?x24 (* (ite (< u0 0.0) (* v0 u0) 0.0) (ite (> (- z) 0.0) (- z) 0.0))))
+(let ((?x20 (* (ite (> u0 0.0) (* v0 u0) 0.0) (ite (> z 0.0) z 0.0))))
+(let (($x26 (= (* v0 (ite (> (* u0 z) 0.0) (* u0 z) 0.0)) (+ ?x20 ?x24))))
+(not $x26)))))
+(check-sat)
