@@ -14,17 +14,24 @@ and e is continuous, so the open cones suffice. Patterns are enumerated depth-fi
 time; a branch is kept only if its strict linear system is feasible (z3 linear real arithmetic, exact).
 A neuron whose pre-activation form is identically zero is simply off.
 
-Per cone, "some x ∈ C_p has ‖A_p x‖ > b‖x‖" is the question ∃x: s_i ℓ_i·x > 0 ∧ xᵀ(A_pᵀA_p − b² I)x > 0,
-a linear-plus-one-quadratic problem that z3's complete nonlinear arithmetic (nlsat) decides exactly.
-Cheap exact shortcuts answer most cones first: b² I − A_pᵀA_p positive definite (rational LDLᵀ) means
-no, and a known point of the cone with error > b means yes. The supremum is bracketed by bisection on b:
-lower ends are exact errors at rational points of the ball, upper ends are decided "no" answers.
+Per cone, "some x ∈ C_p has ‖A_p x‖ > b‖x‖" is decided exactly in rational arithmetic: the closed cone
+(pointed, since the enumeration first splits R^d into orthants) is cut into simplicial cones spanned by
+its extreme rays R, and on each the question becomes whether λᵀNλ > 0 for some λ ≥ 0, N = Rᵀ(A_pᵀA_p − b²I)R,
+i.e. whether −N fails to be copositive. For these small matrices copositivity has a finite rational test
+(Cottle, Habetler & Lemke 1970, Thm 3.1: if every principal submatrix of order n−1 of a symmetric A is
+copositive, then A is not copositive iff A⁻¹ exists and A⁻¹ ≤ 0 entrywise), applied recursively; a
+failure comes with a rational λ = −A⁻¹1, hence a rational witness x = Rλ. A second, independent exact
+method (``method="nlsat"``: z3's complete nonlinear real arithmetic on the same question) is kept for
+cross-checking. Cheap exact shortcuts come first: b² I − A_pᵀA_p positive definite (rational LDLᵀ) means
+no; a known point with error > b means yes. The supremum is bracketed by bisection on b: lower ends are
+exact errors at rational points of the ball, upper ends are decided "no" answers.
 
 Size limits (``MAX_*``) keep the enumeration small; larger inputs raise ``ValueError``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Sequence
@@ -66,8 +73,8 @@ class ExactResult:
     witness: list[Fraction] | None
     tightness: float | None
     seconds: float
-    regions: int = 0
-    nonlinear_queries: int = 0
+    regions: int = 0           # activation cones enumerated
+    cone_queries: int = 0      # cones that needed the exact per-cone decision
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -204,6 +211,14 @@ def _canonical(form: Form) -> tuple[Form, int]:
     return tuple(v / abs(lead) for v in form), (1 if lead > 0 else -1)
 
 
+def _linear_z3(g: Form, x: list[z3.ArithRef]) -> z3.ArithRef:
+    """The z3 term (L·g)·x with L > 0 the common denominator, so the coefficients are exact integers
+    (never z3 RealVal(float)); same sign as g·x."""
+    scale = math.lcm(*(v.denominator for v in g))
+    terms = [xj * int(v * scale) for v, xj in zip(g, x, strict=True) if v]
+    return z3.Sum(terms) if terms else z3.RealVal(0, x[0].ctx)
+
+
 @dataclass
 class _Region:
     """One open cone C_p = {x : g·x > 0 for g in cone} on which G̃(x) − F(x) = A x; ``gram`` = AᵀA."""
@@ -213,6 +228,7 @@ class _Region:
     gram: Matrix
     point: list[Fraction]      # a rational point of C_p
     ub2: Fraction = Fraction(0)  # proven: ‖A x‖² ≤ ub2 ‖x‖² on C_p
+    simplices: list[tuple[Matrix, Matrix, list[Form]]] | None = None  # (RᵀGR, RᵀR, R) per simplicial piece
 
 
 class _Deadline:
@@ -239,7 +255,8 @@ class _Enumerator:
         self.ctx = z3.Context()
         self.x = [z3.Real(f"x{j}", self.ctx) for j in range(self.d)]
         self.solver = z3.SolverFor("QF_LRA", ctx=self.ctx)
-        self.stages = [(k, i) for k, net in enumerate(self.nets) for i in range(len(net) - 1)]
+        # stage (-1, -1) branches on the sign of each coordinate, so that every cone is pointed
+        self.stages = [(-1, -1)] + [(k, i) for k, net in enumerate(self.nets) for i in range(len(net) - 1)]
         self.regions: list[_Region] = []
         self.lp_queries = 0
 
@@ -250,15 +267,17 @@ class _Enumerator:
         return self.regions
 
     def _z3(self, g: Form) -> z3.BoolRef:
-        return z3.Sum([z3.Q(v.numerator, v.denominator, self.ctx) * xj for v, xj in zip(g, self.x, strict=True)
-                       if v] or [z3.RealVal(0, self.ctx)]) > 0
+        return _linear_z3(g, self.x) > 0
 
     def _stage(self, s: int, acts: list[list[Form]], cone: list[Form], known: dict, point: list[Fraction]) -> None:
         if s == len(self.stages):
             self._leaf(acts, cone, point)
             return
         k, i = self.stages[s]
-        pre = [_combine(row, acts[k], self.d) for row in self.nets[k][i]]
+        if k < 0:
+            pre = [tuple(Fraction(int(r == j)) for j in range(self.d)) for r in range(self.d)]
+        else:
+            pre = [_combine(row, acts[k], self.d) for row in self.nets[k][i]]
         self._neuron(s, pre, 0, [], acts, cone, known, point)
 
     def _neuron(self, s: int, pre: list[Form], r: int, out: list[Form], acts: list[list[Form]],
@@ -266,7 +285,8 @@ class _Enumerator:
         if r == len(pre):
             k = self.stages[s][0]
             nxt = list(acts)
-            nxt[k] = out
+            if k >= 0:
+                nxt[k] = out
             self._stage(s + 1, nxt, cone, known, point)
             return
         self.deadline.check("enumerating activation regions")
@@ -354,27 +374,224 @@ def _spectral_ub2(gram: Matrix) -> Fraction:
     return trace
 
 
+# -- exact linear algebra on short rational vectors ------------------------------------------------
+
+
+def _nullspace(rows: Sequence[Form], d: int) -> list[list[Fraction]]:
+    """A basis of {x ∈ Q^d : r·x = 0 for every row r} (reduced row echelon form)."""
+    a = [list(r) for r in rows]
+    pivots: list[int] = []
+    for c in range(d):
+        p = next((i for i in range(len(pivots), len(a)) if a[i][c]), None)
+        if p is None:
+            continue
+        top = len(pivots)
+        a[top], a[p] = a[p], a[top]
+        a[top] = [v / a[top][c] for v in a[top]]
+        for i in range(len(a)):
+            if i != top and a[i][c]:
+                f = a[i][c]
+                a[i] = [x - f * y for x, y in zip(a[i], a[top], strict=True)]
+        pivots.append(c)
+    basis = []
+    for free in (c for c in range(d) if c not in pivots):
+        v = [Fraction(0)] * d
+        v[free] = Fraction(1)
+        for i, c in enumerate(pivots):
+            v[c] = -a[i][free]
+        basis.append(v)
+    return basis
+
+
+def _rank(vectors: Sequence[Form], d: int) -> int:
+    return d - len(_nullspace(vectors, d))
+
+
+def _primitive(v: Sequence[Fraction]) -> Form:
+    """The positive multiple of v with coprime integer entries (keeps the numbers small)."""
+    scale = math.lcm(*(x.denominator for x in v))
+    ints = [int(x * scale) for x in v]
+    g = math.gcd(*ints)
+    return tuple(Fraction(i // g) for i in ints)
+
+
+def _inverse(m: Matrix) -> Matrix | None:
+    """Exact inverse by Gauss–Jordan, or None if m is singular."""
+    n = len(m)
+    a = [list(r) + [Fraction(int(i == j)) for j in range(n)] for i, r in enumerate(m)]
+    for c in range(n):
+        p = next((r for r in range(c, n) if a[r][c]), None)
+        if p is None:
+            return None
+        a[c], a[p] = a[p], a[c]
+        a[c] = [v / a[c][c] for v in a[c]]
+        for r in range(n):
+            if r != c and a[r][c]:
+                f = a[r][c]
+                a[r] = [x - f * y for x, y in zip(a[r], a[c], strict=True)]
+    return [row[n:] for row in a]
+
+
+def _not_copositive_witness(a: Matrix) -> list[Fraction] | None:
+    """λ ≥ 0, λ ≠ 0 with λᵀ a λ < 0, or None when the symmetric matrix a is copositive.
+
+    Cottle, Habetler & Lemke (1970), Thm 3.1, applied to every principal submatrix, smallest first: if
+    all principal submatrices of order n−1 are copositive, a is not copositive iff a⁻¹ exists and
+    a⁻¹ ≤ 0 entrywise, and then λ = −a⁻¹1 > 0 has λᵀaλ = 1ᵀa⁻¹1 < 0. The witness is re-checked exactly.
+    """
+    n = len(a)
+    memo: dict[tuple[int, ...], list[Fraction] | None] = {}
+
+    def rec(idx: tuple[int, ...]) -> list[Fraction] | None:
+        if idx not in memo:
+            found = None
+            if len(idx) == 1:
+                found = [Fraction(int(j == idx[0])) for j in range(n)] if a[idx[0]][idx[0]] < 0 else None
+            else:
+                for k in range(len(idx)):
+                    found = rec(idx[:k] + idx[k + 1:])
+                    if found is not None:
+                        break
+                if found is None:
+                    inv = _inverse([[a[i][j] for j in idx] for i in idx])
+                    if inv is not None and all(v <= 0 for row in inv for v in row):
+                        lam = dict(zip(idx, (-sum(row, Fraction(0)) for row in inv), strict=True))
+                        found = [lam.get(j, Fraction(0)) for j in range(n)]
+            memo[idx] = found
+        return memo[idx]
+
+    lam = rec(tuple(range(n)))
+    if lam is not None:
+        q = sum((lam[i] * a[i][j] * lam[j] for i in range(n) for j in range(n)), Fraction(0))
+        if not (all(v >= 0 for v in lam) and q < 0):
+            raise AssertionError("copositivity witness failed its exact re-check")
+    return lam
+
+
+# -- cone geometry: irredundant constraints, extreme rays, simplicial pieces ------------------------
+
+
+def _irredundant(cone: list[Form], d: int) -> list[Form]:
+    """Drop constraints implied by the others: g_i is redundant if {g_j·x > 0, j ≠ i} ⊆ {g_i·x ≥ 0},
+    i.e. if adding g_i·x < 0 is infeasible (exact LRA)."""
+    ctx = z3.Context()
+    x = [z3.Real(f"x{j}", ctx) for j in range(d)]
+    keep = list(cone)
+    i = 0
+    while i < len(keep):
+        solver = z3.SolverFor("QF_LRA", ctx=ctx)
+        solver.add(*[_linear_z3(g, x) > 0 for j, g in enumerate(keep) if j != i])
+        solver.add(_linear_z3(keep[i], x) < 0)
+        res = solver.check()
+        if res == z3.unknown:
+            raise TimeoutError("exact oracle: redundancy check did not finish")
+        if res == z3.unsat:
+            keep.pop(i)
+        else:
+            i += 1
+    return keep
+
+
+def _extreme_rays(cons: list[Form], d: int) -> list[Form]:
+    """Extreme rays of the pointed cone {x : g·x ≥ 0, g ∈ cons}: the one-dimensional solutions of d − 1
+    independent active constraints that satisfy all the others."""
+    rays: dict[Form, None] = {}
+    for subset in itertools.combinations(cons, d - 1):
+        basis = _nullspace(subset, d)
+        if len(basis) != 1:
+            continue
+        for r in (basis[0], [-v for v in basis[0]]):
+            if all(_dot(g, r) >= 0 for g in cons):
+                rays[_primitive(r)] = None
+    return list(rays)
+
+
+def _triangulate(face: tuple[int, ...], dim: int, rays: list[Form], cons: list[Form], d: int
+                 ) -> list[tuple[int, ...]]:
+    """Pulling triangulation: a face of dimension ``dim`` with rays ``face`` is the union of the cones
+    from its first ray over its facets that miss that ray; recurse until the pieces are simplicial."""
+    if len(face) == dim:
+        return [face]
+    apex, out, seen = face[0], [], set()
+    for g in cons:
+        sub = tuple(i for i in face if _dot(g, rays[i]) == 0)
+        if apex in sub or sub in seen or len(sub) < dim - 1 or _rank([rays[i] for i in sub], d) != dim - 1:
+            continue
+        seen.add(sub)
+        out += [(apex, *piece) for piece in _triangulate(sub, dim - 1, rays, cons, d)]
+    return out
+
+
+def _simplices(reg: _Region, d: int) -> list[tuple[Matrix, Matrix, list[Form]]]:
+    """Per simplicial piece with rays R (columns): (RᵀGR, RᵀR, R), cached on the region."""
+    if reg.simplices is None:
+        cons = _irredundant(reg.cone, d)
+        rays = _extreme_rays(cons, d)
+        pieces = _triangulate(tuple(range(len(rays))), d, rays, cons, d)
+        reg.simplices = []
+        for piece in pieces:
+            rs = [rays[i] for i in piece]
+            grs = [[_dot(row, r) for row in reg.gram] for r in rs]  # G r_i
+            rgr = [[_dot(gi, rj) for rj in rs] for gi in grs]
+            rr = [[_dot(ri, rj) for rj in rs] for ri in rs]
+            reg.simplices.append((rgr, rr, rs))
+    return reg.simplices
+
+
+def _cone_witness(reg: _Region, b2: Fraction, d: int) -> list[Fraction] | None:
+    """A rational x in the closed cone with ‖A x‖² > b2 ‖x‖², or None if there is none (exact)."""
+    for rgr, rr, rs in _simplices(reg, d):
+        neg = [[b2 * v - w for v, w in zip(r1, r2, strict=True)] for r1, r2 in zip(rr, rgr, strict=True)]
+        lam = _not_copositive_witness(neg)  # −N with N = Rᵀ(G − b2 I)R
+        if lam is not None:
+            return [sum((lam[i] * rs[i][j] for i in range(len(rs))), Fraction(0)) for j in range(d)]
+    return None
+
+
+def _nlsat_witness(reg: _Region, b2: Fraction, d: int, timeout_ms: int) -> list[Fraction] | None | bool:
+    """Same question by z3's complete nonlinear arithmetic (independent cross-check): a point, None
+    (no point), or False when z3 gave up. Algebraic model values are rounded; the caller re-checks."""
+    ctx = z3.Context()
+    x = [z3.Real(f"x{j}", ctx) for j in range(d)]
+    solver = z3.SolverFor("QF_NRA", ctx=ctx)
+    solver.set("timeout", timeout_ms)
+    solver.add(*[_linear_z3(g, x) > 0 for g in reg.cone])
+    m = _shifted(reg.gram, b2)  # b2·I − AᵀA; we ask for xᵀ m x < 0, scaled to integer coefficients
+    coef = {(i, j): m[i][j] if i == j else 2 * m[i][j] for i in range(d) for j in range(i, d)}
+    scale = math.lcm(*(v.denominator for v in coef.values()))
+    terms = [x[i] * x[j] * int(v * scale) for (i, j), v in coef.items() if v]
+    solver.add((z3.Sum(terms) if terms else z3.RealVal(0, ctx)) < 0)
+    res = solver.check()
+    if res != z3.sat:
+        return None if res == z3.unsat else False
+    model = solver.model()
+    vals = [model.eval(xj, model_completion=True) for xj in x]
+    return [Fraction(v.as_fraction()) if z3.is_rational_value(v) else Fraction(v.approx(60).as_fraction())
+            for v in vals]
+
+
+# -- numeric polishing (untrusted) and exact bookkeeping --------------------------------------------
+
+
 def _region_numeric_max(region: _Region) -> np.ndarray:
-    """Float estimate of argmax ‖A x‖ over the closed cone ∩ unit ball (untrusted: a start for exact
+    """Float estimate of argmax ‖A x‖ over the closed cone ∩ unit ball (untrusted: only a start for exact
     evaluation). The top eigenvector if it lies in the cone, else SLSQP from the cone's known point."""
     from scipy.optimize import minimize
 
     g = np.array([[float(v) for v in row] for row in region.gram])
-    cons = np.array([[float(v) for v in f] for f in region.cone]) if region.cone else np.zeros((0, len(g)))
-    _, vecs = np.linalg.eigh(g)
-    top = vecs[:, -1]
+    cons = np.array([[float(v) for v in f] for f in region.cone])
+    top = np.linalg.eigh(g)[1][:, -1]
     for cand in (top, -top):
-        if cons.size == 0 or np.all(cons @ cand > 1e-12 * np.abs(cons).sum(axis=1)):
+        if np.all(cons @ cand > 1e-12 * np.abs(cons).sum(axis=1)):
             return cand
     x0 = np.array([float(v) for v in region.point])
     x0 /= np.linalg.norm(x0)
-    constraints = [{"type": "ineq", "fun": lambda x: 1.0 - x @ x, "jac": lambda x: -2.0 * x}]
-    if cons.size:
-        constraints.append({"type": "ineq", "fun": lambda x: cons @ x, "jac": lambda x: cons})
+    constraints = [{"type": "ineq", "fun": lambda x: 1.0 - x @ x, "jac": lambda x: -2.0 * x},
+                   {"type": "ineq", "fun": lambda x: cons @ x, "jac": lambda x: cons}]
     res = minimize(lambda x: -(x @ g @ x), x0, jac=lambda x: -2.0 * (g @ x), constraints=constraints,
                    method="SLSQP", options={"maxiter": 200, "ftol": 1e-16})
     x = res.x if np.all(np.isfinite(res.x)) else x0
-    return x / max(np.linalg.norm(x), 1e-300)
+    return x / max(float(np.linalg.norm(x)), 1e-300)
 
 
 def _scale_into_ball(x: Sequence[Fraction], err2: Fraction, need: Fraction | None = None
@@ -392,32 +609,31 @@ def _scale_into_ball(x: Sequence[Fraction], err2: Fraction, need: Fraction | Non
 
 
 class _Oracle:
-    """Holds the cones, the best exact point found (lo2 = its squared error) and the per-cone proven
-    upper bounds; ``decide(b2)`` answers exactly whether some ‖x‖ ≤ 1 has squared error > b2."""
+    """Holds the cones, the best exact point found (lo2 = its squared error, witness = the point) and the
+    per-cone proven bounds ub2; ``decide(b2)`` answers exactly whether some ‖x‖ ≤ 1 has error² > b2."""
 
-    def __init__(self, target: Net, pruned: Net, regions: list[_Region], deadline: _Deadline) -> None:
+    def __init__(self, target: Net, pruned: Net, regions: list[_Region], deadline: _Deadline,
+                 method: str) -> None:
         self.target, self.pruned, self.regions, self.deadline = target, pruned, regions, deadline
+        self.method = method
+        self.d = len(target[0][0])
         self.lo2 = Fraction(0)
         self.witness: list[Fraction] | None = None
-        self.nl_queries = 0
+        self.cone_queries = 0
         for reg in regions:
             reg.ub2 = _spectral_ub2(reg.gram)
 
     def hi2(self) -> Fraction:
         return max((reg.ub2 for reg in self.regions), default=Fraction(0))
 
-    def offer(self, x: Sequence[Fraction], need: Fraction | None = None) -> bool:
-        """Evaluate a rational point exactly (scaled into the ball); keep it if it beats lo2."""
-        if not any(x):
-            return False
-        err2 = error_sq(self.target, self.pruned, x)
-        if err2 == 0:
-            return False
-        y, e2 = _scale_into_ball(x, err2, need)
-        if e2 > self.lo2:
-            self.lo2, self.witness = e2, y
-            return True
-        return False
+    def offer(self, x: Sequence[Fraction], need: Fraction | None = None) -> None:
+        """Evaluate a rational point exactly in both networks (scaled into the ball); keep the best."""
+        if any(x):
+            err2 = error_sq(self.target, self.pruned, x)
+            if err2 > 0:
+                y, e2 = _scale_into_ball(x, err2, need)
+                if e2 > self.lo2:
+                    self.lo2, self.witness = e2, y
 
     def polish(self, reg: _Region) -> None:
         self.offer([Fraction(float(v)) for v in _region_numeric_max(reg)])
@@ -428,64 +644,34 @@ class _Oracle:
             self.offer(reg.point)
         for reg in sorted(self.regions, key=lambda r: r.ub2, reverse=True):
             if reg.ub2 > self.lo2:
+                self.deadline.check("estimating the supremum")
                 self.polish(reg)
 
-    def decide(self, b2: Fraction) -> bool | None:
-        """True: some ‖x‖ ≤ 1 has ‖e(x)‖² > b2 (then lo2 > b2). False: none (then every ub2 ≤ b2 ... or was).
-        None: z3 ran out of time."""
+    def decide(self, b2: Fraction) -> bool:
+        """True iff some ‖x‖ ≤ 1 has ‖e(x)‖² > b2; then lo2 > b2 and ``witness`` is such a point.
+        When False, every cone's ub2 is ≤ b2. Raises TimeoutError when out of time."""
         if self.lo2 > b2:
             return True
         for reg in sorted(self.regions, key=lambda r: r.ub2, reverse=True):
             if reg.ub2 <= b2:
                 continue
             self.deadline.check("deciding a bound")
-            if _is_pd(_shifted(reg.gram, b2)):
-                reg.ub2 = b2
-                continue
-            found = self._nonlinear(reg, b2)
-            if found is None:
-                return None
-            if found:
-                return True
+            if not _is_pd(_shifted(reg.gram, b2)):
+                self.cone_queries += 1
+                if self.method == "nlsat":
+                    point = _nlsat_witness(reg, b2, self.d, self.deadline.left_ms())
+                    if point is False:
+                        raise TimeoutError("exact oracle: z3 nlsat did not decide a cone in time")
+                else:
+                    point = _cone_witness(reg, b2, self.d)
+                if point is not None:
+                    self.offer(point, need=b2)
+                    if self.lo2 <= b2:
+                        raise AssertionError("a cone witness did not exceed the bound when evaluated exactly")
+                    self.polish(reg)
+                    return True
             reg.ub2 = b2
         return False
-
-    def _nonlinear(self, reg: _Region, b2: Fraction) -> bool | None:
-        """∃x: g·x > 0 (g ∈ cone) ∧ xᵀ(AᵀA − b2·I)x > 0, by z3's complete nonlinear real arithmetic."""
-        self.nl_queries += 1
-        ctx = z3.Context()
-        x = [z3.Real(f"x{j}", ctx) for j in range(len(reg.gram))]
-
-        def q(v: Fraction) -> z3.ArithRef:
-            return z3.Q(v.numerator, v.denominator, ctx)
-
-        solver = z3.SolverFor("QF_NRA", ctx=ctx)
-        solver.set("timeout", self.deadline.left_ms())
-        for g in reg.cone:
-            solver.add(z3.Sum([q(v) * xj for v, xj in zip(g, x, strict=True) if v] or [q(Fraction(0))]) > 0)
-        m = _shifted(reg.gram, b2)  # b2·I − AᵀA; we ask for xᵀ m x < 0
-        terms = [q(m[i][j] if i == j else 2 * m[i][j]) * x[i] * x[j]
-                 for i in range(len(m)) for j in range(i, len(m)) if m[i][j]]
-        solver.add(z3.Sum(terms or [q(Fraction(0))]) < 0)
-        res = solver.check()
-        if res == z3.unknown:
-            return None
-        if res == z3.unsat:
-            return False
-        model = solver.model()
-        for digits in (30, 60, 120, 240):
-            point = []
-            for xj in x:
-                v = model.eval(xj, model_completion=True)
-                point.append(Fraction(v.as_fraction()) if z3.is_rational_value(v)
-                             else Fraction(v.approx(digits).as_fraction()))
-            self.offer(point, need=b2)
-            if self.lo2 > b2:
-                break
-        if self.lo2 <= b2:  # only possible if an algebraic model could not be rounded: should not happen
-            return None
-        self.polish(reg)
-        return True
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -493,12 +679,14 @@ class _Oracle:
 
 
 def exact_check(target: list[list[list[Fraction]]], pruned: list[list[list[Fraction]]], bound: Fraction, *,
-                rel_tol: Fraction = Fraction(1, 1000), timeout_s: float = 60) -> ExactResult:
+                rel_tol: Fraction = Fraction(1, 1000), timeout_s: float = 60, method: str = "cones") -> ExactResult:
     """Decide exactly whether ‖G̃(x) − F(x)‖₂ ≤ bound for all ‖x‖₂ ≤ 1, and bracket the true sup.
 
     ``sound`` is decided first (exact; TimeoutError if that alone exceeds ``timeout_s``), then the sup is
     narrowed by bisection until sup_upper ≤ sup_lower·(1 + rel_tol) or the time is up (the bracket is then
     wider but still valid). Raises ValueError for malformed input or input above the size limits.
+    ``method`` picks the exact per-cone decision: "cones" (copositivity on simplicial pieces, default)
+    or "nlsat" (z3 nonlinear arithmetic; slower, kept as an independent cross-check).
 
     >>> one = Fraction(1)
     >>> r = exact_check([[[one]]], [[[one], [-one]], [[one, -one]]], Fraction(0))  # σ(x) − σ(−x) = x
@@ -512,25 +700,23 @@ def exact_check(target: list[list[list[Fraction]]], pruned: list[list[list[Fract
         raise ValueError(f"bound must be ≥ 0, got {bound}")
     if rel_tol <= 0:
         raise ValueError(f"rel_tol must be > 0, got {rel_tol}")
+    if method not in ("cones", "nlsat"):
+        raise ValueError(f"method must be 'cones' or 'nlsat', got {method!r}")
     t_net, p_net = _validate(target, "target"), _validate(pruned, "pruned")
     t_net, p_net = _drop_dead(t_net), _drop_dead(p_net)
     _check_sizes(t_net, p_net)
     deadline = _Deadline(timeout_s)
     regions = _Enumerator(t_net, p_net, deadline).run()
-    oracle = _Oracle(t_net, p_net, regions, deadline)
+    oracle = _Oracle(t_net, p_net, regions, deadline, method)
     oracle.seed()
-
-    verdict = oracle.decide(bound * bound)
-    if verdict is None:
-        raise TimeoutError("exact oracle: the nonlinear check at the bound did not finish in time")
-    sound = not verdict
+    sound = not oracle.decide(bound * bound)  # exact: no rounding of the bound
 
     factor = (1 + rel_tol / 2) ** 2
-    while not _close(oracle.lo2, oracle.hi2(), rel_tol) and time.monotonic() < deadline.end:
-        b2 = oracle.lo2 * factor if oracle.lo2 else Fraction(0)
+    while not _close(oracle.lo2, oracle.hi2(), rel_tol):
+        # aim just above the best lower end; rounding b² up to 40 bits keeps the numbers small
+        b2 = _round_up(oracle.lo2 * factor) if oracle.lo2 else Fraction(0)
         try:
-            if oracle.decide(b2) is None:
-                break
+            oracle.decide(b2)
         except TimeoutError:
             break
 
@@ -538,7 +724,7 @@ def exact_check(target: list[list[list[Fraction]]], pruned: list[list[list[Fract
     return ExactResult(
         sound=sound, bound=bound, sup_lower=lower, sup_upper=upper,
         witness=oracle.witness, tightness=float(bound / upper) if upper else None,
-        seconds=time.monotonic() - t0, regions=len(regions), nonlinear_queries=oracle.nl_queries)
+        seconds=time.monotonic() - t0, regions=len(regions), cone_queries=oracle.cone_queries)
 
 
 def _close(lo2: Fraction, hi2: Fraction, rel_tol: Fraction) -> bool:
@@ -546,6 +732,13 @@ def _close(lo2: Fraction, hi2: Fraction, rel_tol: Fraction) -> bool:
     if hi2 == 0:
         return True
     return _sqrt_up(hi2) <= _lower(lo2) * (1 + rel_tol)
+
+
+def _round_up(q: Fraction, bits: int = 40) -> Fraction:
+    """The dyadic rational ≥ q (q > 0) with about ``bits`` significant bits."""
+    e = q.numerator.bit_length() - q.denominator.bit_length() - bits
+    unit = Fraction(2) ** e
+    return -(-q // unit) * unit
 
 
 def _lower(lo2: Fraction) -> Fraction:
