@@ -216,3 +216,24 @@ def test_soundness_bound_never_below_attack(seed, depth, k, method, scale):
     from verify.certify import layer_bounds
     from verify.engine.construct import LayerPruning  # noqa: F401  (documents what is checked)
     assert layer_bounds(c) == [(r["eta"], r["omega"], r["norm"]) for r in res.cert["layers"]]
+
+
+def test_layer_order_cannot_be_swapped(tmp_path):
+    """Square layers chain in any order: the checker must pin the order to the file's, for every format."""
+    from safetensors.torch import save_file
+
+    m = make_sequential([3, 3, 3, 3], seed=4)
+    paths = {"torch-module": tmp_path / "m.pt", "torch-state-dict": tmp_path / "s.pt",
+             "safetensors": tmp_path / "t.safetensors"}
+    torch.save(m, paths["torch-module"])
+    torch.save(m.state_dict(), paths["torch-state-dict"])
+    save_file({k: v.contiguous() for k, v in m.state_dict().items()}, str(paths["safetensors"]))
+    for path in paths.values():
+        res = certify(load_target(path), eps_text="100", method="subset-sum", k=4, seed=0, device="cpu",
+                      empirical=False)
+        check.check_certificate(res.cert, path)
+        bad = copy.deepcopy(res.cert)
+        layers = bad["model"]["layers"]
+        layers[0]["key"], layers[2]["key"] = layers[2]["key"], layers[0]["key"]
+        with pytest.raises(check.Invalid):
+            check.check_certificate(bad, path)

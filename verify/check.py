@@ -98,10 +98,13 @@ def read_model_exact(path: Path, fmt: str, keys: list[str]) -> list[list[list[fl
             continue
         if not key.endswith(".bias") or torch.count_nonzero(t).item():
             raise Invalid(f"model entry {key!r} is not certified (only all-zero biases may be unlisted)")
-    if fmt != "torch-module":
-        idx = [int(k.rsplit(".", 2)[-2]) for k in keys if k.rsplit(".", 2)[-2].isdigit()]
-        if len(idx) != len(keys) or idx != sorted(idx) or len(set(idx)) != len(idx):
-            raise Invalid("model.layers keys are not the state_dict's layers in index order")
+    # every weight is listed (above); now they must be listed in layer order: <prefix><index>.weight with one
+    # common prefix and strictly increasing indices (for a module, its Linear children in order)
+    parts = [k.rsplit(".", 2) if k.count(".") >= 2 else ["", *k.split(".")] for k in keys]
+    if (any(len(p) != 3 or p[2] != "weight" or not p[1].isdigit() for p in parts)
+            or len({p[0] for p in parts}) != 1
+            or any(int(a[1]) >= int(b[1]) for a, b in zip(parts, parts[1:], strict=False))):
+        raise Invalid("model.layers keys are not the model's layer weights in index order")
     out = []
     for key in keys:
         if key not in sd:

@@ -473,23 +473,23 @@ def _not_copositive_witness(a: Matrix) -> list[Fraction] | None:
 
 def _irredundant(cone: list[Form], d: int) -> list[Form]:
     """Drop constraints implied by the others: g_i is redundant if {g_j·x > 0, j ≠ i} ⊆ {g_i·x ≥ 0},
-    i.e. if adding g_i·x < 0 is infeasible (exact LRA)."""
+    i.e. if adding g_i·x < 0 is infeasible (exact LRA; each term is built once, selected by assumptions)."""
     ctx = z3.Context()
     x = [z3.Real(f"x{j}", ctx) for j in range(d)]
-    keep = list(cone)
-    i = 0
-    while i < len(keep):
-        solver = z3.SolverFor("QF_LRA", ctx=ctx)
-        solver.add(*[_linear_z3(g, x) > 0 for j, g in enumerate(keep) if j != i])
-        solver.add(_linear_z3(keep[i], x) < 0)
-        res = solver.check()
+    solver = z3.SolverFor("QF_LRA", ctx=ctx)
+    on = [z3.Bool(f"on{i}", ctx) for i in range(len(cone))]
+    flip = [z3.Bool(f"flip{i}", ctx) for i in range(len(cone))]
+    for i, g in enumerate(cone):
+        term = _linear_z3(g, x)
+        solver.add(z3.Implies(on[i], term > 0), z3.Implies(flip[i], term < 0))
+    keep = list(range(len(cone)))
+    for i in range(len(cone)):
+        res = solver.check(*[on[j] for j in keep if j != i], flip[i])
         if res == z3.unknown:
             raise TimeoutError("exact oracle: redundancy check did not finish")
         if res == z3.unsat:
-            keep.pop(i)
-        else:
-            i += 1
-    return keep
+            keep.remove(i)
+    return [cone[i] for i in keep]
 
 
 def _extreme_rays(cons: list[Form], d: int) -> list[Form]:
