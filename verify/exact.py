@@ -11,11 +11,12 @@ Method (activation regions). Both networks are positively homogeneous and piecew
 where p runs over the joint activation patterns whose open cone C_p = {x : s_i ℓ_i·x > 0} is non-empty
 and e(x) = A_p x on C_p. Every x off the finitely many hyperplanes ℓ_i·x = 0 lies in one such cone,
 and e is continuous, so the open cones suffice. Patterns are enumerated depth-first, one neuron at a
-time; a branch is kept only if its strict linear system is feasible (z3 linear real arithmetic, exact).
+time, starting from the 2^d open orthants; every cone carries its extreme rays (double description), so
+deciding whether a branch is non-empty is an integer sign test and cutting it is exact integer algebra.
 A neuron whose pre-activation form is identically zero is simply off.
 
 Per cone, "some x ∈ C_p has ‖A_p x‖ > b‖x‖" is decided exactly in rational arithmetic: the closed cone
-(pointed, since the enumeration first splits R^d into orthants) is cut into simplicial cones spanned by
+(pointed, since it lies in an orthant) is cut into simplicial cones spanned by
 its extreme rays R, and on each the question becomes whether λᵀNλ > 0 for some λ ≥ 0, N = Rᵀ(A_pᵀA_p − b²I)R,
 i.e. whether −N fails to be copositive. For these small matrices copositivity has a finite rational test
 (Cottle, Habetler & Lemke 1970, Thm 3.1: if every principal submatrix of order n−1 of a symmetric A is
@@ -45,9 +46,11 @@ import z3
 __all__ = ["ExactResult", "exact_check", "evaluate", "error_sq", "MAX_INPUT_DIM", "MAX_KEPT_WEIGHTS",
            "MAX_HIDDEN_NEURONS"]
 
+# Measured (2-core CPU, pair-pruned random nets, k = 8): a 3-4-3-2 target (~60 hidden neurons) takes
+# 0.3–0.7 s, 4-5-3 takes 2–4 s, 4-6-4-2 (~70 hidden, ~185 kept weights, ~3800 cones) about 15 s.
 MAX_INPUT_DIM = 4
-MAX_KEPT_WEIGHTS = 96      # nonzero weights of each network, after removing dead neurons
-MAX_HIDDEN_NEURONS = 40    # hidden neurons of both networks together, after removing dead neurons
+MAX_KEPT_WEIGHTS = 256     # nonzero weights of each network, after removing dead neurons
+MAX_HIDDEN_NEURONS = 128   # hidden neurons of both networks together, after removing dead neurons
 _SQRT_BITS = 64            # sup_lower / sup_upper are dyadic with this many fractional bits
 
 Matrix = list[list[Fraction]]
@@ -186,11 +189,98 @@ def _check_sizes(target: Net, pruned: Net) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Activation regions
+# Exact integer linear algebra on short vectors (d ≤ 4)
+
+IVec = tuple[int, ...]
+IMat = list[list[int]]
 
 
-def _dot(form: Form, x: Sequence[Fraction]) -> Fraction:
-    return sum((a * b for a, b in zip(form, x, strict=True) if a), Fraction(0))
+def _idot(u: Sequence[int], v: Sequence[int]) -> int:
+    return sum(a * b for a, b in zip(u, v, strict=True))
+
+
+def _det(m: IMat) -> int:
+    """Determinant by Laplace expansion (the matrices here are at most 4×4)."""
+    n = len(m)
+    if n == 0:
+        return 1
+    if n == 1:
+        return m[0][0]
+    if n == 2:
+        return m[0][0] * m[1][1] - m[0][1] * m[1][0]
+    return sum((-1) ** j * m[0][j] * _det([row[:j] + row[j + 1:] for row in m[1:]]) for j in range(n) if m[0][j])
+
+
+def _primitive(v: Sequence[Fraction | int]) -> IVec:
+    """The positive multiple of a rational vector with coprime integer entries."""
+    fr = [Fraction(x) for x in v]
+    scale = math.lcm(*(x.denominator for x in fr))
+    ints = [int(x * scale) for x in fr]
+    g = math.gcd(*ints) or 1
+    return tuple(i // g for i in ints)
+
+
+def _rank(vectors: Sequence[IVec]) -> int:
+    """Rank over Q by fraction-free elimination."""
+    a = [list(v) for v in vectors]
+    rank, cols = 0, len(a[0]) if a else 0
+    for c in range(cols):
+        p = next((i for i in range(rank, len(a)) if a[i][c]), None)
+        if p is None:
+            continue
+        a[rank], a[p] = a[p], a[rank]
+        for i in range(rank + 1, len(a)):
+            if a[i][c]:
+                a[i] = [a[rank][c] * x - a[i][c] * y for x, y in zip(a[i], a[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def _not_copositive_witness(a: IMat) -> list[int] | None:
+    """λ ≥ 0, λ ≠ 0 (integers) with λᵀ a λ < 0, or None when the symmetric integer matrix a is copositive.
+
+    Cottle, Habetler & Lemke (1970), Thm 3.1, applied to every principal submatrix, smallest first: if all
+    principal submatrices of order n−1 of A are copositive, A is not copositive iff A⁻¹ exists and A⁻¹ ≤ 0
+    entrywise; then λ = −A⁻¹1 > 0 has λᵀAλ = 1ᵀA⁻¹1 < 0. With A⁻¹ = adj(A)/det(A) all of this is integer
+    arithmetic: A⁻¹ ≤ 0 iff det(A) ≠ 0 and sign(det A)·adj(A) ≤ 0, and λ ∝ −sign(det A)·adj(A)1.
+    The witness is re-checked exactly before it is returned.
+    """
+    n = len(a)
+    memo: dict[tuple[int, ...], list[int] | None] = {}
+
+    def rec(idx: tuple[int, ...]) -> list[int] | None:
+        if idx in memo:
+            return memo[idx]
+        found = None
+        for k in range(len(idx) if len(idx) > 1 else 0):
+            found = rec(idx[:k] + idx[k + 1:])
+            if found is not None:
+                break
+        if found is None:
+            sub = [[a[i][j] for j in idx] for i in idx]
+            det = _det(sub)
+            if det:
+                s = 1 if det > 0 else -1
+                m = len(idx)  # adj[r][c] = (−1)^{r+c} · det(sub without row c and column r)
+                adj = [[(-1) ** (r + c) * _det([row[:r] + row[r + 1:] for k2, row in enumerate(sub) if k2 != c])
+                        for c in range(m)] for r in range(m)]
+                if all(s * v <= 0 for row in adj for v in row):
+                    lam = dict(zip(idx, (-s * sum(row) for row in adj), strict=True))
+                    found = [lam.get(j, 0) for j in range(n)]
+        memo[idx] = found
+        return found
+
+    lam = rec(tuple(range(n)))
+    if lam is not None:
+        q = sum(lam[i] * a[i][j] * lam[j] for i in range(n) for j in range(n))
+        if not (all(v >= 0 for v in lam) and q < 0):
+            raise AssertionError("copositivity witness failed its exact re-check")
+    return lam
+
+
+
+# ---------------------------------------------------------------------------------------------------
+# Activation regions (double description: every cone carries its extreme rays)
 
 
 def _combine(row: Sequence[Fraction], forms: Sequence[Form], d: int) -> Form:
@@ -204,31 +294,43 @@ def _combine(row: Sequence[Fraction], forms: Sequence[Form], d: int) -> Form:
     return tuple(acc)
 
 
-def _canonical(form: Form) -> tuple[Form, int]:
-    """(form / |first nonzero entry|, sign of that entry): two forms with the same key are positive
-    multiples of each other up to the returned signs."""
-    lead = next(v for v in form if v)
-    return tuple(v / abs(lead) for v in form), (1 if lead > 0 else -1)
-
-
-def _linear_z3(g: Form, x: list[z3.ArithRef]) -> z3.ArithRef:
-    """The z3 term (L·g)·x with L > 0 the common denominator, so the coefficients are exact integers
-    (never z3 RealVal(float)); same sign as g·x."""
-    scale = math.lcm(*(v.denominator for v in g))
-    terms = [xj * int(v * scale) for v, xj in zip(g, x, strict=True) if v]
-    return z3.Sum(terms) if terms else z3.RealVal(0, x[0].ctx)
+def _cut(rays: list[IVec], cons: list[IVec], g: IVec, d: int) -> list[IVec]:
+    """Extreme rays of cone(rays) ∩ {g·x ≥ 0} (one double-description step, Motzkin et al. 1953).
+    Rays with g·r ≥ 0 stay; each pair r⁺, r⁻ on either side gives (g·r⁺) r⁻ − (g·r⁻) r⁺ on the hyperplane,
+    kept if it is extreme: the constraints active at it (``cons`` and g) have rank d − 1."""
+    vals = [_idot(g, r) for r in rays]
+    out = [r for r, v in zip(rays, vals, strict=True) if v >= 0]
+    seen = set(out)
+    new_cons = [*cons, g]
+    for rp, vp in zip(rays, vals, strict=True):
+        if vp <= 0:
+            continue
+        for rn, vn in zip(rays, vals, strict=True):
+            if vn >= 0:
+                continue
+            c = _primitive([vp * a - vn * b for a, b in zip(rn, rp, strict=True)])
+            if c not in seen and _rank([h for h in new_cons if _idot(h, c) == 0]) == d - 1:
+                seen.add(c)
+                out.append(c)
+    return out
 
 
 @dataclass
 class _Region:
-    """One open cone C_p = {x : g·x > 0 for g in cone} on which G̃(x) − F(x) = A x; ``gram`` = AᵀA."""
+    """One open cone C_p = {x : g·x > 0 for g in cone} on which G̃(x) − F(x) = A x; ``gram`` = AᵀA.
+    ``cone`` holds its facet normals (primitive integer vectors), ``rays`` its extreme rays."""
 
-    cone: list[Form]
+    cone: list[IVec]
+    rays: list[IVec]
     a: Matrix
     gram: Matrix
-    point: list[Fraction]      # a rational point of C_p
     ub2: Fraction = Fraction(0)  # proven: ‖A x‖² ≤ ub2 ‖x‖² on C_p
-    simplices: list[tuple[Matrix, Matrix, list[Form]]] | None = None  # (RᵀGR, RᵀR, R) per simplicial piece
+    simplices: list | None = None  # per simplicial piece (Rᵀ(D·G)R, RᵀR, R); see _simplices
+
+    def __post_init__(self) -> None:
+        self.point = [Fraction(sum(col)) for col in zip(*self.rays, strict=True)]  # Σ rays: an interior point
+        self.gram_den = math.lcm(*(v.denominator for row in self.gram for v in row))  # D
+        self.gram_int = [[int(v * self.gram_den) for v in row] for row in self.gram]  # D·G, integers
 
 
 class _Deadline:
@@ -244,94 +346,65 @@ class _Deadline:
 
 
 class _Enumerator:
-    """Depth-first enumeration of the non-empty open activation cones of F and G̃ jointly. Each branch
-    adds one strict linear constraint; feasibility is decided exactly (a known interior point, a known
-    parallel constraint, or z3 linear real arithmetic)."""
+    """Depth-first enumeration of the non-empty open activation cones of F and G̃ jointly, starting from
+    the 2^d open orthants (so every cone is pointed). Each cone carries its extreme rays, which makes every
+    step exact integer arithmetic: the open cone meets {g·x > 0} iff some ray has g·r > 0; if no ray has
+    g·r < 0 the neuron is on throughout (and symmetrically); otherwise both children are cut (``_cut``)."""
 
     def __init__(self, target: Net, pruned: Net, deadline: _Deadline) -> None:
         self.nets = (target, pruned)
         self.d = len(target[0][0])
         self.deadline = deadline
-        self.ctx = z3.Context()
-        self.x = [z3.Real(f"x{j}", self.ctx) for j in range(self.d)]
-        self.solver = z3.SolverFor("QF_LRA", ctx=self.ctx)
-        # stage (-1, -1) branches on the sign of each coordinate, so that every cone is pointed
-        self.stages = [(-1, -1)] + [(k, i) for k, net in enumerate(self.nets) for i in range(len(net) - 1)]
+        self.stages = [(k, i) for k, net in enumerate(self.nets) for i in range(len(net) - 1)]
         self.regions: list[_Region] = []
-        self.lp_queries = 0
 
     def run(self) -> list[_Region]:
-        ident = [tuple(Fraction(int(i == j)) for j in range(self.d)) for i in range(self.d)]
-        start = [Fraction(1, 1 + 2 * j) for j in range(self.d)]  # a generic interior point of R^d
-        self._stage(0, [ident, ident], [], {}, start)
+        d = self.d
+        ident = [tuple(Fraction(int(i == j)) for j in range(d)) for i in range(d)]
+        for signs in itertools.product((1, -1), repeat=d):
+            orthant = [tuple(s if j == i else 0 for j in range(d)) for i, s in enumerate(signs)]
+            self._stage(0, [ident, ident], orthant, orthant)
         return self.regions
 
-    def _z3(self, g: Form) -> z3.BoolRef:
-        return _linear_z3(g, self.x) > 0
-
-    def _stage(self, s: int, acts: list[list[Form]], cone: list[Form], known: dict, point: list[Fraction]) -> None:
+    def _stage(self, s: int, acts: list[list[Form]], cons: list[IVec], rays: list[IVec]) -> None:
         if s == len(self.stages):
-            self._leaf(acts, cone, point)
+            self._leaf(acts, cons, rays)
             return
         k, i = self.stages[s]
-        if k < 0:
-            pre = [tuple(Fraction(int(r == j)) for j in range(self.d)) for r in range(self.d)]
-        else:
-            pre = [_combine(row, acts[k], self.d) for row in self.nets[k][i]]
-        self._neuron(s, pre, 0, [], acts, cone, known, point)
+        pre = [_combine(row, acts[k], self.d) for row in self.nets[k][i]]
+        self._neuron(s, pre, [], acts, cons, rays)
 
-    def _neuron(self, s: int, pre: list[Form], r: int, out: list[Form], acts: list[list[Form]],
-                cone: list[Form], known: dict, point: list[Fraction]) -> None:
-        if r == len(pre):
-            k = self.stages[s][0]
+    def _neuron(self, s: int, pre: list[Form], out: list[Form], acts: list[list[Form]],
+                cons: list[IVec], rays: list[IVec]) -> None:
+        if len(out) == len(pre):
             nxt = list(acts)
-            if k >= 0:
-                nxt[k] = out
-            self._stage(s + 1, nxt, cone, known, point)
+            nxt[self.stages[s][0]] = out
+            self._stage(s + 1, nxt, cons, rays)
             return
         self.deadline.check("enumerating activation regions")
-        form = pre[r]
+        form = pre[len(out)]
         zero = tuple(Fraction(0) for _ in form)
-        if not any(form):  # pre-activation ≡ 0 on this cone: the neuron is off either way
-            self._neuron(s, pre, r + 1, [*out, zero], acts, cone, known, point)
+        if not any(form):  # pre-activation ≡ 0: the neuron is off either way
+            self._neuron(s, pre, [*out, zero], acts, cons, rays)
             return
-        key, lead = _canonical(form)
-        for sign in (1, -1):  # on: form·x > 0, off: form·x < 0
-            g = form if sign == 1 else tuple(-v for v in form)
-            child_out = [*out, form if sign == 1 else zero]
-            if key in known:  # a positive multiple of ±form is already constrained: the sign is forced
-                if known[key] * lead == sign:
-                    self._neuron(s, pre, r + 1, child_out, acts, cone, known, point)
-                continue
-            new_point = point if _dot(g, point) > 0 else self._feasible(g)
-            if new_point is None:
-                continue
-            self.solver.push()
-            self.solver.add(self._z3(g))
-            self._neuron(s, pre, r + 1, child_out, acts, [*cone, g], {**known, key: sign * lead}, new_point)
-            self.solver.pop()
+        g = _primitive(form)
+        vals = [_idot(g, r) for r in rays]
+        if all(v >= 0 for v in vals):  # g·x > 0 on the whole open cone: on
+            self._neuron(s, pre, [*out, form], acts, cons, rays)
+        elif all(v <= 0 for v in vals):  # g·x < 0 on the whole open cone: off
+            self._neuron(s, pre, [*out, zero], acts, cons, rays)
+        else:
+            neg = tuple(-v for v in g)
+            self._neuron(s, pre, [*out, form], acts, [*cons, g], _cut(rays, cons, g, self.d))
+            self._neuron(s, pre, [*out, zero], acts, [*cons, neg], _cut(rays, cons, neg, self.d))
 
-    def _feasible(self, g: Form) -> list[Fraction] | None:
-        """A rational point of the current cone with g·x > 0, or None if there is none (exact LRA)."""
-        self.lp_queries += 1
-        self.solver.push()
-        self.solver.add(self._z3(g))
-        self.solver.set("timeout", self.deadline.left_ms())
-        res = self.solver.check()
-        point = None
-        if res == z3.sat:
-            m = self.solver.model()
-            point = [Fraction(m.eval(xj, model_completion=True).as_fraction()) for xj in self.x]
-        self.solver.pop()
-        if res == z3.unknown:
-            raise TimeoutError("exact oracle: linear feasibility check did not finish")
-        return point
-
-    def _leaf(self, acts: list[list[Form]], cone: list[Form], point: list[Fraction]) -> None:
-        outs = [[_combine(row, acts[k], self.d) for row in self.nets[k][-1]] for k in (0, 1)]
+    def _leaf(self, acts: list[list[Form]], cons: list[IVec], rays: list[IVec]) -> None:
+        d = self.d
+        outs = [[_combine(row, acts[k], d) for row in self.nets[k][-1]] for k in (0, 1)]
         a = [[g - f for g, f in zip(rg, rf, strict=True)] for rf, rg in zip(outs[0], outs[1], strict=True)]
-        gram = [[sum((row[i] * row[j] for row in a), Fraction(0)) for j in range(self.d)] for i in range(self.d)]
-        self.regions.append(_Region(cone, a, gram, point))
+        gram = [[sum((row[i] * row[j] for row in a), Fraction(0)) for j in range(d)] for i in range(d)]
+        facets = list(dict.fromkeys(g for g in cons if _rank([r for r in rays if _idot(g, r) == 0]) == d - 1))
+        self.regions.append(_Region(facets, rays, a, gram))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -374,178 +447,52 @@ def _spectral_ub2(gram: Matrix) -> Fraction:
     return trace
 
 
-# -- exact linear algebra on short rational vectors ------------------------------------------------
-
-
-def _nullspace(rows: Sequence[Form], d: int) -> list[list[Fraction]]:
-    """A basis of {x ∈ Q^d : r·x = 0 for every row r} (reduced row echelon form)."""
-    a = [list(r) for r in rows]
-    pivots: list[int] = []
-    for c in range(d):
-        p = next((i for i in range(len(pivots), len(a)) if a[i][c]), None)
-        if p is None:
-            continue
-        top = len(pivots)
-        a[top], a[p] = a[p], a[top]
-        a[top] = [v / a[top][c] for v in a[top]]
-        for i in range(len(a)):
-            if i != top and a[i][c]:
-                f = a[i][c]
-                a[i] = [x - f * y for x, y in zip(a[i], a[top], strict=True)]
-        pivots.append(c)
-    basis = []
-    for free in (c for c in range(d) if c not in pivots):
-        v = [Fraction(0)] * d
-        v[free] = Fraction(1)
-        for i, c in enumerate(pivots):
-            v[c] = -a[i][free]
-        basis.append(v)
-    return basis
-
-
-def _rank(vectors: Sequence[Form], d: int) -> int:
-    return d - len(_nullspace(vectors, d))
-
-
-def _primitive(v: Sequence[Fraction]) -> Form:
-    """The positive multiple of v with coprime integer entries (keeps the numbers small)."""
-    scale = math.lcm(*(x.denominator for x in v))
-    ints = [int(x * scale) for x in v]
-    g = math.gcd(*ints)
-    return tuple(Fraction(i // g) for i in ints)
-
-
-def _inverse(m: Matrix) -> Matrix | None:
-    """Exact inverse by Gauss–Jordan, or None if m is singular."""
-    n = len(m)
-    a = [list(r) + [Fraction(int(i == j)) for j in range(n)] for i, r in enumerate(m)]
-    for c in range(n):
-        p = next((r for r in range(c, n) if a[r][c]), None)
-        if p is None:
-            return None
-        a[c], a[p] = a[p], a[c]
-        a[c] = [v / a[c][c] for v in a[c]]
-        for r in range(n):
-            if r != c and a[r][c]:
-                f = a[r][c]
-                a[r] = [x - f * y for x, y in zip(a[r], a[c], strict=True)]
-    return [row[n:] for row in a]
-
-
-def _not_copositive_witness(a: Matrix) -> list[Fraction] | None:
-    """λ ≥ 0, λ ≠ 0 with λᵀ a λ < 0, or None when the symmetric matrix a is copositive.
-
-    Cottle, Habetler & Lemke (1970), Thm 3.1, applied to every principal submatrix, smallest first: if
-    all principal submatrices of order n−1 are copositive, a is not copositive iff a⁻¹ exists and
-    a⁻¹ ≤ 0 entrywise, and then λ = −a⁻¹1 > 0 has λᵀaλ = 1ᵀa⁻¹1 < 0. The witness is re-checked exactly.
-    """
-    n = len(a)
-    memo: dict[tuple[int, ...], list[Fraction] | None] = {}
-
-    def rec(idx: tuple[int, ...]) -> list[Fraction] | None:
-        if idx not in memo:
-            found = None
-            if len(idx) == 1:
-                found = [Fraction(int(j == idx[0])) for j in range(n)] if a[idx[0]][idx[0]] < 0 else None
-            else:
-                for k in range(len(idx)):
-                    found = rec(idx[:k] + idx[k + 1:])
-                    if found is not None:
-                        break
-                if found is None:
-                    inv = _inverse([[a[i][j] for j in idx] for i in idx])
-                    if inv is not None and all(v <= 0 for row in inv for v in row):
-                        lam = dict(zip(idx, (-sum(row, Fraction(0)) for row in inv), strict=True))
-                        found = [lam.get(j, Fraction(0)) for j in range(n)]
-            memo[idx] = found
-        return memo[idx]
-
-    lam = rec(tuple(range(n)))
-    if lam is not None:
-        q = sum((lam[i] * a[i][j] * lam[j] for i in range(n) for j in range(n)), Fraction(0))
-        if not (all(v >= 0 for v in lam) and q < 0):
-            raise AssertionError("copositivity witness failed its exact re-check")
-    return lam
-
-
-# -- cone geometry: irredundant constraints, extreme rays, simplicial pieces ------------------------
-
-
-def _irredundant(cone: list[Form], d: int) -> list[Form]:
-    """Drop constraints implied by the others: g_i is redundant if {g_j·x > 0, j ≠ i} ⊆ {g_i·x ≥ 0},
-    i.e. if adding g_i·x < 0 is infeasible (exact LRA; each term is built once, selected by assumptions)."""
-    ctx = z3.Context()
-    x = [z3.Real(f"x{j}", ctx) for j in range(d)]
-    solver = z3.SolverFor("QF_LRA", ctx=ctx)
-    on = [z3.Bool(f"on{i}", ctx) for i in range(len(cone))]
-    flip = [z3.Bool(f"flip{i}", ctx) for i in range(len(cone))]
-    for i, g in enumerate(cone):
-        term = _linear_z3(g, x)
-        solver.add(z3.Implies(on[i], term > 0), z3.Implies(flip[i], term < 0))
-    keep = list(range(len(cone)))
-    for i in range(len(cone)):
-        res = solver.check(*[on[j] for j in keep if j != i], flip[i])
-        if res == z3.unknown:
-            raise TimeoutError("exact oracle: redundancy check did not finish")
-        if res == z3.unsat:
-            keep.remove(i)
-    return [cone[i] for i in keep]
-
-
-def _extreme_rays(cons: list[Form], d: int) -> list[Form]:
-    """Extreme rays of the pointed cone {x : g·x ≥ 0, g ∈ cons}: the one-dimensional solutions of d − 1
-    independent active constraints that satisfy all the others."""
-    rays: dict[Form, None] = {}
-    for subset in itertools.combinations(cons, d - 1):
-        basis = _nullspace(subset, d)
-        if len(basis) != 1:
-            continue
-        for r in (basis[0], [-v for v in basis[0]]):
-            if all(_dot(g, r) >= 0 for g in cons):
-                rays[_primitive(r)] = None
-    return list(rays)
-
-
-def _triangulate(face: tuple[int, ...], dim: int, rays: list[Form], cons: list[Form], d: int
-                 ) -> list[tuple[int, ...]]:
+def _triangulate(face: tuple[int, ...], dim: int, rays: list[IVec], cons: list[IVec]) -> list[tuple[int, ...]]:
     """Pulling triangulation: a face of dimension ``dim`` with rays ``face`` is the union of the cones
     from its first ray over its facets that miss that ray; recurse until the pieces are simplicial."""
     if len(face) == dim:
         return [face]
     apex, out, seen = face[0], [], set()
     for g in cons:
-        sub = tuple(i for i in face if _dot(g, rays[i]) == 0)
-        if apex in sub or sub in seen or len(sub) < dim - 1 or _rank([rays[i] for i in sub], d) != dim - 1:
+        sub = tuple(i for i in face if _idot(g, rays[i]) == 0)
+        if apex in sub or sub in seen or len(sub) < dim - 1 or _rank([rays[i] for i in sub]) != dim - 1:
             continue
         seen.add(sub)
-        out += [(apex, *piece) for piece in _triangulate(sub, dim - 1, rays, cons, d)]
+        out += [(apex, *piece) for piece in _triangulate(sub, dim - 1, rays, cons)]
     return out
 
 
-def _simplices(reg: _Region, d: int) -> list[tuple[Matrix, Matrix, list[Form]]]:
-    """Per simplicial piece with rays R (columns): (RᵀGR, RᵀR, R), cached on the region."""
+def _simplices(reg: _Region, d: int) -> list[tuple[IMat, IMat, list[IVec]]]:
+    """Per simplicial piece with integer rays R: (Rᵀ(D·G)R, RᵀR, R) where D·G = ``reg.gram_int``; cached."""
     if reg.simplices is None:
-        cons = _irredundant(reg.cone, d)
-        rays = _extreme_rays(cons, d)
-        pieces = _triangulate(tuple(range(len(rays))), d, rays, cons, d)
         reg.simplices = []
-        for piece in pieces:
-            rs = [rays[i] for i in piece]
-            grs = [[_dot(row, r) for row in reg.gram] for r in rs]  # G r_i
-            rgr = [[_dot(gi, rj) for rj in rs] for gi in grs]
-            rr = [[_dot(ri, rj) for rj in rs] for ri in rs]
-            reg.simplices.append((rgr, rr, rs))
+        for piece in _triangulate(tuple(range(len(reg.rays))), d, reg.rays, reg.cone):
+            rs = [reg.rays[i] for i in piece]
+            grs = [[_idot(row, r) for row in reg.gram_int] for r in rs]
+            reg.simplices.append(([[_idot(gi, rj) for rj in rs] for gi in grs],
+                                  [[_idot(ri, rj) for rj in rs] for ri in rs], rs))
     return reg.simplices
 
 
 def _cone_witness(reg: _Region, b2: Fraction, d: int) -> list[Fraction] | None:
-    """A rational x in the closed cone with ‖A x‖² > b2 ‖x‖², or None if there is none (exact)."""
+    """A rational x in the closed cone with ‖A x‖² > b2 ‖x‖², or None if there is none (exact).
+
+    On a piece x = Rλ, λ ≥ 0: ‖A x‖² − b2‖x‖² = λᵀNλ with N = Rᵀ(G − b2 I)R, and q·D·N = q·Rᵀ(DG)R − p·D·RᵀR
+    for b2 = p/q is an integer matrix with the same signs; a witness exists iff −N is not copositive."""
+    p, q = b2.numerator, b2.denominator
     for rgr, rr, rs in _simplices(reg, d):
-        neg = [[b2 * v - w for v, w in zip(r1, r2, strict=True)] for r1, r2 in zip(rr, rgr, strict=True)]
-        lam = _not_copositive_witness(neg)  # −N with N = Rᵀ(G − b2 I)R
+        neg = [[p * reg.gram_den * v - q * w for v, w in zip(r1, r2, strict=True)]
+               for r1, r2 in zip(rr, rgr, strict=True)]
+        lam = _not_copositive_witness(neg)
         if lam is not None:
-            return [sum((lam[i] * rs[i][j] for i in range(len(rs))), Fraction(0)) for j in range(d)]
+            return [Fraction(sum(lam[i] * rs[i][j] for i in range(len(rs)))) for j in range(d)]
     return None
+
+
+def _linear_z3(g: Sequence[int], x: list[z3.ArithRef]) -> z3.ArithRef:
+    """The z3 term Σ g_j x_j with exact integer coefficients (never z3 RealVal(float))."""
+    terms = [xj * int(v) for v, xj in zip(g, x, strict=True) if v]
+    return z3.Sum(terms) if terms else z3.RealVal(0, x[0].ctx)
 
 
 def _nlsat_witness(reg: _Region, b2: Fraction, d: int, timeout_ms: int) -> list[Fraction] | None | bool:
