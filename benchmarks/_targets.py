@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from verify.commands import set_threads
 from verify.engine.model import Target, load_target, target_from_weights
+
+set_threads(None)  # the same thread policy as the CLI (1 thread on machines with at most 2 cores)
 
 
 def random_mlp(widths: list[int], seed: int = 0) -> Target:

@@ -1,6 +1,6 @@
 ; lemma: single_neuron_2
-; Single-neuron lemma in dimension 2 (Malach et al. 2020, Lemma A.2 shape): for all w_j, x_j and
-; all reals g_j (standing for g_j(x_j)), |σ(Σ_j w_j x_j) − σ(Σ_j g_j)| ≤ Σ_j |w_j x_j − g_j|.
+; Single-neuron lemma in dimension 2 (the per-neuron step of Malach et al. 2020): for all w_j, x_j
+; and all reals g_j (standing for g_j(x_j)), |σ(Σ_j w_j x_j) − σ(Σ_j g_j)| ≤ Σ_j |w_j x_j − g_j|.
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

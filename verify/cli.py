@@ -64,6 +64,9 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
     p.add_argument("--seed", type=_seed, default=0, help="seed of the random network G (default 0)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                    help="where the engine runs (default: cuda when available)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="CPU threads for torch (default: 1 on machines with at most 2 cores, where many small "
+                        "tensor operations run faster single-threaded; torch's default otherwise)")
     p.add_argument("--norm", choices=["spectral", "frobenius"], default="spectral",
                    help="norm of the per-layer bounds: spectral (default, tighter; the checker proves it with a "
                         "verified floating-point Cholesky test) or frobenius (checked in exact integers, faster)")

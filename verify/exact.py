@@ -51,7 +51,7 @@ __all__ = ["ExactResult", "exact_check", "evaluate", "error_sq", "MAX_INPUT_DIM"
 MAX_INPUT_DIM = 4
 MAX_KEPT_WEIGHTS = 256     # nonzero weights of each network, after removing dead neurons
 MAX_HIDDEN_NEURONS = 128   # hidden neurons of both networks together, after removing dead neurons
-_SQRT_BITS = 64            # sup_lower / sup_upper are dyadic with this many fractional bits
+_SQRT_BITS = 64            # sup_lower / sup_upper are dyadic, with about this many significant bits
 
 Matrix = list[list[Fraction]]
 Net = list[Matrix]
@@ -63,7 +63,8 @@ class ExactResult:
     """Outcome of ``exact_check``.
 
     sound      True iff ‖G̃(x) − F(x)‖₂ ≤ bound for every ‖x‖₂ ≤ 1 (decided exactly).
-    sup_lower  ≤ the true sup; attained up to 2^-64 by ``witness`` (‖witness‖₂ ≤ 1, error checked in Fractions).
+    sup_lower  < the true sup, within a relative ~2^-60 of the error of ``witness`` (‖witness‖₂ ≤ 1,
+               its error evaluated exactly in Fractions).
     sup_upper  ≥ the true sup. sup_upper ≤ sup_lower·(1 + rel_tol) unless the time ran out first.
     witness    a rational point; when ``sound`` is False its error exceeds ``bound``. None if the sup is 0.
     tightness  bound / sup_upper (≤ bound / true sup), None when sup_upper = 0.
@@ -104,15 +105,21 @@ def _sq(v: Sequence[Fraction]) -> Fraction:
     return sum((t * t for t in v), Fraction(0))
 
 
+def _sqrt_scale(q: Fraction) -> int:
+    """2^k with k chosen so that √q·2^k has about _SQRT_BITS bits (relative precision, any magnitude)."""
+    half_log2 = (q.numerator.bit_length() - q.denominator.bit_length()) // 2 if q else 0
+    return 1 << max(_SQRT_BITS - half_log2, 0)
+
+
 def _sqrt_down(q: Fraction) -> Fraction:
-    """A dyadic rational r with 0 ≤ r ≤ √q."""
-    scale = 1 << _SQRT_BITS
+    """A dyadic rational r with 0 ≤ r ≤ √q and r ≥ √q·(1 − 2^-60)."""
+    scale = _sqrt_scale(q)
     return Fraction(math.isqrt(q.numerator * scale * scale // q.denominator), scale)
 
 
 def _sqrt_up(q: Fraction) -> Fraction:
-    """A dyadic rational r with r ≥ √q."""
-    scale = 1 << _SQRT_BITS
+    """A dyadic rational r with √q ≤ r ≤ √q·(1 + 2^-60) (for q > 0)."""
+    scale = _sqrt_scale(q)
     n = -(-q.numerator * scale * scale // q.denominator)
     r = math.isqrt(n)
     return Fraction(r if r * r == n else r + 1, scale)
@@ -543,14 +550,15 @@ def _region_numeric_max(region: _Region) -> np.ndarray:
 
 def _scale_into_ball(x: Sequence[Fraction], err2: Fraction, need: Fraction | None = None
                      ) -> tuple[list[Fraction], Fraction]:
-    """c·x with c ≤ 1/‖x‖ rational (so ‖c x‖ ≤ 1) and its exact squared error c²·err2 (homogeneity).
-    With ``need``: also c²·err2 > need, which is possible whenever err2/‖x‖² > need."""
+    """c·x with c ≤ 1/‖x‖ rational (so ‖c x‖ ≤ 1) and its exact squared error c²·err2 (homogeneity); c is
+    within a relative 2^-64 of 1/‖x‖. With ``need``: also c²·err2 > need, which is possible whenever
+    err2/‖x‖² > need (the precision is raised until it holds)."""
     n2 = _sq(x)
-    bits = _SQRT_BITS
+    bits = _SQRT_BITS + max((n2.numerator.bit_length() - n2.denominator.bit_length()) // 2, 0)
     while True:
         scale = 1 << bits
         c = Fraction(math.isqrt(scale * scale * n2.denominator // n2.numerator), scale)
-        if need is None or c * c * err2 > need or bits > 4096:
+        if need is None or c * c * err2 > need or bits > 8192:
             return [c * v for v in x], c * c * err2
         bits *= 2
 
@@ -649,6 +657,11 @@ def exact_check(target: list[list[list[Fraction]]], pruned: list[list[list[Fract
         raise ValueError(f"rel_tol must be > 0, got {rel_tol}")
     if method not in ("cones", "nlsat"):
         raise ValueError(f"method must be 'cones' or 'nlsat', got {method!r}")
+    for name, net in (("target", target), ("pruned", pruned)):  # before converting a large model
+        if isinstance(net, Sequence) and net and isinstance(net[0], Sequence) and net[0] \
+                and isinstance(net[0][0], Sequence) and len(net[0][0]) > MAX_INPUT_DIM:
+            raise ValueError(f"{name}: input dimension {len(net[0][0])} is above the exact oracle's limit "
+                             f"of {MAX_INPUT_DIM}")
     t_net, p_net = _validate(target, "target"), _validate(pruned, "pruned")
     t_net, p_net = _drop_dead(t_net), _drop_dead(p_net)
     _check_sizes(t_net, p_net)
@@ -663,7 +676,8 @@ def exact_check(target: list[list[list[Fraction]]], pruned: list[list[list[Fract
         # aim just above the best lower end; rounding b² up to 40 bits keeps the numbers small
         b2 = _round_up(oracle.lo2 * factor) if oracle.lo2 else Fraction(0)
         try:
-            oracle.decide(b2)
+            if not oracle.decide(b2) and not _close(oracle.lo2, oracle.hi2(), rel_tol):
+                break  # every cone is now below b2; only the dyadic rounding keeps the bracket open
         except TimeoutError:
             break
 
@@ -691,4 +705,4 @@ def _round_up(q: Fraction, bits: int = 40) -> Fraction:
 def _lower(lo2: Fraction) -> Fraction:
     """A dyadic rational strictly below √lo2 when lo2 > 0 (so the witness achieves more than it)."""
     r = _sqrt_down(lo2)
-    return max(r - Fraction(1, 1 << _SQRT_BITS), Fraction(0)) if r * r == lo2 else r
+    return max(r - Fraction(1, _sqrt_scale(lo2)), Fraction(0)) if r * r == lo2 else r

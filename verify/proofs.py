@@ -98,7 +98,7 @@ class _T:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Gadget lemmas (DESIGN.md §2; Malach et al. 2020 Lemma A.1 idea; Pensia et al. 2020 §3)
+# Gadget lemmas (DESIGN.md §2; Malach et al. 2020; Pensia et al. 2020)
 
 
 def _relu_pos_scale(false: bool) -> Callable[[z3.Context], Built]:
@@ -200,7 +200,7 @@ def _gadget_nonneg_input(n: int, m: int, false: bool) -> Callable[[z3.Context], 
 
 
 # ---------------------------------------------------------------------------------------------------
-# Neuron and norm lemmas (DESIGN.md §3; Malach et al. 2020 Lemma A.2 shape)
+# Neuron and norm lemmas (DESIGN.md §3)
 
 
 def _single_neuron(d: int, false: bool) -> Callable[[z3.Context], Built]:
@@ -374,7 +374,7 @@ def _registry() -> list[Lemma]:
                  lambda f: _gadget_nonneg_input(2, 2, f))
     for d in range(1, 4):
         out += _pair(f"single_neuron_{d}",
-                     f"Single-neuron lemma in dimension {d} (Malach et al. 2020, Lemma A.2 shape): for all "
+                     f"Single-neuron lemma in dimension {d} (the per-neuron step of Malach et al. 2020): for all "
                      "w_j, x_j and all reals g_j (standing for g_j(x_j)), "
                      "|σ(Σ_j w_j x_j) − σ(Σ_j g_j)| ≤ Σ_j |w_j x_j − g_j|.",
                      f"FALSE variant (dimension {d}, last term missing): |σ(Σ_j w_j x_j) − σ(Σ_j g_j)| ≤ "

@@ -1,0 +1,142 @@
+"""Tests for verify/proofs.py: the z3 lemmas, their false variants, and the exported SMT-LIB files."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+import z3
+
+from verify import proofs
+
+PROOFS_DIR = Path(__file__).resolve().parents[1] / "proofs"
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, proofs.LemmaResult]:
+    return {name: proofs.prove(lem) for name, lem in proofs.LEMMAS.items()}
+
+
+def test_registry_pairs_every_lemma_with_a_false_variant() -> None:
+    true = [lem for lem in proofs.LEMMAS.values() if lem.variant_of is None]
+    false = [lem for lem in proofs.LEMMAS.values() if lem.variant_of is not None]
+    assert len(true) == len(false) >= 30
+    assert all(lem.expected == "unsat" for lem in true)
+    assert all(lem.expected == "sat" for lem in false)
+    assert {lem.variant_of for lem in false} == {lem.name for lem in true}
+    # the families the certificate relies on are all there, at the sizes promised
+    names = set(proofs.LEMMAS)
+    for required in ("relu_pos_scale", "relu_neg_scale", "pair_gadget", "opnorm_psd_2x2", "composition_delta",
+                     "composition_step_1d", *(f"subset_sum_gadget_{n}" for n in range(1, 5)),
+                     *(f"single_neuron_{d}" for d in range(1, 4)), *(f"energy_identity_{n}" for n in range(1, 4))):
+        assert required in names
+
+
+def test_true_lemmas_proved_and_false_variants_refuted(results: dict[str, proofs.LemmaResult]) -> None:
+    for name, res in results.items():
+        lem = proofs.LEMMAS[name]
+        assert res.result == lem.expected, name
+        assert res.ok, name
+        if lem.expected == "sat":
+            assert res.model and res.model_checked, name
+        else:
+            assert res.model is None
+
+
+def test_counterexamples_falsify_the_false_statements(results: dict[str, proofs.LemmaResult]) -> None:
+    """Substitute each rational counterexample into its false variant: the hypotheses hold and the
+    conclusion fails (checked by z3's simplifier on closed terms, independently of the solver)."""
+    checked = 0
+    for name, res in results.items():
+        lem = proofs.LEMMAS[name]
+        if lem.variant_of is None or any(v.startswith("(root-obj") for v in res.model.values()):
+            continue
+        ctx = z3.Context()
+        hyps, concl = lem.build(ctx)
+        subst = [(z3.Real(k, ctx), z3.RealVal(v, ctx)) for k, v in res.model.items()]
+        assert z3.is_false(z3.simplify(z3.substitute(concl, *subst))), name
+        assert all(z3.is_true(z3.simplify(z3.substitute(h, *subst))) for h in hyps), name
+        checked += 1
+    assert checked >= 25
+
+
+def test_run_all_table_and_json() -> None:
+    out = io.StringIO()
+    assert proofs.run_all(stream=out, names=["pair_gadget", "pair_gadget.false"]) == 0
+    text = out.getvalue()
+    assert "pair_gadget.false" in text and "counterexample:" in text and "ALL AS EXPECTED: 2/2" in text
+    out = io.StringIO()
+    assert proofs.run_all(json_output=True, stream=out, names=["relu_neg_scale", "relu_neg_scale.false"]) == 0
+    doc = json.loads(out.getvalue())
+    assert doc["ok"] is True
+    assert [r["result"] for r in doc["lemmas"]] == ["unsat", "sat"]
+    assert all(isinstance(r["ms"], float) for r in doc["lemmas"])
+    with pytest.raises(ValueError, match="unknown lemma"):
+        proofs.run_all(stream=io.StringIO(), names=["no_such_lemma"])
+
+
+def test_harness_fails_when_a_lemma_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A false statement registered as a lemma, or a true one registered as a false variant, must make
+    run_all exit non-zero."""
+    wrong = proofs.Lemma("wrong", "a false variant claimed as a lemma", proofs.PROVED,
+                         proofs.LEMMAS["pair_gadget.false"].build)
+    assert not proofs.prove(wrong).ok
+    monkeypatch.setitem(proofs.LEMMAS, "wrong", wrong)
+    out = io.StringIO()
+    assert proofs.run_all(stream=out, names=["relu_pos_scale", "wrong"]) == 1
+    assert "NOT AS EXPECTED" in out.getvalue() and "FAILED" in out.getvalue()
+    backwards = proofs.Lemma("backwards", "a true lemma claimed false", proofs.REFUTED,
+                             proofs.LEMMAS["energy_identity_2"].build)
+    res = proofs.prove(backwards)
+    assert res.result == "unsat" and not res.ok
+
+
+def test_committed_smt2_files_match_the_code() -> None:
+    """proofs/ is generated; regenerate with `python -m verify.proofs --write proofs` after a change."""
+    on_disk = {p.name for p in PROOFS_DIR.glob("*.smt2")}
+    assert on_disk == {f"{name}.smt2" for name in proofs.LEMMAS}
+    for name, lem in proofs.LEMMAS.items():
+        assert (PROOFS_DIR / f"{name}.smt2").read_text(encoding="utf-8") == proofs.smt2_text(lem), name
+    assert (PROOFS_DIR / "README.md").read_text(encoding="utf-8") == proofs.index_text()
+
+
+def test_smt2_files_reparse_with_the_same_answers() -> None:
+    for name, lem in proofs.LEMMAS.items():
+        path = PROOFS_DIR / f"{name}.smt2"
+        text = path.read_text(encoding="utf-8")
+        assert f"(set-info :status {lem.expected})" in text and lem.statement.split()[0] in text
+        ctx = z3.Context()
+        fs = list(z3.parse_smt2_file(str(path), ctx=ctx))
+        res, model, checked = proofs.check_assertions(fs)
+        assert res == lem.expected, name
+        assert checked is (True if lem.expected == "sat" else None), name
+
+
+def test_write_smt2_regenerates_identical_files(tmp_path: Path) -> None:
+    written = proofs.write_smt2(tmp_path)
+    assert len(written) == len(proofs.LEMMAS) + 1
+    for path in written:
+        assert path.read_bytes() == (PROOFS_DIR / path.name).read_bytes()
+
+
+def test_smt2_is_deterministic_and_standard() -> None:
+    lem = proofs.LEMMAS["subset_sum_gadget_3"]
+    assert proofs.smt2_text(lem) == proofs.smt2_text(lem)
+    one_term_sum = re.compile(r"\(\+ [^()\s]+\)")  # "(+ x)" is not SMT-LIB 2; cvc5 rejects it
+    for lem in proofs.LEMMAS.values():
+        text = proofs.smt2_text(lem)
+        assert "(set-logic QF_NRA)" in text
+        assert not one_term_sum.search(text), lem.name
+
+
+@pytest.mark.skipif(not proofs.cvc5_available(), reason="optional cvc5 package not installed")
+def test_cvc5_agrees_on_fast_lemmas() -> None:
+    names = ["relu_pos_scale", "relu_neg_scale.false", "pair_gadget", "pair_gadget.false", "subset_sum_gadget_3",
+             "single_neuron_3", "single_neuron_3.false", "energy_identity_4", "relu_lipschitz_2.false",
+             "composition_delta", "composition_delta.false"]
+    for name in names:
+        lem = proofs.LEMMAS[name]
+        assert proofs.cvc5_check(proofs.smt2_text(lem), timeout_s=30) == lem.expected, name
