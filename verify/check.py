@@ -311,11 +311,11 @@ def exact_networks(cert: dict, model_path: Path) -> tuple[list, list]:
     target = [[[Fraction(x) for x in row] for row in w] for w in weights]
     pruned = []
     for i, ((m, n), (src, edges)) in enumerate(zip(shapes, _kept_edges(cert, shapes, k)[0], strict=True)):
-        hs = sorted(src)  # keep only live hidden neurons: the function is unchanged
-        pruned.append([[rng.weight(seed, 2 * i + 1, h, src[h]) if j == src[h] else Fraction(0) for j in range(n)]
-                       for h in hs])
+        hs = sorted(src)  # keep only live hidden neurons (or one all-zero one): the function is unchanged
+        U = [[rng.weight(seed, 2 * i + 1, h, src[h]) if j == src[h] else Fraction(0) for j in range(n)] for h in hs]
+        pruned.append(U or [[Fraction(0)] * n])
         pos = {h: t for t, h in enumerate(hs)}
-        V = [[Fraction(0)] * len(hs) for _ in range(m)]
+        V = [[Fraction(0)] * max(1, len(hs)) for _ in range(m)]
         for r, hlist in edges.items():
             for h in hlist:
                 V[r][pos[h]] = rng.weight(seed, 2 * i + 2, r, h)

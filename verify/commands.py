@@ -171,6 +171,7 @@ def run_check(args: Namespace) -> int:
 
 
 def _exact(cert_path: Path, model_path: Path) -> int:
+    """``check --exact``: the true sup by exact region enumeration (verify/exact.py), for tiny networks."""
     from verify import check, io
     from verify.exact import exact_check
 
@@ -181,12 +182,14 @@ def _exact(cert_path: Path, model_path: Path) -> int:
         res = exact_check(target, pruned, bound)
     except ValueError as e:
         raise InputError(f"--exact: {e}") from None
-    lo, hi = float(res.sup_lower), float(res.sup_upper)
+    except TimeoutError:
+        raise InputError("--exact: the exact search did not finish in its time limit (network too large)") from None
     if not res.sound:
         print(f"UNSOUND: the error at x = {[float(v) for v in res.witness or []]} exceeds the certified bound")
         return 1
-    print(f"EXACT: true sup in [{lo:.6g}, {hi:.6g}]; certified bound {float(bound):.6g}; tightness "
-          f"(bound / true sup) = {res.tightness:.4g}; {res.seconds:.1f} s")
+    ratio = f"{res.tightness:.4g}" if res.tightness is not None else "n/a (true sup is 0)"
+    print(f"EXACT: true sup in [{float(res.sup_lower):.6g}, {float(res.sup_upper):.6g}]; certified bound "
+          f"{float(bound):.6g}; tightness (bound / true sup) = {ratio}; {res.seconds:.1f} s")
     return 0
 
 
