@@ -9,8 +9,12 @@ import pytest
 import torch
 from torch import nn
 
+from verify.commands import set_threads
+
 # The default is the small form that .ci/run uses; SLT_SLOW_SCALE=full runs the slow cases at full size.
 SMALL = os.environ.get("SLT_SLOW_SCALE", "small") != "full"
+
+set_threads(None)  # the CLI's thread policy, for every test (1 torch thread on machines with <= 2 cores)
 
 
 def make_sequential(widths: list[int], seed: int = 0, scale: float = 1.0) -> nn.Sequential:

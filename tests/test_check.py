@@ -194,7 +194,7 @@ def test_rescaled_large_weights_certify(tmp_path):
     assert emp.max_error <= ok.bound
 
 
-N_EXAMPLES = 25 if SMALL else 100
+N_EXAMPLES = 60 if SMALL else 300
 
 
 @settings(max_examples=N_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -40,7 +40,7 @@ def test_structure_each_hidden_neuron_keeps_one_input_edge():
                 assert bool((lp.u[alive] > 0).all())
 
 
-@settings(max_examples=8 if SMALL else 20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20 if SMALL else 60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(["pair", "subset-sum"]))
 def test_error_shrinks_as_k_grows(seed, method):
     """G for width k is a prefix of G for 2k, so no per-weight error grows, and the observed sup error at a
@@ -77,7 +77,7 @@ def test_error_shrinks_a_lot():
     assert err("subset-sum", 32) < err("subset-sum", 8) / 100
 
 
-@settings(max_examples=6 if SMALL else 15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15 if SMALL else 50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(["pair", "subset-sum"]),
        suffix=st.sampled_from([".pt", ".safetensors"]), drop=st.booleans())
 def test_exported_pruned_network_reproduces_the_engine(tmp_path_factory, seed, method, suffix, drop):

@@ -29,7 +29,7 @@ def _save(tmp_path, weights):
     return path
 
 
-@settings(max_examples=30 if SMALL else 150, deadline=None,
+@settings(max_examples=60 if SMALL else 300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**31 - 1), k=st.integers(1, 6), method=st.sampled_from(["pair", "subset-sum"]),
        norm=st.sampled_from(["spectral", "frobenius"]))

@@ -112,6 +112,8 @@ class Construction:
             U, V = lp.dense()
             if drop_dead:
                 keep = (lp.src >= 0).nonzero().squeeze(1)
+                if keep.numel() == 0:  # nothing survives: keep one all-zero neuron so every layer stays loadable
+                    keep = torch.zeros(1, dtype=torch.int64, device=keep.device)
                 U, V = U[keep], V[:, keep]
             sd[f"{4 * i}.weight"] = U.float().cpu().contiguous()
             sd[f"{4 * i + 2}.weight"] = V.float().cpu().contiguous()
