@@ -161,7 +161,8 @@ def test_bad_eps(small_model, capsys, eps):
 
 
 def test_bad_width_and_seed(small_model):
-    for args in (["--width-factor", "0"], ["--width-factor", "x"], ["--seed", "-1"], ["--seed", str(2**32)]):
+    for args in (["--width-factor", "0"], ["--width-factor", "x"], ["--seed", "-1"], ["--seed", str(2**32)],
+                 ["--max-candidates", "1"], ["--max-candidates", "41"], ["--max-candidates", "x"]):
         with pytest.raises(SystemExit) as e:
             main(["certify", str(small_model["state_dict"]), "--eps", "0.1", *args])
         assert e.value.code == 2

@@ -163,10 +163,11 @@ def certificate(target: Target, c: Construction, eps_text: str, rows: list[Layer
 
 def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed: int = 0,
             device: str | torch.device = "cpu", empirical: bool = True, record_timings: bool = False,
-            norm: str = "spectral", progress=None) -> Certified:
+            norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, progress=None) -> Certified:
     """Build G̃ (``engine.construct.build``), bound it (DESIGN.md §3) and write the certificate."""
     t0 = time.perf_counter()
-    c = build(target.weights, method=method, k=k, seed=seed, device=device, progress=progress)
+    c = build(target.weights, method=method, k=k, seed=seed, device=device, max_candidates=max_candidates,
+              progress=progress)
     t1 = time.perf_counter()
     rows = compose(layer_bounds(c, norm))
     t2 = time.perf_counter()
@@ -174,6 +175,8 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
     info: dict = {"tool": f"slt-verify {__version__}", "method": method, "device": str(c.device),
                   "layout": "odd G layer 2i-1: hidden neuron h = t*n + j serves input j (t < k)",
                   "kept_weights": c.kept, "target_parameters": target.parameters}
+    if method == "subset-sum":
+        info["subset_candidates"] = max_candidates
     if empirical:
         emp = empirical_sup(target.forward, c.forward, target.widths[0], device=c.device, seed=seed)
         info["empirical"] = {"max_error": f"{emp.max_error:.6e}", "points": emp.points,
@@ -189,21 +192,24 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
 
 
 def search_width(target: Target, *, eps: Fraction, method: str, seed: int, device, k_max: int | None = None,
-                 norm: str = "spectral", on_try=None) -> tuple[int | None, Fraction]:
+                 norm: str = "spectral", max_candidates: int = MAX_CANDIDATES,
+                 on_try=None) -> tuple[int | None, Fraction]:
     """Smallest width factor k whose certified bound is ≤ ε: doubling, then bisection.
 
     Valid because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
-    every η_i is non-increasing in k.  Returns (None, best bound) if even ``k_max`` fails.  For subset-sum only
-    the first ``MAX_CANDIDATES`` candidates per side and block are used, so beyond k ≈ 4·MAX_CANDIDATES nothing
-    improves and the search stops there by default."""
+    every η_i is non-increasing in k (for subset-sum while no block has more than ``max_candidates`` candidates
+    on a side; beyond that the candidate list is chosen per weight and the bound is only roughly monotone).
+    Returns (None, best bound) if even ``k_max`` fails; for subset-sum the default k_max is 4·max_candidates,
+    past which the candidate lists stop growing."""
     if k_max is None:
-        k_max = 4 * MAX_CANDIDATES if method == "subset-sum" else 1 << 16
+        k_max = 4 * max_candidates if method == "subset-sum" else 1 << 16
     k_max = min(k_max, largest_k(target.widths))
     tried: dict[int, Fraction] = {}
 
     def bound_at(k: int) -> Fraction:
         if k not in tried:
-            tried[k] = bound_of(build(target.weights, method=method, k=k, seed=seed, device=device), norm)
+            tried[k] = bound_of(build(target.weights, method=method, k=k, seed=seed, device=device,
+                                      max_candidates=max_candidates), norm)
             if on_try:
                 on_try(k, tried[k])
         return tried[k]

@@ -41,6 +41,16 @@ def _width(text: str) -> int | str:
     return k
 
 
+def _candidates(text: str) -> int:
+    try:
+        s = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--max-candidates must be an integer, got {text!r}") from None
+    if not 2 <= s <= 40:
+        raise argparse.ArgumentTypeError("--max-candidates must lie in [2, 40]")
+    return s
+
+
 def _seed(text: str) -> int:
     try:
         s = int(text)
@@ -64,6 +74,10 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
     p.add_argument("--seed", type=_seed, default=0, help="seed of the random network G (default 0)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                    help="where the engine runs (default: cuda when available)")
+    p.add_argument("--max-candidates", type=_candidates, default=22, metavar="S",
+                   help="subset-sum: candidates per weight and sign searched exactly, 2..40 (default 22: "
+                        "2 x 2^11 subset sums per weight). With k <= 2*S every candidate of the block is used, so "
+                        "the subset is the exact optimum over the whole block")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads for torch (default: 1 on machines with at most 2 cores, where many small "
                         "tensor operations run faster single-threaded; torch's default otherwise)")

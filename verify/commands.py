@@ -33,7 +33,7 @@ def _check_writable(path: Path, what: str) -> None:
         raise InputError(f"{what} {path}: is a directory")
 
 
-def _auto_width(target, eps, method: str, seed: int, device, norm: str) -> int:
+def _auto_width(target, eps, method: str, seed: int, device, norm: str, max_candidates: int) -> int:
     from verify.certify import search_width
 
     bar = _progress(0, f"searching width factor ({method})")
@@ -44,7 +44,7 @@ def _auto_width(target, eps, method: str, seed: int, device, norm: str) -> int:
 
     try:
         k, bound = search_width(target, eps=eps, method=method, seed=seed, device=device, norm=norm,
-                                on_try=on_try)
+                                max_candidates=max_candidates, on_try=on_try)
     finally:
         bar.close()
     if k is None:
@@ -79,7 +79,7 @@ def set_threads(threads: int | None) -> None:
 
 def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name: str, out: Path,
                  norm: str = "spectral", save_pruned: Path | None = None, record_timings: bool = False,
-                 empirical: bool = True, threads: int | None = None, stream=None):
+                 empirical: bool = True, threads: int | None = None, max_candidates: int = 22, stream=None):
     """Shared by ``certify`` and ``demo``: width search, construction, certificate, summary table."""
     from verify import io
     from verify.certify import certify
@@ -95,11 +95,12 @@ def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name
             raise InputError("--save-pruned must end in .pt, .pth or .safetensors")
     eps_q = io.parse_decimal(eps)
     t0 = time.perf_counter()
-    k = _auto_width(target, eps_q, method, seed, device, norm) if width == "auto" else width
+    k = _auto_width(target, eps_q, method, seed, device, norm, max_candidates) if width == "auto" else width
     bar = _progress(len(target.weights), f"pruning G (k={k})")
     try:
         res = certify(target, eps_text=eps, method=method, k=k, seed=seed, device=device, empirical=empirical,
-                      record_timings=record_timings, norm=norm, progress=bar.update)
+                      record_timings=record_timings, norm=norm, max_candidates=max_candidates,
+                      progress=bar.update)
     finally:
         bar.close()
     write_json(out, res.cert)
@@ -150,6 +151,7 @@ def run_certify(args: Namespace) -> int:
     out = Path(args.output) if args.output else model.with_name(model.stem + ".cert.json")
     res, k = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
                           device_name=args.device, out=out, norm=args.norm, threads=args.threads,
+                          max_candidates=args.max_candidates,
                           save_pruned=Path(args.save_pruned) if args.save_pruned else None,
                           record_timings=args.record_timings, empirical=not args.no_empirical)
     if res.certified:
@@ -209,6 +211,7 @@ def run_demo(args: Namespace) -> int:
     print(f"slt-verify demo: target = MLP trained on scikit-learn digits ({model_path.name}), eps = {args.eps}")
     res, _ = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
                           device_name=args.device, out=cert_path, norm=args.norm, threads=args.threads,
+                          max_candidates=args.max_candidates,
                           save_pruned=out_dir / "digits_pruned.safetensors")
     print("\nindependent check:")
     code = check.main(str(cert_path), str(model_path))
