@@ -2,8 +2,9 @@
 
 Layout of G for target layer i (W'_i of shape (m, n), width factor k):
   * G layer 2i-1 = U_i of shape (k·n, n); hidden neuron h = t·n + j (t < k) serves input coordinate j and keeps
-    only its edge U_i[h, j].  With this interleaved layout G for width k is a prefix of G for width k+1, so the
-    best error per weight never grows with k.
+    only its edge U_i[h, j] (for i ≥ 2 a neuron with U_i[h, j] < 0 moves to a nearby coordinate where its weight
+    is positive: ``_candidates``).  With this interleaved layout G for width k is a prefix of G for width k+1,
+    so the best error per weight never grows with k.
   * G layer 2i = V_i of shape (m, k·n); output r keeps edges V_i[r, h] for a chosen set of hidden neurons.
 
 Gadget algebra (Malach et al. 2020, Lemma A.2 / DESIGN.md §2): with p_h = V[r,h]·U[h,j],
@@ -137,6 +138,54 @@ def g_parameters(widths: list[int], k: int) -> int:
     return sum(a * b for a, b in zip(gw[:-1], gw[1:], strict=True))
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """The hidden neurons of G layer 2i−1 that may serve each input coordinate (block) j, slot-major (s, n):
+    ``h[q, j]`` the neuron, ``u[q, j]`` = U[h, j] its input weight, ``valid[q, j]`` whether the slot is used;
+    ``owner[h]`` the block neuron h serves and ``u_of[h]`` = U[h, owner[h]]."""
+
+    h: torch.Tensor
+    u: torch.Tensor
+    valid: torch.Tensor
+    owner: torch.Tensor
+    u_of: torch.Tensor
+
+
+_REASSIGN_TRIES = 8
+
+
+def _candidates(seed: int, layer: int, k: int, n: int, move_negative: bool, dev: torch.device) -> Candidates:
+    """Which hidden neuron serves which input coordinate (DESIGN.md §2: any neuron of a dense random layer can).
+
+    Neuron h = t·n + j serves j by default.  When the inputs are ReLU outputs (target layers i ≥ 2), a neuron
+    whose weight U[h, j] is negative would be useless there (σ(u z) = 0 for z ≥ 0); with ``move_negative`` it
+    serves instead the first of j+1, j+2, … (up to 8 tries, cyclically) where its weight is positive: about twice
+    the useful candidates for the same G.  The rule depends only on (seed, h, n), so G for width k stays a prefix
+    of G for k+1."""
+    hs = torch.arange(k * n, device=dev)
+    home = hs % n
+    if not move_negative:
+        u = rng_torch.weights(seed, layer, hs, home)
+        return Candidates(hs.view(k, n), u.view(k, n), torch.ones(k, n, dtype=torch.bool, device=dev), home, u)
+    tries = min(n, _REASSIGN_TRIES)
+    cols = (home[:, None] + torch.arange(tries, device=dev)[None, :]) % n           # (k·n, tries)
+    uu = rng_torch.weights(seed, layer, hs[:, None], cols)
+    first = torch.argmax((uu > 0).to(torch.int8), dim=1)                            # 0 if none is positive
+    owner = cols[hs, first]
+    u_of = uu[hs, first]
+    order = torch.argsort(owner * (k * n) + hs)                                     # by block, then by h
+    counts = torch.bincount(owner, minlength=n)
+    s = int(counts.max())
+    start = torch.cumsum(counts, 0) - counts
+    slot = torch.arange(k * n, device=dev) - start[owner[order]]
+    h = torch.zeros(s, n, dtype=torch.int64, device=dev)
+    valid = torch.zeros(s, n, dtype=torch.bool, device=dev)
+    h[slot, owner[order]] = order
+    valid[slot, owner[order]] = True
+    u = torch.where(valid, u_of[h], torch.zeros((), dtype=u_of.dtype, device=dev))
+    return Candidates(h, u, valid, owner, u_of)
+
+
 def largest_k(widths: list[int]) -> int:
     """The largest width factor whose G stays within MAX_G_PARAMETERS."""
     return max(1, MAX_G_PARAMETERS // g_parameters(widths, 1))
@@ -148,28 +197,28 @@ def _row_chunks(m: int, per_row: int):
         yield r0, min(m, r0 + step)
 
 
-def _pair_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: int, signs: tuple[int, ...],
+def _pair_layer(w: torch.Tensor, cand: Candidates, seed: int, layer: int, signs: tuple[int, ...],
                 dev: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pair gadget (Malach et al.): for each weight and each sign, the single candidate t with sign(u_t) = sign
+    """Pair gadget (Malach et al.): for each weight and each sign, the single candidate with sign(u) = sign
     whose product v·u is closest to w, kept only if it beats pruning both (error |w|).  Returns kept (r, h)."""
     m, n = w.shape
-    h_idx = torch.arange(k, device=dev)[:, None] * n + torch.arange(n, device=dev)[None, :]  # (k, n)
+    s = cand.h.shape[0]
     rows_out, cols_out = [], []
-    for r0, r1 in _row_chunks(m, k * n):
+    for r0, r1 in _row_chunks(m, s * n):
         r = torch.arange(r0, r1, device=dev)
-        v = rng_torch.weights(seed, layer, r[:, None, None], h_idx[None])  # (mc, k, n)
-        err = (v * u[None] - w[r0:r1, None, :]).abs()
+        v = rng_torch.weights(seed, layer, r[:, None, None], cand.h[None])  # (mc, s, n)
+        err = (v * cand.u[None] - w[r0:r1, None, :]).abs()
         for sign in signs:
-            e = torch.where((u * sign > 0)[None], err, torch.inf)
+            e = torch.where((cand.valid & (cand.u * sign > 0))[None], err, torch.inf)
             best, t = e.min(dim=1)  # (mc, n)
             keep = best < w[r0:r1].abs()
             rr, jj = keep.nonzero(as_tuple=True)
             rows_out.append(rr + r0)
-            cols_out.append(t[rr, jj] * n + jj)
+            cols_out.append(cand.h[t[rr, jj], jj])
     return torch.cat(rows_out), torch.cat(cols_out)
 
 
-def _subset_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: int, signs: tuple[int, ...],
+def _subset_layer(w: torch.Tensor, cand: Candidates, seed: int, layer: int, signs: tuple[int, ...],
                   dev: torch.device, max_candidates: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Subset-sum gadget (Pensia et al. 2020): for each weight and each sign, the subset of that sign's
     candidates whose products sum closest to w — the exact optimum over all of them when the block has at most
@@ -179,18 +228,18 @@ def _subset_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: in
     from verify.engine.subset_sum import best_subsets
 
     m, n = w.shape
-    u_int = torch.round(u * 2.0**24).to(torch.int64)
+    u_int = torch.round(cand.u * 2.0**24).to(torch.int64)
     rows_out, cols_out = [], []
     for sign in signs:
-        ok = u * sign > 0                                        # (k, n)
+        ok = cand.valid & (cand.u * sign > 0)                   # (s, n)
         s_all = int(ok.sum(dim=0).max().item()) if ok.any() else 0
         if s_all == 0:
             continue
         s = min(s_all, max_candidates)
-        # order[j, q] = t of the q-th candidate of block j (padded, masked invalid)
+        # order[j, q] = slot of the q-th candidate of block j (padded, masked invalid)
         order = torch.argsort((~ok).to(torch.int8), dim=0, stable=True)[:s_all].T  # (n, s_all)
         valid = torch.gather(ok.T, 1, order)                                        # (n, s_all)
-        h = order * n + torch.arange(n, device=dev)[:, None]                       # (n, s_all)
+        h = torch.gather(cand.h.T, 1, order)                                        # (n, s_all)
         uu = torch.gather(u_int.T, 1, order)                                        # (n, s_all)
         for r0, r1 in _row_chunks(m, n * s_all):
             mc = r1 - r0
@@ -218,6 +267,24 @@ def _subset_layer(w: torch.Tensor, u: torch.Tensor, seed: int, layer: int, k: in
     return torch.cat(rows_out), torch.cat(cols_out)
 
 
+def _prune_layer(w: torch.Tensor, i: int, k: int, seed: int, method: str, cand: Candidates, dev: torch.device,
+                 max_candidates: int) -> LayerPruning:
+    """Kept edges of G layers 2i−1, 2i for target layer i (both input signs for i = 1, positive side after)."""
+    m, n = w.shape
+    signs = (1, -1) if i == 1 else (1,)
+    if method == "pair":
+        rows, hs = _pair_layer(w, cand, seed, 2 * i, signs, dev)
+    else:
+        rows, hs = _subset_layer(w, cand, seed, 2 * i, signs, dev, max_candidates)
+    key, _ = torch.sort(rows * (k * n) + hs)
+    rows, hs = key // (k * n), key % (k * n)
+    src = torch.full((k * n,), -1, dtype=torch.int64, device=dev)
+    src[hs] = cand.owner[hs]
+    u_kept = torch.where(src >= 0, cand.u_of, torch.zeros_like(cand.u_of))
+    v = rng_torch.weights(seed, 2 * i, rows, hs)
+    return LayerPruning(i, n, m, k, src, u_kept, rows, hs, v)
+
+
 def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int = 0,
           device: str | torch.device = "cpu", exponents: list[np.ndarray] | None = None,
           max_candidates: int = MAX_CANDIDATES, progress: Callable[[int], None] | None = None) -> Construction:
@@ -241,23 +308,11 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
     for i, ws in enumerate(scaled, start=1):
         m, n = ws.shape
         w = torch.from_numpy(ws).to(dev)
-        signs = (1, -1) if i == 1 else (1,)
-        cols = torch.arange(n, device=dev)
-        h_idx = torch.arange(k, device=dev)[:, None] * n + cols[None, :]
-        u = rng_torch.weights(seed, 2 * i - 1, h_idx, cols[None, :])  # (k, n): U[t·n + j, j]
-        if method == "pair":
-            rows, hs = _pair_layer(w, u, seed, 2 * i, k, signs, dev)
-        else:
-            rows, hs = _subset_layer(w, u, seed, 2 * i, k, signs, dev, max_candidates)
-        key = rows * (k * n) + hs
-        key, _ = torch.sort(key)
-        rows, hs = key // (k * n), key % (k * n)
-        src = torch.full((k * n,), -1, dtype=torch.int64, device=dev)
-        src[hs] = hs % n
-        u_flat = u.reshape(-1)
-        u_kept = torch.where(src >= 0, u_flat, torch.zeros_like(u_flat))
-        v = rng_torch.weights(seed, 2 * i, rows, hs)
-        layers.append(LayerPruning(i, n, m, k, src, u_kept, rows, hs, v))
+        # i ≥ 2: both neuron assignments (_candidates) are tried and the one with the smaller ‖E⁺‖_F is kept;
+        # each is non-increasing in k, so their minimum is too
+        options = [_prune_layer(w, i, k, seed, method, _candidates(seed, 2 * i - 1, k, n, moved, dev), dev,
+                                max_candidates) for moved in ((False, True) if i > 1 else (False,))]
+        layers.append(min(options, key=lambda lp: float(lp.gadget_errors(w)[0].norm())))
         if progress:
             progress(1)
     return Construction(method, k, seed, widths, exps, scaled, layers, dev)
