@@ -17,6 +17,16 @@ def random_mlp(widths: list[int], seed: int = 0) -> Target:
                                 for a, b in zip(widths[:-1], widths[1:], strict=True)])
 
 
+def saved(target: Target, path) -> Target:
+    """Write ``target`` as float32 safetensors at ``path`` and load it back (hash, format and keys set)."""
+    import torch
+    from safetensors.torch import save_file
+
+    save_file({k: torch.from_numpy(w).float().contiguous() for k, w in zip(target.keys, target.weights, strict=True)},
+              str(path))
+    return load_target(path)
+
+
 def digits() -> Target:
     from verify.datasets import embedded_model_path
 

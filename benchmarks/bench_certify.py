@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 import torch
-from _targets import random_mlp, table
-from safetensors.torch import save_file
+from _targets import random_mlp, saved, table
 
 from verify import check
 from verify.certify import certify
@@ -53,9 +52,7 @@ def main() -> None:
     target = random_mlp(args.widths)
     with tempfile.TemporaryDirectory() as d:
         model = Path(d) / "target.safetensors"
-        save_file({key: torch.from_numpy(w).float().contiguous() for key, w in zip(target.keys, target.weights,
-                                                                                   strict=True)}, str(model))
-        target = load_target(model)
+        target = saved(target, model)
         t0 = time.perf_counter()
         res = certify(target, eps_text="0.01", method=args.method, k=args.k, seed=0, device=args.device,
                       empirical=True, record_timings=True)

@@ -18,23 +18,18 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-import torch
-from _targets import digits, random_mlp, table
-from safetensors.torch import save_file
+from _targets import digits, random_mlp, saved, table
 
 from verify import check
 from verify.certify import certify, search_width
 from verify.engine.construct import g_parameters
-from verify.engine.model import load_target
 
 
 def checker_time(widths: list[int], norm: str) -> tuple[float, float, str]:
     target = random_mlp(widths)
     with tempfile.TemporaryDirectory() as d:
         model = Path(d) / "t.safetensors"
-        save_file({k: torch.from_numpy(w).float().contiguous() for k, w in zip(target.keys, target.weights,
-                                                                               strict=True)}, str(model))
-        target = load_target(model)
+        target = saved(target, model)
         t0 = time.perf_counter()
         res = certify(target, eps_text="1000", method="pair", k=4, seed=0, device="cpu", empirical=False, norm=norm)
         t_cert = time.perf_counter() - t0
