@@ -1,13 +1,16 @@
 """slt-verify: certified strong lottery tickets.
 
 Rooms (see ../shared/DESIGN.md §5):
-  verify.rng        random network G as a pure function of (seed, layer, row, col)   [trusted]
-  verify.io         certificate JSON and exact number encodings                       [trusted]
-  verify.check      the independent checker                                           [trusted]
-  verify.engine     PyTorch: model loading, pair / subset-sum construction           [untrusted]
-  verify.certify    engine output -> certificate                                      [untrusted]
-  verify.proofs     z3 lemmas
-  verify.cli        the command line
+  verify.rng          random network G as a pure function of (seed, layer, row, col)      [trusted]
+  verify.io           certificate JSON and exact number encodings                          [trusted]
+  verify.check        the independent checker                                              [trusted]
+  verify.spectral     verified spectral-norm bounds used by the checker                    [trusted]
+  verify.engine       PyTorch: model loading, pair / subset-sum construction, attack       [untrusted]
+  verify.certify      engine output -> certificate
+  verify.proofs       z3 lemmas (proofs/ holds their SMT-LIB 2 exports)
+  verify.exact        exact sup oracle for tiny networks
+  verify.experiments  Section 3: neuron-subnetworks and random features
+  verify.cli          the command line (verify.commands does the work)
 """
 
 __version__ = "0.1.0"
