@@ -173,7 +173,8 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
     t2 = time.perf_counter()
     bound = io.parse_decimal(rows[-1].delta)
     info: dict = {"tool": f"slt-verify {__version__}", "method": method, "device": str(c.device),
-                  "layout": "odd G layer 2i-1: hidden neuron h = t*n + j serves input j (t < k)",
+                  "layout": "odd G layer 2i-1: hidden neuron h = t*n + j serves input j (t < k); for i >= 2 it may "
+                            "serve one of j+1..j+7 (mod n) instead, where its weight is positive",
                   "kept_weights": c.kept, "target_parameters": target.parameters}
     if method == "subset-sum":
         info["subset_candidates"] = max_candidates
