@@ -171,19 +171,62 @@ def _candidates(seed: int, layer: int, k: int, n: int, move_negative: bool, dev:
     cols = (home[:, None] + torch.arange(tries, device=dev)[None, :]) % n           # (k·n, tries)
     uu = rng_torch.weights(seed, layer, hs[:, None], cols)
     first = torch.argmax((uu > 0).to(torch.int8), dim=1)                            # 0 if none is positive
-    owner = cols[hs, first]
-    u_of = uu[hs, first]
-    order = torch.argsort(owner * (k * n) + hs)                                     # by block, then by h
+    return _from_owner(cols[hs, first], uu[hs, first], n)
+
+
+def _from_owner(owner: torch.Tensor, u_of: torch.Tensor, n: int) -> Candidates:
+    """Candidates of every block from an assignment owner[h] (and u_of[h] = U[h, owner[h]]), ordered by h."""
+    dev = owner.device
+    kn = owner.numel()
+    order = torch.argsort(owner * kn + torch.arange(kn, device=dev))               # by block, then by h
     counts = torch.bincount(owner, minlength=n)
     s = int(counts.max())
     start = torch.cumsum(counts, 0) - counts
-    slot = torch.arange(k * n, device=dev) - start[owner[order]]
+    slot = torch.arange(kn, device=dev) - start[owner[order]]
     h = torch.zeros(s, n, dtype=torch.int64, device=dev)
     valid = torch.zeros(s, n, dtype=torch.bool, device=dev)
     h[slot, owner[order]] = order
     valid[slot, owner[order]] = True
     u = torch.where(valid, u_of[h], torch.zeros((), dtype=u_of.dtype, device=dev))
     return Candidates(h, u, valid, owner, u_of)
+
+
+def _rebalanced(lp: LayerPruning, w: torch.Tensor, cand: Candidates, seed: int, layer: int) -> Candidates | None:
+    """Uneven allocation for the first layer (issue 7): blocks j whose worst gadget error is far above the typical
+    one get extra neurons of the needed input-weight sign, taken from the blocks with the smallest errors.
+
+    Any hidden neuron of a dense random layer can serve any coordinate (with weight U[h, j]), so this is still
+    pruning only; it is an engine heuristic, tried next to the uniform assignment and kept only if it is better."""
+    e_pos, e_neg = lp.gadget_errors(w)
+    block_err = torch.maximum(e_pos.abs().max(0).values, e_neg.abs().max(0).values)   # (n,)
+    typical = float(block_err.median())
+    hard = (block_err > 20 * max(typical, 1e-300)).nonzero().squeeze(1).tolist()
+    n, k = lp.n, lp.k
+    if not hard or len(hard) > n // 4:
+        return None
+    owner, u_of = cand.owner.clone(), cand.u_of.clone()
+    donors = [j for j in torch.argsort(block_err).tolist() if j not in hard]
+    quota = max(1, k // 8)  # neurons a donor block may give
+    given = dict.fromkeys(donors, 0)
+    want = max(2, k // 2)
+    for j in hard:
+        # the side that fails decides the sign of the weight U[h, j] the new neurons need
+        sign = 1.0 if float(e_pos[:, j].abs().max()) >= float(e_neg[:, j].abs().max()) else -1.0
+        got = 0
+        for d in donors:
+            if got >= want:
+                break
+            hs = (owner == d).nonzero().squeeze(1)
+            hs = hs.flip(0)  # give the newest (largest t) neurons of the donor first
+            uj = rng_torch.weights(seed, layer, hs, torch.full_like(hs, j))
+            for h, u in zip(hs.tolist(), uj.tolist(), strict=True):
+                if got >= want or given[d] >= quota:
+                    break
+                if u * sign > 0:
+                    owner[h], u_of[h] = j, u
+                    given[d] += 1
+                    got += 1
+    return _from_owner(owner, u_of, n)
 
 
 def largest_k(widths: list[int]) -> int:
@@ -267,6 +310,13 @@ def _subset_layer(w: torch.Tensor, cand: Candidates, seed: int, layer: int, sign
     return torch.cat(rows_out), torch.cat(cols_out)
 
 
+def _layer_error(lp: LayerPruning, w: torch.Tensor) -> float:
+    """‖[E⁺ E⁻]‖₂ (first layer) or ‖E⁺‖₂ — η_i of DESIGN.md §3 — which decides between neuron assignments."""
+    e_pos, e_neg = lp.gadget_errors(w)
+    e = torch.cat([e_pos, e_neg], 1) if lp.index == 1 else e_pos
+    return float(torch.linalg.matrix_norm(e.cpu(), ord=2))
+
+
 def _prune_layer(w: torch.Tensor, i: int, k: int, seed: int, method: str, cand: Candidates, dev: torch.device,
                  max_candidates: int) -> LayerPruning:
     """Kept edges of G layers 2i−1, 2i for target layer i (both input signs for i = 1, positive side after)."""
@@ -312,7 +362,11 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
         # each is non-increasing in k, so their minimum is too
         options = [_prune_layer(w, i, k, seed, method, _candidates(seed, 2 * i - 1, k, n, moved, dev), dev,
                                 max_candidates) for moved in ((False, True) if i > 1 else (False,))]
-        layers.append(min(options, key=lambda lp: float(lp.gadget_errors(w)[0].norm())))
+        if i == 1:  # a few blocks with unreachable weights dominate the bound: give them more neurons
+            cand = _rebalanced(options[0], w, _candidates(seed, 1, k, n, False, dev), seed, 1)
+            if cand is not None:
+                options.append(_prune_layer(w, 1, k, seed, method, cand, dev, max_candidates))
+        layers.append(min(options, key=lambda lp: _layer_error(lp, w)))
         if progress:
             progress(1)
     return Construction(method, k, seed, widths, exps, scaled, layers, dev)
