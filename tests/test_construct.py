@@ -32,12 +32,12 @@ def test_structure_each_hidden_neuron_keeps_one_input_edge():
             assert U.shape == (10 * lp.n, lp.n) and V.shape == (lp.m, 10 * lp.n)
             assert int((U != 0).sum(dim=1).max()) <= 1
             # hidden neuron h = t*n + j serves coordinate j, or (layers >= 2, where its weight there is negative)
-            # one of the next 8 coordinates where its weight is positive
+            # one of the next 8 coordinates where its weight is positive; in layer 1 the uneven allocation may
+            # move a neuron anywhere, and its kept weight is then U[h, src[h]]
             alive = (lp.src >= 0).nonzero().squeeze(1)
-            if lp.index == 1:
-                assert torch.equal(lp.src[alive], alive % lp.n)
-            else:
+            if lp.index > 1:
                 assert bool((((lp.src[alive] - alive) % lp.n) < 8).all())
+            assert torch.equal(U[alive, lp.src[alive]], lp.u[alive])
             # every kept output edge comes from a live hidden neuron and every live neuron is used
             assert set(lp.cols.tolist()) == set(alive.tolist())
             if lp.index > 1:  # inputs are ReLU outputs: negative-u neurons are useless and pruned
@@ -128,3 +128,21 @@ def test_kept_weights_regenerate_from_the_seed():
 def test_parameter_count():
     assert g_widths([3, 5, 2], 4) == [3, 12, 5, 20, 2]
     assert g_parameters([3, 5, 2], 4) == 3 * 12 + 12 * 5 + 5 * 20 + 20 * 2
+
+
+def test_uneven_allocation_never_hurts_and_moves_neurons_of_the_right_sign():
+    """Issue 7: on the digits target the first layer's rebalanced assignment is chosen at k = 48 and gives every
+    moved neuron the needed sign; the chosen layer error is never above the uniform assignment's."""
+    from verify.datasets import embedded_model_path
+    from verify.engine import construct as C
+
+    t = load_target(embedded_model_path())
+    w = torch.from_numpy(C.apply_exponents(t.weights, C.balanced_exponents(t.weights))[0])
+    dev = torch.device("cpu")
+    uniform = C._prune_layer(w, 1, 48, 0, "subset-sum", C._candidates(0, 1, 48, w.shape[1], False, dev), dev, 22)
+    chosen = build(t.weights, method="subset-sum", k=48, seed=0).layers[0]
+    assert C._layer_error(chosen, w) <= C._layer_error(uniform, w)
+    moved = ((chosen.src >= 0) & (chosen.src != torch.arange(chosen.hidden) % chosen.n)).nonzero().squeeze(1)
+    assert moved.numel() > 0
+    for h in moved.tolist():
+        assert float(rng.weight(0, 1, h, int(chosen.src[h]))) == float(chosen.u[h])
