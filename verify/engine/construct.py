@@ -216,8 +216,7 @@ def _rebalanced(lp: LayerPruning, w: torch.Tensor, cand: Candidates, seed: int, 
         for d in donors:
             if got >= want:
                 break
-            hs = (owner == d).nonzero().squeeze(1)
-            hs = hs.flip(0)  # give the newest (largest t) neurons of the donor first
+            hs = (owner == d).nonzero().squeeze(1).flip(0)  # the donor's newest (largest t) neurons first
             uj = rng_torch.weights(seed, layer, hs, torch.full_like(hs, j))
             for h, u in zip(hs.tolist(), uj.tolist(), strict=True):
                 if got >= want or given[d] >= quota:
