@@ -242,7 +242,10 @@ def run_width(args: Namespace) -> int:
     target = load_target(args.model)
     shapes = target.shapes
     eps = float(io.parse_decimal(args.eps))
-    theory = [malach_width(shapes, eps, args.delta), pensia_width(shapes, eps, args.delta)]
+    import numpy as np
+
+    norms = [float(np.linalg.norm(w, 2)) for w in target.weights]  # the theorems assume ‖W_i‖₂ ≤ 1
+    theory = [malach_width(shapes, eps, args.delta, norms), pensia_width(shapes, eps, args.delta, norms)]
     print(format_table(theory))
     device = device_of(args.device)
     print("\nwhat slt-verify needed (certified, this seed):")
