@@ -237,3 +237,18 @@ def test_layer_order_cannot_be_swapped(tmp_path):
         layers[0]["key"], layers[2]["key"] = layers[2]["key"], layers[0]["key"]
         with pytest.raises(check.Invalid):
             check.check_certificate(bad, path)
+
+
+def test_mask_zlib_bomb_and_trailing_data_are_rejected_without_inflating(small_cert):
+    import base64
+    import zlib
+
+    shape = small_cert["cert"]["mask"][0]["shape"]
+    bomb = base64.b64encode(zlib.compress(b"\0" * (1 << 26))).decode()
+    with pytest.raises(io.MaskError):
+        list(io.decode_mask(bomb, *shape))
+    rows, cols = shape
+    good = zlib.compress(b"\0" * ((rows * cols + 7) // 8))
+    with pytest.raises(io.MaskError):
+        list(io.decode_mask(base64.b64encode(good + b"junk").decode(), rows, cols))
+    assert list(io.decode_mask(base64.b64encode(good).decode(), rows, cols)) == []

@@ -103,12 +103,13 @@ def decode_mask(data: object, rows: int, cols: int) -> Iterator[tuple[int, int]]
     """Yield (row, col) of every set bit, in row-major order; MaskError if malformed."""
     if not isinstance(data, str):
         raise MaskError("mask data must be a base64 string")
-    try:
-        raw = zlib.decompress(base64.b64decode(data.encode("ascii"), validate=True))
+    total = rows * cols
+    try:  # never inflate more than the declared shape needs (a crafted certificate could hold a zlib bomb)
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(base64.b64decode(data.encode("ascii"), validate=True), (total + 7) // 8 + 1)
     except (binascii.Error, zlib.error, ValueError, UnicodeEncodeError) as e:
         raise MaskError(f"mask data is not zlib+base64 ({e})") from None
-    total = rows * cols
-    if len(raw) != (total + 7) // 8:
+    if len(raw) != (total + 7) // 8 or inflater.unconsumed_tail or inflater.unused_data or not inflater.eof:
         raise MaskError(f"mask has {len(raw)} bytes, expected {(total + 7) // 8} for shape ({rows}, {cols})")
     for i, byte in enumerate(raw):
         while byte:
