@@ -150,6 +150,8 @@ def _structure(cert: dict, shapes: list[tuple[int, int]]) -> tuple[int, int, lis
         raise Invalid(f"random_network.widths must be {widths}")
     if _get(rn, "parameters", int, "random_network") != sum(a * b for a, b in zip(widths, widths[1:], strict=False)):
         raise Invalid("random_network.parameters does not match the widths")
+    if rn["parameters"] > 10**10:  # the engine refuses beyond 4e9; masks of this size would not fit in memory
+        raise Invalid("random_network is too large to check (more than 1e10 parameters)")
     exps = _get(_get(cert, "rescaling", dict, ""), "neuron_exponents", list, "rescaling")
     if len(exps) != len(shapes) - 1:
         raise Invalid("rescaling.neuron_exponents needs one list per hidden layer")
