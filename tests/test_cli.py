@@ -98,3 +98,13 @@ def test_absurd_width_is_refused_not_crashed(small_model, capsys):
     assert main(["certify", str(small_model["state_dict"]), "--eps", "1", "--width-factor", "100000000"]) == 2
     err = capsys.readouterr().err
     assert "above the limit" in err and "Traceback" not in err
+
+
+def test_not_reached_subset_sum_says_which_width_would_reach_it(small_model, tmp_path, capsys):
+    import re
+
+    model = str(small_model["state_dict"])
+    assert main(["certify", model, "--eps", "0.01", "--width-factor", "3", "-o", str(tmp_path / "a.json")]) == 1
+    m = re.search(r"width factor (\d+) reaches it", capsys.readouterr().err)
+    assert m, "the message names the width that is needed"
+    assert main(["certify", model, "--eps", "0.01", "--width-factor", m.group(1), "-o", str(tmp_path / "b.json")]) == 0

@@ -157,8 +157,18 @@ def run_certify(args: Namespace) -> int:
     if res.certified:
         print(f"CERTIFIED: sup_(||x||<=1) ||G~(x) - F(x)||_2 <= {res.cert['claim']['bound']} <= eps {args.eps}")
         return 0
-    need = (f"about k = {int(k * float(res.bound) / float(res.eps)) + 1} would be needed (pair error ~ 1/k)"
-            if args.method == "pair" else "run with --width-factor auto to find the smallest width that reaches it")
+    if args.method == "pair":
+        need = f"about k = {int(k * float(res.bound) / float(res.eps)) + 1} would be needed (pair error ~ 1/k)"
+    else:  # subset-sum widths are small: find the answer instead of guessing it
+        from verify.engine.rng_torch import device_of
+
+        try:
+            k_need = _auto_width(target, res.eps, args.method, args.seed, device_of(args.device), args.norm,
+                                 args.max_candidates)
+            need = f"width factor {k_need} reaches it (--width-factor {k_need}, or auto)"
+        except NotReachedError:
+            need = (f"no width factor up to {4 * args.max_candidates} reaches it; try a larger --max-candidates "
+                    "or another seed")
     raise NotReachedError(f"NOT CERTIFIED: bound {res.cert['claim']['bound']} > eps {args.eps} at width factor "
                           f"{k}; {need}. The certificate (verdict not-certified) was written to {out}.")
 
