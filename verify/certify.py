@@ -80,8 +80,7 @@ def layer_bounds(c: Construction, norm: str = "spectral") -> list[tuple[str, str
     out = []
     for lp, ws in zip(c.layers, c.scaled, strict=True):
         w = torch.from_numpy(ws).to(c.device)
-        e_pos, e_neg = lp.gadget_errors(w)
-        e = torch.cat([e_pos, e_neg], dim=1) if lp.index == 1 else e_pos
+        e = lp.eta_matrix(w)
         eta = io.sqrt_up(frobenius_sq_upper(e), DIGITS)
         omega = io.sqrt_up(frobenius_sq_upper(w, rounded_once=False), DIGITS)
         if norm == "spectral":

@@ -73,6 +73,12 @@ class LayerPruning:
         Q.index_put_((self.rows[uh < 0], j[uh < 0]), prod[uh < 0], accumulate=True)
         return P - w_scaled, w_scaled - Q
 
+    def eta_matrix(self, w_scaled: torch.Tensor) -> torch.Tensor:
+        """The matrix whose norm is η_i (DESIGN.md §2–§3): [E⁺ E⁻] for the first layer, whose inputs have both
+        signs, and E⁺ after it, whose inputs are ReLU outputs ≥ 0."""
+        e_pos, e_neg = self.gadget_errors(w_scaled)
+        return torch.cat([e_pos, e_neg], dim=1) if self.index == 1 else e_pos
+
 
 @dataclass
 class Construction:
@@ -311,9 +317,7 @@ def _subset_layer(w: torch.Tensor, cand: Candidates, seed: int, layer: int, sign
 
 def _layer_error(lp: LayerPruning, w: torch.Tensor) -> float:
     """‖[E⁺ E⁻]‖₂ (first layer) or ‖E⁺‖₂ — η_i of DESIGN.md §3 — which decides between neuron assignments."""
-    e_pos, e_neg = lp.gadget_errors(w)
-    e = torch.cat([e_pos, e_neg], 1) if lp.index == 1 else e_pos
-    return float(torch.linalg.matrix_norm(e.cpu(), ord=2))
+    return float(torch.linalg.matrix_norm(lp.eta_matrix(w).cpu(), ord=2))
 
 
 def _prune_layer(w: torch.Tensor, i: int, k: int, seed: int, method: str, cand: Candidates, dev: torch.device,
@@ -357,12 +361,13 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
     for i, ws in enumerate(scaled, start=1):
         m, n = ws.shape
         w = torch.from_numpy(ws).to(dev)
-        # i ≥ 2: both neuron assignments (_candidates) are tried and the one with the smaller ‖E⁺‖_F is kept;
-        # each is non-increasing in k, so their minimum is too
-        options = [_prune_layer(w, i, k, seed, method, _candidates(seed, 2 * i - 1, k, n, moved, dev), dev,
-                                max_candidates) for moved in ((False, True) if i > 1 else (False,))]
+        # Alternative neuron assignments are each pruned and the one with the smallest spectral η_i is kept:
+        # i ≥ 2 also tries moving negative-weight neurons (_candidates), i = 1 also tries _rebalanced.
+        uniform = _candidates(seed, 2 * i - 1, k, n, False, dev)
+        alternatives = [uniform, _candidates(seed, 2 * i - 1, k, n, True, dev)] if i > 1 else [uniform]
+        options = [_prune_layer(w, i, k, seed, method, cand, dev, max_candidates) for cand in alternatives]
         if i == 1:  # a few blocks with unreachable weights dominate the bound: give them more neurons
-            cand = _rebalanced(options[0], w, _candidates(seed, 1, k, n, False, dev), seed, 1)
+            cand = _rebalanced(options[0], w, uniform, seed, 1)
             if cand is not None:
                 options.append(_prune_layer(w, 1, k, seed, method, cand, dev, max_candidates))
         layers.append(min(options, key=lambda lp: _layer_error(lp, w)))
