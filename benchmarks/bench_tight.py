@@ -53,7 +53,7 @@ def main() -> None:
     for name, target in targets:
         for norm in ("frobenius", "spectral"):
             t0 = time.perf_counter()
-            k, bound = search_width(target, eps=Fraction(args.eps), method="subset-sum", seed=0, device="cpu",
+            k, bound, _ = search_width(target, eps=Fraction(args.eps), method="subset-sum", seed=0, device="cpu",
                                     norm=norm)
             rows.append([name, args.eps, norm, k if k else "not reached", f"{g_parameters(target.widths, k):,}"
                          if k else "-", f"{float(bound):.4g}", f"{time.perf_counter() - t0:.0f}"])

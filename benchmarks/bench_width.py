@@ -79,7 +79,7 @@ def main() -> None:
             for method in ("pair", "subset-sum"):
                 kmax = args.pair_kmax if method == "pair" else None
                 t0 = time.perf_counter()
-                k, bound = search_width(target, eps=Fraction(eps), method=method, seed=0, device=args.device,
+                k, bound, _ = search_width(target, eps=Fraction(eps), method=method, seed=0, device=args.device,
                                         k_max=kmax)
                 t_search = time.perf_counter() - t0
                 if k is None:

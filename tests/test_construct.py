@@ -47,13 +47,14 @@ def test_structure_each_hidden_neuron_keeps_one_input_edge():
 @settings(max_examples=20 if SMALL else 60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(["pair", "subset-sum"]))
 def test_error_shrinks_as_k_grows(seed, method):
-    """G for width k is a prefix of G for 2k, so no per-weight error grows, and the observed sup error at a
-    large k is below the one at a tiny k (how far below is random; test_error_shrinks_a_lot pins one case)."""
+    """G for width k is a prefix of G for 2k, so with per-layer exponents (which do not depend on k) no
+    per-weight error grows, and the observed sup error at a large k is below the one at a tiny k (how far below
+    is random; test_error_shrinks_a_lot pins one case)."""
     rs = np.random.RandomState(seed)
     widths = [int(v) for v in rs.randint(1, 6, size=int(rs.randint(2, 4)))]
     w = [rs.uniform(-0.4, 0.4, size=(b, a)) for a, b in zip(widths[:-1], widths[1:], strict=True)]
     ks = [2, 4, 8, 32] if method == "subset-sum" else [2, 8, 32, 128]
-    cons = [build(w, method=method, k=k, seed=seed % 97) for k in ks]
+    cons = [build(w, method=method, k=k, seed=seed % 97, rescale="layer") for k in ks]
     errs = [_per_weight_errors(c) for c in cons]
     for small, big in zip(errs[:-1], errs[1:], strict=True):
         for a, b in zip(small, big, strict=True):
@@ -140,8 +141,9 @@ def test_uneven_allocation_never_hurts_and_moves_neurons_of_the_right_sign():
     w = torch.from_numpy(C.apply_exponents(t.weights, C.balanced_exponents(t.weights))[0])
     dev = torch.device("cpu")
     uniform = C._prune_layer(w, 1, 48, 0, "subset-sum", C._candidates(0, 1, 48, w.shape[1], False, dev), dev, 22)
-    chosen = build(t.weights, method="subset-sum", k=48, seed=0).layers[0]
-    assert C._layer_error(chosen, w) <= C._layer_error(uniform, w)
+    chosen = build(t.weights, method="subset-sum", k=48, seed=0, rescale="layer").layers[0]
+    zero = np.zeros(w.shape[0], dtype=np.int64), np.zeros(w.shape[1], dtype=np.int64)
+    assert C._layer_error(chosen, w, *zero) <= C._layer_error(uniform, w, *zero)
     moved = ((chosen.src >= 0) & (chosen.src != torch.arange(chosen.hidden) % chosen.n)).nonzero().squeeze(1)
     assert moved.numel() > 0
     for h in moved.tolist():

@@ -180,13 +180,16 @@ def test_weights_at_any_scale_are_accepted():
 
     m = make_sequential([3, 5, 2], seed=0, scale=1000.0)
     w = [p.detach().double().numpy() for p in m.parameters()]
-    c = build(w, method="pair", k=4, seed=0)
-    # exact power-of-two rescaling with product 1: the function is unchanged
     x = torch.randn(5, 3, dtype=torch.float64)
-    f = torch.relu(x @ torch.from_numpy(c.scaled[0]).T) @ torch.from_numpy(c.scaled[1]).T
     g = torch.relu(x @ torch.from_numpy(w[0]).T) @ torch.from_numpy(w[1]).T
-    assert torch.equal(f, g)
-    assert np.abs(c.scaled[0]).max() <= 2 * np.sqrt(np.abs(w[0]).max() * np.abs(w[1]).max())
+    for rescale in ("layer", "neuron", "auto"):
+        c = build(w, method="pair", k=4, seed=0, rescale=rescale)
+        assert c.rescaling in {"layer": ("layer",), "neuron": ("neuron",), "auto": ("layer", "neuron")}[rescale]
+        # exact power-of-two rescaling: the function is unchanged
+        f = torch.relu(x @ torch.from_numpy(c.scaled[0]).T) @ torch.from_numpy(c.scaled[1]).T
+        assert torch.equal(f, g)
+        if rescale == "layer":  # whole layers are brought to their geometric mean
+            assert np.abs(c.scaled[0]).max() <= 2 * np.sqrt(np.abs(w[0]).max() * np.abs(w[1]).max())
 
 
 def test_console_script_and_module_entry_point(small_model):

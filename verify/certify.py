@@ -1,7 +1,7 @@
 """From a construction to a certificate (DESIGN.md §3–§4).  Untrusted: ``verify.check`` re-derives everything.
 
-Per target layer i the certifier bounds
-    η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2),        ω_i ≥ ‖W'_i‖
+Per target layer i the certifier bounds, in F's own units (rescaling undone: E = D_i⁻¹ E' D_{i−1}),
+    η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2),        ω_i ≥ ‖W_i‖
 in the Frobenius norm (float64 with an a-priori rounding bound, ``frobenius_sq_upper``) or, tighter, the spectral
 norm (a claim slightly above σ_max that the checker proves with ``verify.spectral``), then composes
     δ_i = η_i ρ_{i−1} + ω_i δ_{i−1},   ρ_i = (ω_i + η_i) ρ_{i−1},   δ_0 = 0, ρ_0 = 1
@@ -70,7 +70,10 @@ def _smaller(a: str, b: str) -> str:
 
 
 def layer_bounds(c: Construction, norm: str = "spectral") -> list[tuple[str, str, str]]:
-    """(η_i, ω_i, norm) for every target layer, as upward-rounded decimals (DESIGN.md §2–§3).
+    """(η_i, ω_i, norm) for every target layer, as upward-rounded decimals (DESIGN.md §2–§3), both in F's own
+    units: η_i bounds ‖D_i⁻¹ E'_i D_{i−1}‖ (the gadget error of the rescaled layer mapped back) and ω_i bounds
+    ‖W_i‖.  Composing in F's units keeps per-neuron rescaling from inflating the ω_i; for per-layer rescaling
+    the two frames give the same δ_L.
 
     Frobenius bounds come from ``frobenius_sq_upper``.  With ``norm="spectral"`` each is replaced by the smaller
     claim of ``spectral_hint.spectral_claim`` (σ_max + 10^-5 relative), which ``verify.spectral`` proves in the
@@ -78,9 +81,8 @@ def layer_bounds(c: Construction, norm: str = "spectral") -> list[tuple[str, str
     from verify.engine.spectral_hint import spectral_claim
 
     out = []
-    for lp, ws in zip(c.layers, c.scaled, strict=True):
+    for e, ws in zip(c.error_matrices(), c.originals, strict=True):
         w = torch.from_numpy(ws).to(c.device)
-        e = lp.eta_matrix(w)
         eta = io.sqrt_up(frobenius_sq_upper(e), DIGITS)
         omega = io.sqrt_up(frobenius_sq_upper(w, rounded_once=False), DIGITS)
         if norm == "spectral":
@@ -162,11 +164,14 @@ def certificate(target: Target, c: Construction, eps_text: str, rows: list[Layer
 
 def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed: int = 0,
             device: str | torch.device = "cpu", empirical: bool = True, record_timings: bool = False,
-            norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, progress=None) -> Certified:
-    """Build G̃ (``engine.construct.build``), bound it (DESIGN.md §3) and write the certificate."""
+            norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, rescale: str = "auto", progress=None,
+            construction: Construction | None = None) -> Certified:
+    """Build G̃ (``engine.construct.build``; or take ``construction``, already built with these options, e.g. by
+    ``search_width``), bound it (DESIGN.md §3) and write the certificate."""
     t0 = time.perf_counter()
-    c = build(target.weights, method=method, k=k, seed=seed, device=device, max_candidates=max_candidates,
-              progress=progress)
+    c = construction if construction is not None else build(
+        target.weights, method=method, k=k, seed=seed, device=device, max_candidates=max_candidates,
+        rescale=rescale, progress=progress)
     t1 = time.perf_counter()
     rows = compose(layer_bounds(c, norm))
     t2 = time.perf_counter()
@@ -177,6 +182,7 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
                   "kept_weights": c.kept, "target_parameters": target.parameters}
     if method == "subset-sum":
         info["subset_candidates"] = max_candidates
+    info["rescaling"] = c.rescaling
     if empirical:
         emp = empirical_sup(target.forward, c.forward, target.widths[0], device=c.device, seed=seed)
         info["empirical"] = {"max_error": f"{emp.max_error:.6e}", "points": emp.points,
@@ -192,24 +198,30 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
 
 
 def search_width(target: Target, *, eps: Fraction, method: str, seed: int, device, k_max: int | None = None,
-                 norm: str = "spectral", max_candidates: int = MAX_CANDIDATES,
-                 on_try=None) -> tuple[int | None, Fraction]:
+                 norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, rescale: str = "auto",
+                 on_try=None) -> tuple[int | None, Fraction, Construction | None]:
     """Smallest width factor k whose certified bound is ≤ ε: doubling, then bisection.
 
     Valid because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
     every η_i is non-increasing in k (for subset-sum while no block has more than ``max_candidates`` candidates
     on a side; beyond that the candidate list is chosen per weight and the bound is only roughly monotone).
-    Returns (None, best bound) if even ``k_max`` fails; for subset-sum the default k_max is 4·max_candidates,
-    past which the candidate lists stop growing."""
+    Per-neuron rescaling (``rescale``) is chosen per k, so with it the bound is only roughly monotone too.
+    Returns (k, its bound, its construction), or (None, best bound, None) if even ``k_max`` fails; for
+    subset-sum the default k_max is 4·max_candidates, past which the candidate lists stop growing."""
     if k_max is None:
         k_max = 4 * max_candidates if method == "subset-sum" else 1 << 16
     k_max = min(k_max, largest_k(target.widths))
     tried: dict[int, Fraction] = {}
+    kept: dict[int, Construction] = {}  # the constructions that reached eps; only the smallest k is kept
 
     def bound_at(k: int) -> Fraction:
         if k not in tried:
-            tried[k] = bound_of(build(target.weights, method=method, k=k, seed=seed, device=device,
-                                      max_candidates=max_candidates), norm)
+            c = build(target.weights, method=method, k=k, seed=seed, device=device,
+                      max_candidates=max_candidates, rescale=rescale)
+            tried[k] = bound_of(c, norm)
+            if tried[k] <= eps:
+                kept.clear()
+                kept[k] = c
             if on_try:
                 on_try(k, tried[k])
         return tried[k]
@@ -217,7 +229,7 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
     hi = 1
     while bound_at(hi) > eps:
         if hi >= k_max:
-            return None, tried[hi]
+            return None, tried[hi], None
         hi = min(2 * hi, k_max)
     lo = hi // 2  # bound_at(lo) > eps (or lo = 0)
     while hi - lo > 1:
@@ -226,4 +238,4 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
             hi = mid
         else:
             lo = mid
-    return hi, tried[hi]
+    return hi, tried[hi], kept.get(hi)

@@ -6,13 +6,14 @@ for spectral norms, stdlib floats with a proven a-priori rounding bound (verify/
 torch/safetensors appear only in ``read_model_exact``, which turns the model file into exact binary64 values.
 
 A certificate (certs/FORMAT.md) is VALID iff all of the following hold (DESIGN.md §2–§4):
-  1. it is a JSON object of format ``slt-verify-certificate/1`` with exactly the known top-level fields;
+  1. it is a JSON object of format ``slt-verify-certificate/2`` with exactly the known top-level fields;
   2. the model file's SHA-256 matches and its layers are the bias-free Linear/ReLU chain the certificate lists;
   3. G's widths and parameter count follow from the width factor k and the layer shapes;
   4. every mask has G's layer shape; in each odd layer every hidden neuron keeps at most one input edge, and
      even layers keep edges exactly from the hidden neurons that kept one (nothing else of G is kept);
-  5. for every target layer i, with W'_i the exactly rescaled weights and E⁺, E⁻ the gadget errors computed
-     exactly from weights regenerated from the seed: η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2) and ω_i ≥ ‖W'_i‖,
+  5. for every target layer i, with E⁺, E⁻ the gadget errors computed exactly from weights regenerated from
+     the seed and mapped back to F's units (E = D_i⁻¹ E' D_{i−1}, D = diag(2^s) of the rescaling exponents):
+     η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2) and ω_i ≥ ‖W_i‖ (F's own weights),
      in the norm the row names: Frobenius (decided exactly) or spectral (verify/spectral.py: a floating-point
      Cholesky test with proven a-priori rounding bounds; it may refuse, never wrongly accept);
   6. δ_i ≥ η_i ρ_{i−1} + ω_i δ_{i−1} and ρ_i ≥ (ω_i + η_i) ρ_{i−1} from the stored previous values (δ_0 = 0,
@@ -126,10 +127,10 @@ class Checked:
     kept: int
 
 
-def _scaled_ratio(w: float, shift: int) -> tuple[int, int]:
-    """w·2^shift as (numerator, b) with value numerator / 2^b, exactly."""
+def _dyadic(w: float) -> tuple[int, int]:
+    """w as (numerator, b) with value numerator / 2^b, exactly (a float's denominator is a power of two)."""
     num, den = w.as_integer_ratio()
-    return num, den.bit_length() - 1 - shift
+    return num, den.bit_length() - 1
 
 
 def _structure(cert: dict, shapes: list[tuple[int, int]]) -> tuple[int, int, list[list[int]]]:
@@ -202,14 +203,15 @@ def _kept_edges(cert: dict, shapes: list[tuple[int, int]], k: int):
 
 def _layer_matrices(w: list[list[float]], s_out: list[int], s_in: list[int], seed: int, i: int,
                     src: dict[int, int], edges: dict[int, list[int]]) -> tuple[list[list[int]], list[list[int]], int]:
-    """Check 5's matrices, exactly, as integer rows in units of 2^-K: the gadget error E ([E⁺ E⁻], m × 2n, for
-    the first layer, whose inputs have both signs; E⁺ for later layers, whose inputs are ReLU outputs ≥ 0 —
-    DESIGN.md §2) and W'.
+    """Check 5's matrices, exactly, as integer rows in units of 2^-K: the gadget error in F's own units
+    E = D_i⁻¹ E' D_{i−1} ([E⁺ E⁻], m × 2n, for the first layer, whose inputs have both signs; E⁺ for later
+    layers, whose inputs are ReLU outputs ≥ 0 — DESIGN.md §2–§3) and W (unscaled).
 
-    Regenerated weights are integers in units of 2^-24, so products v·u are integers in units of 2^-48
-    (verify/rng.py); W' entries are w·2^(s_out[r] − s_in[c]) = num / 2^b exactly."""
-    ratios = [[_scaled_ratio(x, s_out[r] - s_in[c]) for c, x in enumerate(row)] for r, row in enumerate(w)]
-    K = max([48] + [b for row in ratios for _, b in row])
+    G̃ approximates W' = D_i W D_{i−1}⁻¹ (D = diag(2^s)); its kept products sum to P' (resp. Q'), so
+    E[r, c] = P'[r, c]·2^t − W[r, c] with t = s_in[c] − s_out[r].  Regenerated weights are integers in units of
+    2^-24, so P' is an integer in units of 2^-48 (verify/rng.py), and W = num / 2^b exactly."""
+    ratios = [[_dyadic(x) for x in row] for row in w]
+    K = max([48 + max(s_out) - min(s_in)] + [b for row in ratios for _, b in row])
     u = {h: rng.weight_int(seed, 2 * i + 1, h, j) for h, j in src.items()}
     e_rows, w_rows = [], []
     for r, row in enumerate(ratios):
@@ -221,9 +223,10 @@ def _layer_matrices(w: list[list[float]], s_out: list[int], s_in: list[int], see
             side = pos if u[h] > 0 else neg
             side[src[h]] = side.get(src[h], 0) + p
         w_row = [num << (K - b) for num, b in row]
-        e_row = [(pos.get(c, 0) << (K - 48)) - wv for c, wv in enumerate(w_row)]
+        up = [K - 48 + s_in[c] - s_out[r] for c in range(len(row))]   # ≥ 0 by the choice of K
+        e_row = [(pos.get(c, 0) << up[c]) - wv for c, wv in enumerate(w_row)]
         if i == 0:
-            e_row += [wv - (neg.get(c, 0) << (K - 48)) for c, wv in enumerate(w_row)]
+            e_row += [wv - (neg.get(c, 0) << up[c]) for c, wv in enumerate(w_row)]
         e_rows.append(e_row)
         w_rows.append(w_row)
     return e_rows, w_rows, K

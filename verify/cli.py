@@ -81,6 +81,11 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads for torch (default: 1 on machines with at most 2 cores, where many small "
                         "tensor operations run faster single-threaded; torch's default otherwise)")
+    p.add_argument("--rescale", choices=["auto", "neuron", "layer"], default="auto",
+                   help="exact power-of-two rescaling of F's hidden neurons before pruning (the function is "
+                        "unchanged): 'layer' balances whole layers, 'neuron' picks per-neuron exponents that keep "
+                        "every weight within reach of G's candidates, 'auto' (default) tries both and keeps the "
+                        "smaller certified bound (twice the construction time)")
     p.add_argument("--norm", choices=["spectral", "frobenius"], default="spectral",
                    help="norm of the per-layer bounds: spectral (default, tighter; the checker proves it with a "
                         "verified floating-point Cholesky test) or frobenius (checked in exact integers, faster)")

@@ -33,7 +33,7 @@ def _check_writable(path: Path, what: str) -> None:
         raise InputError(f"{what} {path}: is a directory")
 
 
-def _auto_width(target, eps, method: str, seed: int, device, norm: str, max_candidates: int) -> int:
+def _auto_width(target, eps, method: str, seed: int, device, norm: str, max_candidates: int, rescale: str):
     from verify.certify import search_width
 
     bar = _progress(0, f"searching width factor ({method})")
@@ -43,13 +43,13 @@ def _auto_width(target, eps, method: str, seed: int, device, norm: str, max_cand
         bar.update(1)
 
     try:
-        k, bound = search_width(target, eps=eps, method=method, seed=seed, device=device, norm=norm,
-                                max_candidates=max_candidates, on_try=on_try)
+        k, bound, construction = search_width(target, eps=eps, method=method, seed=seed, device=device, norm=norm,
+                                              max_candidates=max_candidates, rescale=rescale, on_try=on_try)
     finally:
         bar.close()
     if k is None:
         raise NotReachedError(f"no width factor up to the search limit reaches eps (best bound {float(bound):.4g})")
-    return k
+    return k, construction
 
 
 def _save_pruned(construction, path: Path) -> None:
@@ -79,10 +79,12 @@ def set_threads(threads: int | None) -> None:
 
 def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name: str, out: Path,
                  norm: str = "spectral", save_pruned: Path | None = None, record_timings: bool = False,
-                 empirical: bool = True, threads: int | None = None, max_candidates: int = 22, stream=None):
+                 empirical: bool = True, threads: int | None = None, max_candidates: int = 22,
+                 rescale: str = "auto", stream=None):
     """Shared by ``certify`` and ``demo``: width search, construction, certificate, summary table."""
     from verify import io
     from verify.certify import certify
+    from verify.engine.construct import rescale_tries
     from verify.engine.rng_torch import device_of
 
     stream = stream or sys.stdout
@@ -95,12 +97,17 @@ def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name
             raise InputError("--save-pruned must end in .pt, .pth or .safetensors")
     eps_q = io.parse_decimal(eps)
     t0 = time.perf_counter()
-    k = _auto_width(target, eps_q, method, seed, device, norm, max_candidates) if width == "auto" else width
-    bar = _progress(len(target.weights), f"pruning G (k={k})")
+    built = None
+    if width == "auto":
+        k, built = _auto_width(target, eps_q, method, seed, device, norm, max_candidates, rescale)
+    else:
+        k = width
+    bar = _progress(0 if built else len(target.weights) * rescale_tries(rescale, len(target.weights)),
+                    f"pruning G (k={k})")
     try:
         res = certify(target, eps_text=eps, method=method, k=k, seed=seed, device=device, empirical=empirical,
                       record_timings=record_timings, norm=norm, max_candidates=max_candidates,
-                      progress=bar.update)
+                      rescale=rescale, progress=bar.update, construction=built)
     finally:
         bar.close()
     write_json(out, res.cert)
@@ -115,7 +122,7 @@ def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name
                      f"seed {seed}"),
         ("method / width factor", f"{method} / k = {k}" + ("  (smallest certified, auto)" if width == "auto" else "")),
         ("kept weights of G", f"{res.construction.kept:,}"),
-        ("rescaling", _rescale_text(res.construction.exponents)),
+        ("rescaling", f"{res.construction.rescaling}: {_rescale_text(res.construction.exponents)}"),
         ("certified bound", f"{cert['claim']['bound']}  (eps = {eps})"),
         ("largest error found", f"{emp.get('max_error', 'not measured')}  (attack lower bound, not a certificate)"),
         ("tightness", f"bound / largest error = {emp.get('tightness')}"),
@@ -151,7 +158,7 @@ def run_certify(args: Namespace) -> int:
     out = Path(args.output) if args.output else model.with_name(model.stem + ".cert.json")
     res, k = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
                           device_name=args.device, out=out, norm=args.norm, threads=args.threads,
-                          max_candidates=args.max_candidates,
+                          max_candidates=args.max_candidates, rescale=args.rescale,
                           save_pruned=Path(args.save_pruned) if args.save_pruned else None,
                           record_timings=args.record_timings, empirical=not args.no_empirical)
     if res.certified:
@@ -163,8 +170,8 @@ def run_certify(args: Namespace) -> int:
         from verify.engine.rng_torch import device_of
 
         try:
-            k_need = _auto_width(target, res.eps, args.method, args.seed, device_of(args.device), args.norm,
-                                 args.max_candidates)
+            k_need, _ = _auto_width(target, res.eps, args.method, args.seed, device_of(args.device), args.norm,
+                                    args.max_candidates, args.rescale)
             need = f"width factor {k_need} reaches it (--width-factor {k_need}, or auto)"
         except NotReachedError:
             need = (f"no width factor up to {4 * args.max_candidates} reaches it; try a larger --max-candidates "
@@ -221,7 +228,7 @@ def run_demo(args: Namespace) -> int:
     print(f"slt-verify demo: target = MLP trained on scikit-learn digits ({model_path.name}), eps = {args.eps}")
     res, _ = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
                           device_name=args.device, out=cert_path, norm=args.norm, threads=args.threads,
-                          max_candidates=args.max_candidates,
+                          max_candidates=args.max_candidates, rescale=args.rescale,
                           save_pruned=out_dir / "digits_pruned.safetensors")
     print("\nindependent check:")
     code = check.main(str(cert_path), str(model_path))
@@ -260,8 +267,8 @@ def run_width(args: Namespace) -> int:
     device = device_of(args.device)
     print("\nwhat slt-verify needed (certified, this seed):")
     for method in ("pair", "subset-sum"):
-        k, bound = search_width(target, eps=io.parse_decimal(args.eps), method=method, seed=args.seed,
-                                device=device, k_max=1 << 13)
+        k, bound, _ = search_width(target, eps=io.parse_decimal(args.eps), method=method, seed=args.seed,
+                                   device=device, k_max=1 << 13)
         if k is None:
             print(f"  {method:10s}  not reached up to k = 8192 (best bound {float(bound):.3g})")
         else:

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 __all__ = ["FORMAT", "decimal_up", "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError"]
 
-FORMAT = "slt-verify-certificate/1"
+FORMAT = "slt-verify-certificate/2"
 _DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
 
 

@@ -135,6 +135,17 @@ def _pair_gadget(false: bool) -> Callable[[z3.Context], Built]:
     return build
 
 
+def _rescaled_frame(false: bool) -> Callable[[z3.Context], Built]:
+    def build(ctx: z3.Context) -> Built:
+        t = _T(ctx)
+        c, d, p, q, w, z = (t.r(s) for s in ("c", "d", "P", "Q", "w", "z"))
+        y = p * t.relu(c * z) + q * t.relu(-c * z)   # the gadget of the rescaled layer, fed z' = c z
+        a, b = (d, c) if false else (c, d)           # false variant: the exponents' roles swapped
+        return [c > 0, d > 0], y - d * w * z == (a * p - b * w) * t.relu(z) + (a * q + b * w) * t.relu(-z)
+
+    return build
+
+
 def _subset_sum_gadget(n: int, false: bool) -> Callable[[z3.Context], Built]:
     def build(ctx: z3.Context) -> Built:
         t = _T(ctx)
@@ -337,6 +348,12 @@ def _registry() -> list[Lemma]:
                  "Negative scaling (DESIGN.md §2): for u < 0 and all z, σ(u z) = |u| σ(−z).",
                  "FALSE variant (wrong side): for u < 0, σ(u z) = |u| σ(z).",
                  _relu_neg_scale)
+    out += _pair("rescaled_frame",
+                 "Errors in F's units (certs/FORMAT.md check 5): for c, d > 0 (c = 2^s_in, d = 2^s_out) and all P, Q, "
+                 "w, z, with y = P σ(c z) + Q σ(−c z) the rescaled gadget fed z' = c z: y/d − w z = (cP/d − w) σ(z) "
+                 "+ (cQ/d + w) σ(−z), stated multiplied by d.",
+                 "FALSE variant (c and d swapped): y − d w z = (dP − cw) σ(z) + (dQ + cw) σ(−z).",
+                 _rescaled_frame)
     out += _pair("pair_gadget",
                  "Pair gadget (Malach et al. 2020; DESIGN.md §2): for u1 > 0 > u2 and all v1, v2, w, z, with "
                  "y(z) = v1 σ(u1 z) + v2 σ(u2 z), P = v1 u1, Q = v2 |u2|: y(z) = P σ(z) + Q σ(−z) and "

@@ -15,6 +15,7 @@ positive side is used.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,10 +23,10 @@ import numpy as np
 import torch
 
 from verify.engine import rng_torch
-from verify.engine.rescale import apply_exponents, balanced_exponents
+from verify.engine.rescale import apply_exponents, balanced_exponents, reach_exponents
 
 __all__ = ["LayerPruning", "Construction", "build", "g_widths", "g_parameters", "METHODS", "MAX_CANDIDATES",
-           "MAX_G_PARAMETERS", "largest_k"]
+           "MAX_G_PARAMETERS", "largest_k", "RESCALINGS", "rescale_tries"]
 
 METHODS = ("pair", "subset-sum")
 MAX_CANDIDATES = 22  # subset-sum: candidates per side and block (meet-in-the-middle over 2 x 2^11 sums)
@@ -89,9 +90,11 @@ class Construction:
     seed: int
     widths: list[int]                 # target widths n_0..n_L
     exponents: list[np.ndarray]       # s_1..s_{L-1} (rescale.py)
-    scaled: list[np.ndarray]          # W'_i
+    originals: list[np.ndarray]       # W_i (F's own weights)
+    scaled: list[np.ndarray]          # W'_i = D_i W_i D_{i-1}^-1, what the gadgets approximate
     layers: list[LayerPruning]
     device: torch.device
+    rescaling: str = "given"          # which rescaling was kept: "layer", "neuron" or "given" (exponents passed)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """G̃(x) in float64 for a batch x of shape (B, d); dead hidden neurons are skipped."""
@@ -108,6 +111,13 @@ class Construction:
             if i + 1 < len(self._compact):
                 z = torch.relu(z)
         return z
+
+    def error_matrices(self) -> list[torch.Tensor]:
+        """The matrices whose norms are the η_i of DESIGN.md §3, in F's own units (what the checker's check 5
+        recomputes exactly): D_i⁻¹ [E⁺ E⁻] D_0 for the first layer, D_i⁻¹ E⁺ D_{i−1} after it."""
+        s = _padded(self.exponents, self.widths)
+        return [_unscale(lp.eta_matrix(torch.from_numpy(ws).to(self.device)), s[i + 1], s[i])
+                for i, (lp, ws) in enumerate(zip(self.layers, self.scaled, strict=True))]
 
     def pruned_state_dict(self, drop_dead: bool = True) -> dict[str, torch.Tensor]:
         """State dict of an nn.Sequential of 2L bias-free Linear layers (ReLU between) computing G̃.
@@ -315,9 +325,38 @@ def _subset_layer(w: torch.Tensor, cand: Candidates, seed: int, layer: int, sign
     return torch.cat(rows_out), torch.cat(cols_out)
 
 
-def _layer_error(lp: LayerPruning, w: torch.Tensor) -> float:
-    """‖[E⁺ E⁻]‖₂ (first layer) or ‖E⁺‖₂ — η_i of DESIGN.md §3 — which decides between neuron assignments."""
-    return float(torch.linalg.matrix_norm(lp.eta_matrix(w).cpu(), ord=2))
+def _reach(w: torch.Tensor, cand: Candidates, seed: int, layer: int, signs: tuple[int, ...], cap: int) -> np.ndarray:
+    """Per weight, R: the largest |sum| of products v·u of the weight's sign among its block's candidates (the
+    ``cap`` best aligned: the subset-sum list, or the single best for ``pair``) — the input to
+    rescale.reach_exponents.  Both input signs must reach w in the first layer, so there the worse side counts."""
+    m, n = w.shape
+    s = cand.h.shape[0]
+    reach = torch.empty(m, n, dtype=torch.float64, device=w.device)
+    for r0, r1 in _row_chunks(m, s * n):
+        r = torch.arange(r0, r1, device=w.device)
+        v = rng_torch.weights(seed, layer, r[:, None, None], cand.h[None])              # (mc, s, n)
+        aligned = v * cand.u[None] * torch.where(w[r0:r1] < 0, -1.0, 1.0)[:, None, :]
+        rr = torch.full((r1 - r0, n), torch.inf, dtype=torch.float64, device=w.device)
+        for sign in signs:
+            a = torch.where((cand.valid & (cand.u * sign > 0))[None] & (aligned > 0), aligned, 0.0)
+            if cap < s:
+                a = torch.topk(a, cap, dim=1).values
+            rr = torch.minimum(rr, a.sum(dim=1))
+        reach[r0:r1] = rr
+    return reach.cpu().numpy()
+
+
+def _unscale(e: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> torch.Tensor:
+    """D_out⁻¹ E D_in with D = diag(2^s): an error matrix of the rescaled layer in F's own units (exact: powers of
+    two; the input columns repeat for the first layer's [E⁺ E⁻])."""
+    t = torch.as_tensor(np.asarray(s_in)[None, :] - np.asarray(s_out)[:, None], device=e.device)
+    return torch.ldexp(e, t.repeat(1, e.shape[1] // t.shape[1]).to(e.dtype))
+
+
+def _layer_error(lp: LayerPruning, w: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> float:
+    """‖[E⁺ E⁻]‖₂ (first layer) or ‖E⁺‖₂ in F's units — η_i of DESIGN.md §3 — which decides between neuron
+    assignments and rescalings."""
+    return float(torch.linalg.matrix_norm(_unscale(lp.eta_matrix(w), s_out, s_in).cpu(), ord=2))
 
 
 def _prune_layer(w: torch.Tensor, i: int, k: int, seed: int, method: str, cand: Candidates, dev: torch.device,
@@ -338,14 +377,61 @@ def _prune_layer(w: torch.Tensor, i: int, k: int, seed: int, method: str, cand: 
     return LayerPruning(i, n, m, k, src, u_kept, rows, hs, v)
 
 
+def _padded(exponents: list[np.ndarray], widths: list[int]) -> list[np.ndarray]:
+    """s_0 = 0, s_1..s_{L−1}, s_L = 0."""
+    return [np.zeros(widths[0], dtype=np.int64), *exponents, np.zeros(widths[-1], dtype=np.int64)]
+
+
+def _prune_all(scaled: list[np.ndarray], exps: list[np.ndarray], assignments: list[list[Candidates]], k: int,
+               seed: int, method: str, dev: torch.device, max_candidates: int,
+               progress: Callable[[int], None] | None) -> tuple[list[LayerPruning], list[float]]:
+    """Prune every layer pair for one rescaling; returns the kept edges and each layer's η_i (spectral, F's
+    units).  Every assignment is pruned and the one with the smallest η_i is kept; i = 1 also tries
+    _rebalanced: a few blocks with unreachable weights dominate the bound, so give them more neurons."""
+    s = _padded(exps, [scaled[0].shape[1]] + [w.shape[0] for w in scaled])
+    layers, etas = [], []
+    for i, (ws, cands) in enumerate(zip(scaled, assignments, strict=True), start=1):
+        w = torch.from_numpy(ws).to(dev)
+        options = [_prune_layer(w, i, k, seed, method, cand, dev, max_candidates) for cand in cands]
+        if i == 1:
+            cand = _rebalanced(options[0], w, cands[0], seed, 1)
+            if cand is not None:
+                options.append(_prune_layer(w, 1, k, seed, method, cand, dev, max_candidates))
+        errs = [_layer_error(lp, w, s[i], s[i - 1]) for lp in options]
+        best = int(np.argmin(errs))
+        layers.append(options[best])
+        etas.append(errs[best])
+        if progress:
+            progress(1)
+    return layers, etas
+
+
+def _composed(etas: list[float], omegas: list[float]) -> float:
+    """δ_L of DESIGN.md §3 in floating point: the engine's estimate, used to choose between rescalings."""
+    delta, rho = 0.0, 1.0
+    for eta, omega in zip(etas, omegas, strict=True):
+        delta, rho = eta * rho + omega * delta, (omega + eta) * rho
+    return delta
+
+
+RESCALINGS = ("auto", "neuron", "layer")
+
+
 def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int = 0,
           device: str | torch.device = "cpu", exponents: list[np.ndarray] | None = None,
-          max_candidates: int = MAX_CANDIDATES, progress: Callable[[int], None] | None = None) -> Construction:
+          rescale: str = "auto", max_candidates: int = MAX_CANDIDATES,
+          progress: Callable[[int], None] | None = None) -> Construction:
     """Prune G (width factor k, seed) into G̃ approximating the target ``weights`` (DESIGN.md §2).
 
-    Vectorised in torch on ``device``; ``progress`` is called once per finished target layer."""
+    ``exponents`` fixes the rescaling of F (rescale.py).  Otherwise ``rescale="layer"`` balances whole layers
+    (rescale.balanced_exponents), ``"neuron"`` chooses per-neuron exponents that keep the weights within reach
+    of the candidates G offers at this k (rescale.reach_exponents), and ``"auto"`` prunes with both and keeps
+    the smaller composed bound (twice the work; it never does worse than either).  Vectorised in torch on
+    ``device``; ``progress`` is called once per finished target layer and rescaling tried."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    if rescale not in RESCALINGS:
+        raise ValueError(f"unknown rescaling {rescale!r}; choose from {', '.join(RESCALINGS)}")
     if k < 1:
         raise ValueError("width factor k must be ≥ 1")
     widths = [weights[0].shape[1]] + [w.shape[0] for w in weights]
@@ -355,22 +441,43 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
         raise InputError(f"width factor {k} gives G {g_parameters(widths, k):,} parameters, above the limit of "
                          f"{MAX_G_PARAMETERS:,}; use a smaller --width-factor or --method subset-sum")
     dev = torch.device(device)
-    exps = balanced_exponents(weights) if exponents is None else exponents
-    scaled = apply_exponents(weights, exps)
-    layers = []
-    for i, ws in enumerate(scaled, start=1):
-        m, n = ws.shape
-        w = torch.from_numpy(ws).to(dev)
-        # Alternative neuron assignments are each pruned and the one with the smallest spectral η_i is kept:
-        # i ≥ 2 also tries moving negative-weight neurons (_candidates), i = 1 also tries _rebalanced.
-        uniform = _candidates(seed, 2 * i - 1, k, n, False, dev)
-        alternatives = [uniform, _candidates(seed, 2 * i - 1, k, n, True, dev)] if i > 1 else [uniform]
-        options = [_prune_layer(w, i, k, seed, method, cand, dev, max_candidates) for cand in alternatives]
-        if i == 1:  # a few blocks with unreachable weights dominate the bound: give them more neurons
-            cand = _rebalanced(options[0], w, uniform, seed, 1)
-            if cand is not None:
-                options.append(_prune_layer(w, 1, k, seed, method, cand, dev, max_candidates))
-        layers.append(min(options, key=lambda lp: _layer_error(lp, w)))
-        if progress:
-            progress(1)
-    return Construction(method, k, seed, widths, exps, scaled, layers, dev)
+    # Neuron assignments tried per layer: i ≥ 2 also moves negative-weight neurons (_candidates), and the last
+    # one listed is the one whose reach the per-neuron rescaling is measured with.
+    assignments = [[_candidates(seed, 2 * i - 1, k, w.shape[1], False, dev)]
+                   + ([_candidates(seed, 2 * i - 1, k, w.shape[1], True, dev)] if i > 1 else [])
+                   for i, w in enumerate(weights, start=1)]
+    if exponents is not None:
+        tries = [("given", exponents)]
+    else:
+        tries = []
+        if rescale in ("layer", "auto") or len(weights) == 1:
+            tries.append(("layer", balanced_exponents(weights)))
+        if rescale in ("neuron", "auto") and len(weights) > 1:
+            cap = 1 if method == "pair" else max_candidates
+            reach = [_reach(torch.from_numpy(w).to(dev), cands[-1], seed, 2 * i, (1, -1) if i == 1 else (1,), cap)
+                     for i, (w, cands) in enumerate(zip(weights, assignments, strict=True), start=1)]
+            norms = [max(float(np.linalg.norm(w, 2)), 1e-300) for w in weights]
+            gains = [math.prod(norms) / nw for nw in norms]   # ≈ ρ_{i−1}·ω_{i+1}⋯ω_L of DESIGN.md §3
+            tries.append(("neuron", reach_exponents(weights, reach, gains)))
+    omegas = [float(np.linalg.norm(w, 2)) for w in weights]
+    best = None
+    for kind, exps in tries:
+        try:
+            scaled = apply_exponents(weights, exps)
+        except ValueError:
+            if exponents is not None:
+                raise
+            continue
+        layers, etas = _prune_all(scaled, exps, assignments, k, seed, method, dev, max_candidates, progress)
+        bound = _composed(etas, omegas)
+        if best is None or bound < best[0]:
+            best = (bound, kind, exps, scaled, layers)
+    if best is None:
+        raise ValueError("power-of-two rescaling is not exact for these weights (float64 overflow or underflow)")
+    _, kind, exps, scaled, layers = best
+    return Construction(method, k, seed, widths, exps, list(weights), scaled, layers, dev, kind)
+
+
+def rescale_tries(rescale: str, n_layers: int) -> int:
+    """How many rescalings ``build`` prunes with (its ``progress`` is called n_layers times for each)."""
+    return 2 if rescale == "auto" and n_layers > 1 else 1
