@@ -256,14 +256,15 @@ def _row_chunks(m: int, per_row: int):
 
 
 def _pair_layer(w: torch.Tensor, cand: Candidates, seed: int, layer: int, signs: tuple[int, ...],
-                dev: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+                dev: torch.device, row_ids: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Pair gadget (Malach et al.): for each weight and each sign, the single candidate with sign(u) = sign
-    whose product v·u is closest to w, kept only if it beats pruning both (error |w|).  Returns kept (r, h)."""
+    whose product v·u is closest to w, kept only if it beats pruning both (error |w|).  Returns kept (r, h), r
+    the index into w's rows; ``row_ids`` are the G output rows those are (default 0, 1, …)."""
     m, n = w.shape
     s = cand.h.shape[0]
     rows_out, cols_out = [], []
     for r0, r1 in _row_chunks(m, s * n):
-        r = torch.arange(r0, r1, device=dev)
+        r = torch.arange(r0, r1, device=dev) if row_ids is None else row_ids[r0:r1]
         v = rng_torch.weights(seed, layer, r[:, None, None], cand.h[None])  # (mc, s, n)
         err = (v * cand.u[None] - w[r0:r1, None, :]).abs()
         for sign in signs:
@@ -277,12 +278,13 @@ def _pair_layer(w: torch.Tensor, cand: Candidates, seed: int, layer: int, signs:
 
 
 def _subset_layer(w: torch.Tensor, cand: Candidates, seed: int, layer: int, signs: tuple[int, ...],
-                  dev: torch.device, max_candidates: int) -> tuple[torch.Tensor, torch.Tensor]:
+                  dev: torch.device, max_candidates: int,
+                  row_ids: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Subset-sum gadget (Pensia et al. 2020): for each weight and each sign, the subset of that sign's
     candidates whose products sum closest to w — the exact optimum over all of them when the block has at most
     ``max_candidates`` on that side, else over a list of ``max_candidates`` of them: the third whose products p
     have the largest p·sign(w) (so that |w| can be reached), then the first by t (a heuristic choice of the
-    list; the search within it stays exact)."""
+    list; the search within it stays exact).  Rows and ``row_ids`` as for ``_pair_layer``."""
     from verify.engine.subset_sum import best_subsets
 
     m, n = w.shape
@@ -301,7 +303,7 @@ def _subset_layer(w: torch.Tensor, cand: Candidates, seed: int, layer: int, sign
         uu = torch.gather(u_int.T, 1, order)                                        # (n, s_all)
         for r0, r1 in _row_chunks(m, n * s_all):
             mc = r1 - r0
-            r = torch.arange(r0, r1, device=dev)
+            r = torch.arange(r0, r1, device=dev) if row_ids is None else row_ids[r0:r1]
             v_int = rng_torch.weights_int(seed, layer, r[:, None, None], h[None])  # (mc, n, s_all)
             prod = v_int * uu[None]
             vmask = valid[None].expand(mc, n, s_all)
@@ -384,26 +386,114 @@ def _padded(exponents: list[np.ndarray], widths: list[int]) -> list[np.ndarray]:
 
 def _prune_all(scaled: list[np.ndarray], exps: list[np.ndarray], assignments: list[list[Candidates]], k: int,
                seed: int, method: str, dev: torch.device, max_candidates: int,
-               progress: Callable[[int], None] | None) -> tuple[list[LayerPruning], list[float]]:
-    """Prune every layer pair for one rescaling; returns the kept edges and each layer's η_i (spectral, F's
-    units).  Every assignment is pruned and the one with the smallest η_i is kept; i = 1 also tries
-    _rebalanced: a few blocks with unreachable weights dominate the bound, so give them more neurons."""
+               progress: Callable[[int], None] | None,
+               rebalance: bool = True) -> tuple[list[LayerPruning], list[Candidates], list[float]]:
+    """Prune every layer pair for one rescaling; returns the kept edges, the neuron assignment each layer kept and
+    each layer's η_i (spectral, F's units).  Every assignment is pruned and the one with the smallest η_i is kept;
+    i = 1 also tries _rebalanced: a few blocks with unreachable weights dominate the bound, so give them more
+    neurons."""
     s = _padded(exps, [scaled[0].shape[1]] + [w.shape[0] for w in scaled])
-    layers, etas = [], []
+    layers, chosen, etas = [], [], []
     for i, (ws, cands) in enumerate(zip(scaled, assignments, strict=True), start=1):
         w = torch.from_numpy(ws).to(dev)
+        cands = list(cands)
         options = [_prune_layer(w, i, k, seed, method, cand, dev, max_candidates) for cand in cands]
-        if i == 1:
+        if i == 1 and rebalance:
             cand = _rebalanced(options[0], w, cands[0], seed, 1)
             if cand is not None:
+                cands.append(cand)
                 options.append(_prune_layer(w, 1, k, seed, method, cand, dev, max_candidates))
         errs = [_layer_error(lp, w, s[i], s[i - 1]) for lp in options]
         best = int(np.argmin(errs))
         layers.append(options[best])
+        chosen.append(cands[best])
         etas.append(errs[best])
         if progress:
             progress(1)
-    return layers, etas
+    return layers, chosen, etas
+
+
+def _sub_errors(w: np.ndarray, rows: np.ndarray, cols: np.ndarray, s_out: np.ndarray, s_in: np.ndarray,
+                cand: Candidates, i: int, seed: int, method: str, dev: torch.device,
+                max_candidates: int) -> torch.Tensor:
+    """|gadget errors| in F's units of the sub-block rows × cols of target layer i (1-based) rescaled by the
+    exponents s_out (of those rows) and s_in (of those columns): shape (a, b), or (a, 2b) with both input signs
+    for i = 1.  Every weight's subset depends only on its own value and candidates, so these are exactly the
+    errors a full pruning with these exponents would give there."""
+    shift = s_out[:, None] - s_in[None, :]
+    ws = torch.from_numpy(np.ldexp(w[np.ix_(rows, cols)], shift.astype(np.int32))).to(dev)
+    col_t = torch.as_tensor(cols, device=dev)
+    sub = Candidates(cand.h[:, col_t], cand.u[:, col_t], cand.valid[:, col_t], cand.owner, cand.u_of)
+    row_t = torch.as_tensor(rows, device=dev)
+    signs = (1, -1) if i == 1 else (1,)
+    if method == "pair":
+        rr, hs = _pair_layer(ws, sub, seed, 2 * i, signs, dev, row_t)
+    else:
+        rr, hs = _subset_layer(ws, sub, seed, 2 * i, signs, dev, max_candidates, row_t)
+    local = torch.full((cand.h.shape[1],), -1, dtype=torch.int64, device=dev)
+    local[col_t] = torch.arange(len(cols), device=dev)
+    j, u = local[cand.owner[hs]], cand.u_of[hs]
+    prod = rng_torch.weights(seed, 2 * i, row_t[rr], hs) * u
+    P, Q = torch.zeros_like(ws), torch.zeros_like(ws)
+    P.index_put_((rr[u > 0], j[u > 0]), prod[u > 0], accumulate=True)
+    Q.index_put_((rr[u < 0], j[u < 0]), prod[u < 0], accumulate=True)
+    e = torch.cat([P - ws, ws - Q], dim=1) if i == 1 else P - ws
+    return _unscale(e, s_out, s_in).abs()
+
+
+def _refine(weights: list[np.ndarray], exps: list[np.ndarray], layers: list[LayerPruning],
+            chosen: list[Candidates], gains: list[float], seed: int, method: str, dev: torch.device,
+            max_candidates: int, rounds: int = 6, per_layer: int = 6) -> list[np.ndarray]:
+    """Greedy exact improvement of per-neuron exponents (issue 7).  The composed bound is about Σ_i gains_i ·
+    ‖E_i‖₂ and ‖E_i‖₂ is close to its largest entry (measured 1.003–1.06 on digits' first layer), so only the
+    neurons holding a layer's largest errors matter: for each of them (the ``per_layer`` largest entries of every
+    layer, in F's units) moving its exponent by ±1 is evaluated exactly — its row of layer i and its column of
+    layer i+1 re-pruned (``_sub_errors``) — and kept if Σ_i gains_i · max|E_i| falls.  Cheap (one row and one
+    column per try), unlike re-pruning whole layers."""
+    n_layers = len(weights)
+    s = _padded([e.copy() for e in exps], [weights[0].shape[1]] + [w.shape[0] for w in weights])
+    err = [_unscale(lp.eta_matrix(torch.from_numpy(np.ldexp(w, (s[i + 1][:, None] - s[i][None, :]).astype(np.int32)))
+                                  .to(dev)), s[i + 1], s[i]).abs()
+           for i, (lp, w) in enumerate(zip(layers, weights, strict=True))]
+
+    def objective(e: list[torch.Tensor]) -> float:
+        return sum(g * float(x.max()) for g, x in zip(gains, e, strict=True) if x.numel())
+
+    cur = objective(err)
+    for _ in range(rounds):
+        hot: list[tuple[int, int]] = []  # (hidden layer h = 1..L-1, neuron r)
+        for li, e in enumerate(err):
+            n_in = weights[li].shape[1]
+            for q in torch.topk(e.flatten(), min(per_layer, e.numel())).indices.tolist():
+                r, c = divmod(q, e.shape[1])
+                if li + 1 < n_layers:
+                    hot.append((li + 1, r))          # the row's neuron: output of target layer li+1
+                if li > 0:
+                    hot.append((li, c % n_in))       # the column's neuron: input of target layer li+1
+        improved = False
+        for h, r in dict.fromkeys(hot):
+            for step in (1, -1):
+                sh = s[h].copy()
+                sh[r] += step
+                rows_h = np.array([r])
+                cols_n = np.arange(weights[h].shape[0])
+                row = _sub_errors(weights[h - 1], rows_h, np.arange(weights[h - 1].shape[1]), sh[rows_h], s[h - 1],
+                                  chosen[h - 1], h, seed, method, dev, max_candidates)
+                col = _sub_errors(weights[h], cols_n, rows_h, s[h + 1], sh[rows_h], chosen[h], h + 1, seed, method,
+                                  dev, max_candidates)
+                trial = list(err)
+                trial[h - 1] = err[h - 1].clone()
+                trial[h - 1][r] = row[0]
+                trial[h] = err[h].clone()
+                trial[h][:, r] = col[:, 0]
+                obj = objective(trial)
+                if obj < cur * (1 - 1e-9):
+                    err, cur, s[h] = trial, obj, sh
+                    improved = True
+                    break
+        if not improved:
+            break
+    return s[1:-1]
 
 
 def _composed(etas: list[float], omegas: list[float]) -> float:
@@ -441,6 +531,8 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
         raise InputError(f"width factor {k} gives G {g_parameters(widths, k):,} parameters, above the limit of "
                          f"{MAX_G_PARAMETERS:,}; use a smaller --width-factor or --method subset-sum")
     dev = torch.device(device)
+    omegas = [float(np.linalg.norm(w, 2)) for w in weights]
+    gains = [math.prod(omegas) / max(nw, 1e-300) for nw in omegas]   # ≈ ρ_{i−1}·ω_{i+1}⋯ω_L of DESIGN.md §3
     # Neuron assignments tried per layer: i ≥ 2 also moves negative-weight neurons (_candidates), and the last
     # one listed is the one whose reach the per-neuron rescaling is measured with.
     assignments = [[_candidates(seed, 2 * i - 1, k, w.shape[1], False, dev)]
@@ -456,10 +548,7 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
             cap = 1 if method == "pair" else max_candidates
             reach = [_reach(torch.from_numpy(w).to(dev), cands[-1], seed, 2 * i, (1, -1) if i == 1 else (1,), cap)
                      for i, (w, cands) in enumerate(zip(weights, assignments, strict=True), start=1)]
-            norms = [max(float(np.linalg.norm(w, 2)), 1e-300) for w in weights]
-            gains = [math.prod(norms) / nw for nw in norms]   # ≈ ρ_{i−1}·ω_{i+1}⋯ω_L of DESIGN.md §3
             tries.append(("neuron", reach_exponents(weights, reach, gains)))
-    omegas = [float(np.linalg.norm(w, 2)) for w in weights]
     best = None
     for kind, exps in tries:
         try:
@@ -468,7 +557,18 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
             if exponents is not None:
                 raise
             continue
-        layers, etas = _prune_all(scaled, exps, assignments, k, seed, method, dev, max_candidates, progress)
+        layers, chosen, etas = _prune_all(scaled, exps, assignments, k, seed, method, dev, max_candidates, progress)
+        if kind == "neuron":  # exact greedy moves of the neurons that hold the largest errors, then prune again
+            refined = _refine(weights, exps, layers, chosen, gains, seed, method, dev, max_candidates)
+            if any(not np.array_equal(a, b) for a, b in zip(refined, exps, strict=True)):
+                try:
+                    scaled = apply_exponents(weights, refined)
+                    exps = refined
+                    # with the assignments the refinement evaluated, so that its exact gains carry over
+                    layers, _, etas = _prune_all(scaled, exps, [[c] for c in chosen], k, seed, method, dev,
+                                                 max_candidates, None, rebalance=False)
+                except ValueError:
+                    pass
         bound = _composed(etas, omegas)
         if best is None or bound < best[0]:
             best = (bound, kind, exps, scaled, layers)
