@@ -27,6 +27,7 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="also the 784-256-256-10 target")
     ap.add_argument("--no-digits", action="store_true")
     ap.add_argument("--eps", nargs="+", default=["0.01", "0.1"])
+    ap.add_argument("--k-start", type=int, default=1, help="first k tried (search_width's k_start; default 1)")
     ap.add_argument("--rescale", nargs="+", default=["layer", "neuron", "auto"], choices=["layer", "neuron", "auto"])
     args = ap.parse_args()
     targets = [] if args.no_digits else [("digits 64-32-16-10", digits())]
@@ -39,7 +40,7 @@ def main() -> None:
             for rescale in args.rescale:
                 t0 = time.perf_counter()
                 k, bound, c = search_width(target, eps=Fraction(eps), method="subset-sum", seed=0, device="cpu",
-                                           rescale=rescale)
+                                           rescale=rescale, k_start=args.k_start)
                 rows.append([name, eps, rescale, k if k else "not reached",
                              f"{g_parameters(target.widths, k):,}" if k else "-", f"{float(bound):.4g}",
                              c.rescaling if c else "-", f"{time.perf_counter() - t0:.0f}"])

@@ -51,3 +51,23 @@ def test_composition_rounds_up_and_carries_rounded_values():
         assert io.parse_decimal(r.rho) >= (omega + eta) * rho
         delta, rho = io.parse_decimal(r.delta), io.parse_decimal(r.rho)
     assert rows[0].delta == "0.1" and rows[0].rho == "2.1"
+
+
+def test_search_width_finds_the_smallest_k_from_any_start(small_model):
+    """search_width returns the smallest certified k (checked against every smaller k, with per-layer exponents,
+    where the bound is monotone in k) and the same k from any k_start; the construction it returns is that k's."""
+    from verify.certify import bound_of, search_width
+    from verify.engine.construct import build
+    from verify.engine.model import load_target
+
+    target = load_target(small_model["state_dict"])
+    eps = Fraction(1, 2)
+    found = {s: search_width(target, eps=eps, method="subset-sum", seed=0, device="cpu", rescale="layer", k_start=s)
+             for s in (1, 3, 5, 50)}
+    ks = {k for k, _, _ in found.values()}
+    assert len(ks) == 1
+    k = ks.pop()
+    for kk in range(1, k):
+        assert bound_of(build(target.weights, method="subset-sum", k=kk, seed=0, rescale="layer")) > eps
+    for k_found, bound, c in found.values():
+        assert c is not None and c.k == k_found and bound_of(c) == bound <= eps

@@ -199,13 +199,15 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
 
 def search_width(target: Target, *, eps: Fraction, method: str, seed: int, device, k_max: int | None = None,
                  norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, rescale: str = "auto",
-                 on_try=None) -> tuple[int | None, Fraction, Construction | None]:
+                 on_try=None, k_start: int = 1) -> tuple[int | None, Fraction, Construction | None]:
     """Smallest width factor k whose certified bound is ≤ ε: doubling, then bisection.
 
     Valid because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
     every η_i is non-increasing in k (for subset-sum while no block has more than ``max_candidates`` candidates
     on a side; beyond that the candidate list is chosen per weight and the bound is only roughly monotone).
     Per-neuron rescaling (``rescale``) is chosen per k, so with it the bound is only roughly monotone too.
+    ``k_start`` (a guess, e.g. the k another setting needed) is tried first: if it reaches eps the search halves
+    down from it until a k fails, else it doubles up from it; then bisection as usual.
     Returns (k, its bound, its construction), or (None, best bound, None) if even ``k_max`` fails; for
     subset-sum the default k_max is 4·max_candidates, past which the candidate lists stop growing."""
     if k_max is None:
@@ -226,12 +228,17 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
                 on_try(k, tried[k])
         return tried[k]
 
-    hi = 1
-    while bound_at(hi) > eps:
-        if hi >= k_max:
-            return None, tried[hi], None
-        hi = min(2 * hi, k_max)
-    lo = hi // 2  # bound_at(lo) > eps (or lo = 0)
+    hi = max(1, min(k_start, k_max))
+    if bound_at(hi) <= eps:
+        lo = hi // 2
+        while lo >= 1 and bound_at(lo) <= eps:
+            hi, lo = lo, lo // 2
+    else:
+        while bound_at(hi) > eps:
+            if hi >= k_max:
+                return None, tried[hi], None
+            hi = min(2 * hi, k_max)
+        lo = hi // 2  # bound_at(lo) > eps (or lo = 0)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if bound_at(mid) <= eps:
