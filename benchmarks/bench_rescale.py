@@ -3,7 +3,9 @@
     python benchmarks/bench_rescale.py                         # digits target, eps 0.01 and 0.1
     python benchmarks/bench_rescale.py --big --no-digits --rescale layer auto   # 784-256-256-10 (slow on CPU)
 
-"layer" is the construction before this change (F's layers balanced as wholes, exponents independent of k);
+"plain" is the layout of DESIGN.md §2 with whole-layer exponents (no neuron reassignment, the first construction);
+"layer" adds the neighbour and uneven neuron assignments (construct.py: _candidates, _rebalanced), i.e. the
+construction before per-neuron rescaling (F's layers balanced as wholes, exponents independent of k);
 "neuron" chooses per-neuron exponents from the reach of the candidates G offers at each k
 (verify/engine/rescale.py: reach_exponents); "auto" (the default of `slt-verify certify`) prunes with both and keeps
 the smaller bound.  All rows: subset-sum, seed 0, spectral rows in F's units, the same search (doubling, then
@@ -28,7 +30,8 @@ def main() -> None:
     ap.add_argument("--no-digits", action="store_true")
     ap.add_argument("--eps", nargs="+", default=["0.01", "0.1"])
     ap.add_argument("--k-start", type=int, default=1, help="first k tried (search_width's k_start; default 1)")
-    ap.add_argument("--rescale", nargs="+", default=["layer", "neuron", "auto"], choices=["layer", "neuron", "auto"])
+    ap.add_argument("--rescale", nargs="+", default=["plain", "layer", "neuron", "auto"],
+                    choices=["plain", "layer", "neuron", "auto"])
     args = ap.parse_args()
     targets = [] if args.no_digits else [("digits 64-32-16-10", digits())]
     if args.big:
@@ -40,7 +43,8 @@ def main() -> None:
             for rescale in args.rescale:
                 t0 = time.perf_counter()
                 k, bound, c = search_width(target, eps=Fraction(eps), method="subset-sum", seed=0, device="cpu",
-                                           rescale=rescale, k_start=args.k_start)
+                                           rescale="layer" if rescale == "plain" else rescale,
+                                           reassign=rescale != "plain", k_start=args.k_start)
                 rows.append([name, eps, rescale, k if k else "not reached",
                              f"{g_parameters(target.widths, k):,}" if k else "-", f"{float(bound):.4g}",
                              c.rescaling if c else "-", f"{time.perf_counter() - t0:.0f}"])

@@ -199,15 +199,17 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
 
 def search_width(target: Target, *, eps: Fraction, method: str, seed: int, device, k_max: int | None = None,
                  norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, rescale: str = "auto",
-                 on_try=None, k_start: int = 1) -> tuple[int | None, Fraction, Construction | None]:
+                 on_try=None, k_start: int = 1,
+                 reassign: bool = True) -> tuple[int | None, Fraction, Construction | None]:
     """Smallest width factor k whose certified bound is ≤ ε: doubling, then bisection.
 
     Valid because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
     every η_i is non-increasing in k (for subset-sum while no block has more than ``max_candidates`` candidates
     on a side; beyond that the candidate list is chosen per weight and the bound is only roughly monotone).
     Per-neuron rescaling (``rescale``) is chosen per k, so with it the bound is only roughly monotone too.
-    ``k_start`` (a guess, e.g. the k another setting needed) is tried first: if it reaches eps the search halves
-    down from it until a k fails, else it doubles up from it; then bisection as usual.
+    ``reassign`` is passed to ``build``.  ``k_start`` (a guess, e.g. the k another setting needed) is tried
+    first: if it reaches eps the search halves down from it until a k fails, else it doubles up from it; then
+    bisection as usual.
     Returns (k, its bound, its construction), or (None, best bound, None) if even ``k_max`` fails; for
     subset-sum the default k_max is 4·max_candidates, past which the candidate lists stop growing."""
     if k_max is None:
@@ -219,7 +221,7 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
     def bound_at(k: int) -> Fraction:
         if k not in tried:
             c = build(target.weights, method=method, k=k, seed=seed, device=device,
-                      max_candidates=max_candidates, rescale=rescale)
+                      max_candidates=max_candidates, rescale=rescale, reassign=reassign)
             tried[k] = bound_of(c, norm)
             if tried[k] <= eps:
                 kept.clear()

@@ -509,15 +509,17 @@ RESCALINGS = ("auto", "neuron", "layer")
 
 def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int = 0,
           device: str | torch.device = "cpu", exponents: list[np.ndarray] | None = None,
-          rescale: str = "auto", max_candidates: int = MAX_CANDIDATES,
+          rescale: str = "auto", max_candidates: int = MAX_CANDIDATES, reassign: bool = True,
           progress: Callable[[int], None] | None = None) -> Construction:
     """Prune G (width factor k, seed) into G̃ approximating the target ``weights`` (DESIGN.md §2).
 
     ``exponents`` fixes the rescaling of F (rescale.py).  Otherwise ``rescale="layer"`` balances whole layers
     (rescale.balanced_exponents), ``"neuron"`` chooses per-neuron exponents that keep the weights within reach
     of the candidates G offers at this k (rescale.reach_exponents), and ``"auto"`` prunes with both and keeps
-    the smaller composed bound (twice the work; it never does worse than either).  Vectorised in torch on
-    ``device``; ``progress`` is called once per finished target layer and rescaling tried."""
+    the smaller composed bound (twice the work; it never does worse than either).  ``reassign=False`` keeps the
+    plain layout of DESIGN.md §2 (neuron t·n + j serves input j) instead of also trying the neighbour and uneven
+    assignments (benchmarks' "before").  Vectorised in torch on ``device``; ``progress`` is called once per
+    finished target layer and rescaling tried."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
     if rescale not in RESCALINGS:
@@ -536,7 +538,7 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
     # Neuron assignments tried per layer: i ≥ 2 also moves negative-weight neurons (_candidates), and the last
     # one listed is the one whose reach the per-neuron rescaling is measured with.
     assignments = [[_candidates(seed, 2 * i - 1, k, w.shape[1], False, dev)]
-                   + ([_candidates(seed, 2 * i - 1, k, w.shape[1], True, dev)] if i > 1 else [])
+                   + ([_candidates(seed, 2 * i - 1, k, w.shape[1], True, dev)] if i > 1 and reassign else [])
                    for i, w in enumerate(weights, start=1)]
     if exponents is not None:
         tries = [("given", exponents)]
@@ -557,7 +559,8 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
             if exponents is not None:
                 raise
             continue
-        layers, chosen, etas = _prune_all(scaled, exps, assignments, k, seed, method, dev, max_candidates, progress)
+        layers, chosen, etas = _prune_all(scaled, exps, assignments, k, seed, method, dev, max_candidates, progress,
+                                          rebalance=reassign)
         if kind == "neuron":  # exact greedy moves of the neurons that hold the largest errors, then prune again
             refined = _refine(weights, exps, layers, chosen, gains, seed, method, dev, max_candidates)
             if any(not np.array_equal(a, b) for a, b in zip(refined, exps, strict=True)):
