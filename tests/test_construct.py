@@ -148,3 +148,13 @@ def test_uneven_allocation_never_hurts_and_moves_neurons_of_the_right_sign():
     assert moved.numel() > 0
     for h in moved.tolist():
         assert float(rng.weight(0, 1, h, int(chosen.src[h]))) == float(chosen.u[h])
+
+
+def test_plain_layout_without_reassignment():
+    """build(reassign=False) is DESIGN.md §2's layout: every kept hidden neuron h serves input h mod n."""
+    rs = np.random.RandomState(3)
+    w = [rs.uniform(-0.5, 0.5, (5, 4)), rs.uniform(-0.5, 0.5, (3, 5))]
+    c = build(w, method="subset-sum", k=6, seed=1, rescale="layer", reassign=False)
+    for lp in c.layers:
+        alive = (lp.src >= 0).nonzero().squeeze(1)
+        assert alive.numel() > 0 and bool((lp.src[alive] == alive % lp.n).all())
