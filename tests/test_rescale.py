@@ -94,9 +94,10 @@ def test_neuron_rescaled_certificate_checks_and_rows_are_in_f_units(digits_targe
 @settings(max_examples=8 if SMALL else 30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(["pair", "subset-sum"]))
 def test_sub_block_errors_equal_the_full_pruning(seed, method):
-    """_sub_errors (what the exact refinement of per-neuron exponents evaluates) on any rows × columns equals
+    """refine.sub_errors (what the exact refinement of per-neuron exponents evaluates) on any rows × columns equals
     the same block of the error matrix of a full pruning with the same exponents and assignment."""
     from verify.engine import construct as C
+    from verify.engine.refine import sub_errors
 
     rs = np.random.RandomState(seed)
     widths = [int(v) for v in rs.randint(2, 7, size=3)]
@@ -111,7 +112,7 @@ def test_sub_block_errors_equal_the_full_pruning(seed, method):
         full = C._unscale(lp.eta_matrix(torch.from_numpy(scaled[i - 1])), s[i], s[i - 1]).abs()
         rows = np.sort(rs.choice(widths[i], size=int(rs.randint(1, widths[i] + 1)), replace=False))
         cols = np.sort(rs.choice(widths[i - 1], size=int(rs.randint(1, widths[i - 1] + 1)), replace=False))
-        sub = C._sub_errors(w[i - 1], rows, cols, s[i][rows], s[i - 1][cols], cand, i, seed % 89, method, dev, 22)
+        sub = sub_errors(w[i - 1], rows, cols, s[i][rows], s[i - 1][cols], cand, i, seed % 89, method, dev, 22)
         want = full[np.ix_(rows, cols)]
         if i == 1:
             want = torch.cat([want, full[:, widths[0]:][np.ix_(rows, cols)]], dim=1)
