@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import SMALL, random_weights
+from conftest import SMALL, make_sequential, random_weights
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,3 +117,38 @@ def test_sub_block_errors_equal_the_full_pruning(seed, method):
         if i == 1:
             want = torch.cat([want, full[:, widths[0]:][np.ix_(rows, cols)]], dim=1)
         assert torch.equal(sub, want)
+
+
+@settings(max_examples=25 if SMALL else 150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31 - 1), depth=st.integers(2, 3))
+def test_any_exponents_give_a_sound_certificate(seed, depth):
+    """Adversarial: the exponents are only a proof frame (certs/FORMAT.md, "why 1–7 suffice"), so a certificate
+    for the same mask with arbitrary exponents and honestly recomputed rows must be accepted, and its bound must
+    stay above every error an attack finds on G̃ (which the exponents do not change)."""
+    import dataclasses
+    import tempfile
+    from pathlib import Path
+
+    from safetensors.torch import save_file
+
+    from verify.certify import certificate, compose, layer_bounds
+    from verify.engine.empirical import empirical_sup
+
+    rs = np.random.RandomState(seed)
+    widths = [int(v) for v in rs.randint(1, 5, size=depth + 1)]
+    net = make_sequential(widths, seed=seed % 1000, scale=float(rs.choice([0.5, 2.0, 8.0])))
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "m.safetensors"
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
+        target = load_target(path)
+        res = certify(target, eps_text="1000", method="subset-sum", k=int(rs.randint(1, 9)), seed=seed % 97,
+                      empirical=False, rescale="layer")
+        c = res.construction
+        exps = [rs.randint(-6, 7, size=w.shape[0]).astype(np.int64) for w in c.originals[:-1]]
+        framed = dataclasses.replace(c, exponents=exps, scaled=apply_exponents(c.originals, exps))
+        rows = compose(layer_bounds(framed))
+        cert = certificate(target, framed, "1000", rows, {})
+        (Path(d) / "c.json").write_text(json.dumps(cert))
+        bound = check.check_files(Path(d) / "c.json", path).bound
+    emp = empirical_sup(target.forward, c.forward, widths[0], samples=512, restarts=4, steps=30, seed=seed)
+    assert emp.max_error <= float(bound) * (1 + 1e-12) + 1e-12, (emp.max_error, bound)
