@@ -85,7 +85,7 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
                    help="exact power-of-two rescaling of F's hidden neurons before pruning (the function is "
                         "unchanged): 'layer' balances whole layers, 'neuron' picks per-neuron exponents that keep "
                         "every weight within reach of G's candidates, 'auto' (default) tries both and keeps the "
-                        "smaller certified bound (twice the construction time)")
+                        "smaller certified bound (about three times the construction time)")
     p.add_argument("--norm", choices=["spectral", "frobenius"], default="spectral",
                    help="norm of the per-layer bounds: spectral (default, tighter; the checker proves it with a "
                         "verified floating-point Cholesky test) or frobenius (checked in exact integers, faster)")

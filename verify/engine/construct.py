@@ -412,7 +412,7 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
     ``exponents`` fixes the rescaling of F (rescale.py).  Otherwise ``rescale="layer"`` balances whole layers
     (rescale.balanced_exponents), ``"neuron"`` chooses per-neuron exponents that keep the weights within reach
     of the candidates G offers at this k (rescale.reach_exponents), and ``"auto"`` prunes with both and keeps
-    the smaller composed bound (twice the work; it never does worse than either).  ``reassign=False`` keeps the
+    the smaller composed bound (about three prunings: it never does worse than either).  ``reassign=False`` keeps the
     plain layout of DESIGN.md §2 (neuron t·n + j serves input j) instead of also trying the neighbour and uneven
     assignments (benchmarks' "before").  Vectorised in torch on ``device``; ``progress`` is called once per
     finished target layer and rescaling tried."""
