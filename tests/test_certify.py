@@ -54,8 +54,8 @@ def test_composition_rounds_up_and_carries_rounded_values():
 
 
 def test_search_width_finds_the_smallest_k_from_any_start(small_model):
-    """search_width returns the smallest certified k (checked against every smaller k, with per-layer exponents,
-    where the bound is monotone in k) and the same k from any k_start; the construction it returns is that k's."""
+    """search_width returns the smallest certified k (checked against every smaller k) and the same k from any
+    k_start; the construction it returns is that k's."""
     from verify.certify import bound_of, search_width
     from verify.engine.construct import build
     from verify.engine.model import load_target

@@ -47,14 +47,15 @@ def test_structure_each_hidden_neuron_keeps_one_input_edge():
 @settings(max_examples=20 if SMALL else 60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(["pair", "subset-sum"]))
 def test_error_shrinks_as_k_grows(seed, method):
-    """G for width k is a prefix of G for 2k, so with per-layer exponents (which do not depend on k) no
-    per-weight error grows, and the observed sup error at a large k is below the one at a tiny k (how far below
-    is random; test_error_shrinks_a_lot pins one case)."""
+    """G for width k is a prefix of G for 2k, so in the plain layout (no reassignment, whose choice may switch
+    with k: seed 258 once showed it) and with per-layer exponents (which do not depend on k) no per-weight error
+    grows, and the observed sup error at a large k is below the one at a tiny k (how far below is random;
+    test_error_shrinks_a_lot pins one case)."""
     rs = np.random.RandomState(seed)
     widths = [int(v) for v in rs.randint(1, 6, size=int(rs.randint(2, 4)))]
     w = [rs.uniform(-0.4, 0.4, size=(b, a)) for a, b in zip(widths[:-1], widths[1:], strict=True)]
     ks = [2, 4, 8, 32] if method == "subset-sum" else [2, 8, 32, 128]
-    cons = [build(w, method=method, k=k, seed=seed % 97, rescale="layer") for k in ks]
+    cons = [build(w, method=method, k=k, seed=seed % 97, rescale="layer", reassign=False) for k in ks]
     errs = [_per_weight_errors(c) for c in cons]
     for small, big in zip(errs[:-1], errs[1:], strict=True):
         for a, b in zip(small, big, strict=True):

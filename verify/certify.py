@@ -206,7 +206,8 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
     Valid because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
     every η_i is non-increasing in k (for subset-sum while no block has more than ``max_candidates`` candidates
     on a side; beyond that the candidate list is chosen per weight and the bound is only roughly monotone).
-    Per-neuron rescaling (``rescale``) is chosen per k, so with it the bound is only roughly monotone too.
+    Per-neuron rescaling (``rescale``) and the neuron assignment (``reassign``) are chosen per k, so with them
+    the bound is only roughly monotone too.
     ``reassign`` is passed to ``build``.  ``k_start`` (a guess, e.g. the k another setting needed) is tried
     first: if it reaches eps the search halves down from it until a k fails, else it doubles up from it; then
     bisection as usual.
