@@ -109,7 +109,7 @@ def test_sub_block_errors_equal_the_full_pruning(seed, method):
     for i in (1, 2):
         cand = C._candidates(seed % 89, 2 * i - 1, k, widths[i - 1], i > 1, dev)
         lp = C._prune_layer(torch.from_numpy(scaled[i - 1]), i, k, seed % 89, method, cand, dev, 22)
-        full = C._unscale(lp.eta_matrix(torch.from_numpy(scaled[i - 1])), s[i], s[i - 1]).abs()
+        full = lp.eta_matrix_f_units(torch.from_numpy(scaled[i - 1]), s[i], s[i - 1]).abs()
         rows = np.sort(rs.choice(widths[i], size=int(rs.randint(1, widths[i] + 1)), replace=False))
         cols = np.sort(rs.choice(widths[i - 1], size=int(rs.randint(1, widths[i - 1] + 1)), replace=False))
         sub = sub_errors(w[i - 1], rows, cols, s[i][rows], s[i - 1][cols], cand, i, seed % 89, method, dev, 22)

@@ -217,16 +217,16 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
         k_max = 4 * max_candidates if method == "subset-sum" else 1 << 16
     k_max = min(k_max, largest_k(target.widths))
     tried: dict[int, Fraction] = {}
-    kept: dict[int, Construction] = {}  # the constructions that reached eps; only the smallest k is kept
+    latest: Construction | None = None  # the last construction that reached eps: always that of the current hi
 
     def bound_at(k: int) -> Fraction:
+        nonlocal latest
         if k not in tried:
             c = build(target.weights, method=method, k=k, seed=seed, device=device,
                       max_candidates=max_candidates, rescale=rescale, reassign=reassign)
             tried[k] = bound_of(c, norm)
             if tried[k] <= eps:
-                kept.clear()
-                kept[k] = c
+                latest = c
             if on_try:
                 on_try(k, tried[k])
         return tried[k]
@@ -248,4 +248,4 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
             hi = mid
         else:
             lo = mid
-    return hi, tried[hi], kept.get(hi)
+    return hi, tried[hi], latest

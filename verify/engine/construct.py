@@ -80,6 +80,11 @@ class LayerPruning:
         e_pos, e_neg = self.gadget_errors(w_scaled)
         return torch.cat([e_pos, e_neg], dim=1) if self.index == 1 else e_pos
 
+    def eta_matrix_f_units(self, w_scaled: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> torch.Tensor:
+        """``eta_matrix`` mapped back to F's own units, D_out⁻¹ · eta_matrix · D_in with D = diag(2^s) of the
+        rescaling exponents of this layer's outputs and inputs: what check 5 of certs/FORMAT.md bounds."""
+        return _unscale(self.eta_matrix(w_scaled), s_out, s_in)
+
 
 @dataclass
 class Construction:
@@ -116,7 +121,7 @@ class Construction:
         """The matrices whose norms are the η_i of DESIGN.md §3, in F's own units (what the checker's check 5
         recomputes exactly): D_i⁻¹ [E⁺ E⁻] D_0 for the first layer, D_i⁻¹ E⁺ D_{i−1} after it."""
         s = _padded(self.exponents, self.widths)
-        return [_unscale(lp.eta_matrix(torch.from_numpy(ws).to(self.device)), s[i + 1], s[i])
+        return [lp.eta_matrix_f_units(torch.from_numpy(ws).to(self.device), s[i + 1], s[i])
                 for i, (lp, ws) in enumerate(zip(self.layers, self.scaled, strict=True))]
 
     def pruned_state_dict(self, drop_dead: bool = True) -> dict[str, torch.Tensor]:
@@ -337,7 +342,7 @@ def _unscale(e: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> torch.Tens
 def _layer_error(lp: LayerPruning, w: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> float:
     """‖[E⁺ E⁻]‖₂ (first layer) or ‖E⁺‖₂ in F's units — η_i of DESIGN.md §3 — which decides between neuron
     assignments and rescalings."""
-    return float(torch.linalg.matrix_norm(_unscale(lp.eta_matrix(w), s_out, s_in).cpu(), ord=2))
+    return float(torch.linalg.matrix_norm(lp.eta_matrix_f_units(w, s_out, s_in).cpu(), ord=2))
 
 
 def _prune_layer(w: torch.Tensor, i: int, k: int, seed: int, method: str, cand: Candidates, dev: torch.device,
@@ -462,7 +467,7 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
         if kind == "neuron":  # exact greedy moves of the neurons that hold the largest errors, then prune again
             from verify.engine.refine import refine
 
-            refined = refine(weights, exps, layers, chosen, gains, seed, method, dev, max_candidates)
+            refined = refine(weights, scaled, exps, layers, chosen, gains, seed, method, dev, max_candidates)
             if any(not np.array_equal(a, b) for a, b in zip(refined, exps, strict=True)):
                 try:
                     scaled = apply_exponents(weights, refined)

@@ -15,7 +15,6 @@ from verify.engine.construct import (
     _pair_layer,
     _row_chunks,
     _subset_layer,
-    _unscale,
 )
 
 __all__ = ["reach", "refine", "sub_errors"]
@@ -59,18 +58,15 @@ def sub_errors(w: np.ndarray, rows: np.ndarray, cols: np.ndarray, s_out: np.ndar
         rr, hs = _pair_layer(ws, sub, seed, 2 * i, signs, dev, row_t)
     else:
         rr, hs = _subset_layer(ws, sub, seed, 2 * i, signs, dev, max_candidates, row_t)
+    # the kept edges as a LayerPruning of the sub-block: rows local, hidden neurons global, inputs local
     local = torch.full((cand.h.shape[1],), -1, dtype=torch.int64, device=dev)
     local[col_t] = torch.arange(len(cols), device=dev)
-    j, u = local[cand.owner[hs]], cand.u_of[hs]
-    prod = rng_torch.weights(seed, 2 * i, row_t[rr], hs) * u
-    P, Q = torch.zeros_like(ws), torch.zeros_like(ws)
-    P.index_put_((rr[u > 0], j[u > 0]), prod[u > 0], accumulate=True)
-    Q.index_put_((rr[u < 0], j[u < 0]), prod[u < 0], accumulate=True)
-    e = torch.cat([P - ws, ws - Q], dim=1) if i == 1 else P - ws
-    return _unscale(e, s_out, s_in).abs()
+    v = rng_torch.weights(seed, 2 * i, row_t[rr], hs)
+    lp = LayerPruning(i, len(cols), len(rows), cand.h.shape[0], local[cand.owner], cand.u_of, rr, hs, v)
+    return lp.eta_matrix_f_units(ws, s_out, s_in).abs()
 
 
-def refine(weights: list[np.ndarray], exps: list[np.ndarray], layers: list[LayerPruning],
+def refine(weights: list[np.ndarray], scaled: list[np.ndarray], exps: list[np.ndarray], layers: list[LayerPruning],
             chosen: list[Candidates], gains: list[float], seed: int, method: str, dev: torch.device,
             max_candidates: int, rounds: int = 6, per_layer: int = 6) -> list[np.ndarray]:
     """Greedy exact improvement of per-neuron exponents (issue 7).  The composed bound is about Σ_i gains_i ·
@@ -78,12 +74,12 @@ def refine(weights: list[np.ndarray], exps: list[np.ndarray], layers: list[Layer
     neurons holding a layer's largest errors matter: for each of them (the ``per_layer`` largest entries of every
     layer, in F's units) moving its exponent by ±1 is evaluated exactly — its row of layer i and its column of
     layer i+1 re-pruned (``sub_errors``) — and kept if Σ_i gains_i · max|E_i| falls.  Cheap (one row and one
-    column per try), unlike re-pruning whole layers."""
+    column per try), unlike re-pruning whole layers.  ``scaled`` are the weights rescaled by ``exps``, which
+    ``layers`` (kept with the assignments ``chosen``) approximate."""
     n_layers = len(weights)
     s = _padded([e.copy() for e in exps], [weights[0].shape[1]] + [w.shape[0] for w in weights])
-    err = [_unscale(lp.eta_matrix(torch.from_numpy(np.ldexp(w, (s[i + 1][:, None] - s[i][None, :]).astype(np.int32)))
-                                  .to(dev)), s[i + 1], s[i]).abs()
-           for i, (lp, w) in enumerate(zip(layers, weights, strict=True))]
+    err = [lp.eta_matrix_f_units(torch.from_numpy(ws).to(dev), s[i + 1], s[i]).abs()
+           for i, (lp, ws) in enumerate(zip(layers, scaled, strict=True))]
 
     def objective(e: list[torch.Tensor]) -> float:
         return sum(g * float(x.max()) for g, x in zip(gains, e, strict=True) if x.numel())
