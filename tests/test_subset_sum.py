@@ -43,6 +43,15 @@ def tricky_targets(rng: np.random.Generator, n: int, scale: float) -> torch.Tens
     return torch.from_numpy(w)
 
 
+def instances(seed: int, bsz: int, s: int, scale: float,
+              valid_frac: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(products, targets, valid mask) of ``bsz`` random instances with ``s`` candidates each."""
+    rng = np.random.default_rng(seed)
+    p = grid_products(rng, (bsz, s))
+    w = tricky_targets(rng, bsz, scale=scale)
+    return p, w, torch.from_numpy(rng.random((bsz, s)) < valid_frac)
+
+
 def exact_errors(p: torch.Tensor, w: torch.Tensor, chosen: torch.Tensor) -> list[Fraction]:
     sums = chosen_sums(p, chosen).tolist()
     return [abs(Fraction(sums[i], 1 << PRODUCT_BITS) - Fraction(float(w[i]))) for i in range(len(sums))]
@@ -122,11 +131,7 @@ def test_invalid_candidates_never_chosen(seed: int, s: int) -> None:
 @settings(max_examples=15, deadline=None)
 @given(seed=SEEDS, s=st.integers(min_value=1, max_value=18))
 def test_chunking_gives_identical_results(seed: int, s: int) -> None:
-    rng = np.random.default_rng(seed)
-    bsz = 37
-    p = grid_products(rng, (bsz, s))
-    w = tricky_targets(rng, bsz, scale=1.0)
-    valid = torch.from_numpy(rng.random((bsz, s)) < 0.9)
+    p, w, valid = instances(seed, bsz=37, s=s, scale=1.0, valid_frac=0.9)
     whole = best_subsets(p, w, valid)
     one_at_a_time = best_subsets(p, w, valid, memory_bytes=instance_bytes(s))
     three_at_a_time = best_subsets(p, w, valid, memory_bytes=3 * instance_bytes(s) + 1)
@@ -186,11 +191,7 @@ def test_doctests() -> None:
 @settings(max_examples=10, deadline=None)
 @given(seed=SEEDS, s=st.integers(min_value=1, max_value=26))
 def test_cuda_matches_cpu(seed: int, s: int) -> None:
-    rng = np.random.default_rng(seed)
-    bsz = 300
-    p = grid_products(rng, (bsz, s))
-    w = tricky_targets(rng, bsz, scale=1.5)
-    valid = torch.from_numpy(rng.random((bsz, s)) < 0.85)
+    p, w, valid = instances(seed, bsz=300, s=s, scale=1.5, valid_frac=0.85)
     cpu = best_subsets(p, w, valid)
     gpu = best_subsets(p.cuda(), w.cuda(), valid.cuda())
     assert gpu.is_cuda
