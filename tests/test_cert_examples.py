@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from verify import check
+from verify import check, io
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "certs" / "examples"
 MODEL = EXAMPLES / "tiny.safetensors"
@@ -18,10 +18,19 @@ def test_worked_example_is_valid():
     assert ok.bound <= ok.eps
 
 
+# each broken example fails the fact its change breaks, with the reason named
+BROKEN = {"broken-bound-below-delta": (7, "claim.bound is below"), "broken-eta-halved": (5, r"layers\[0\].eta"),
+          "broken-mask-edge-dropped": (4, "keeps an input edge but no output edge"),
+          "broken-model-hash": (2, "sha256 does not match"), "broken-seed-changed": (5, r"layers\[0\].eta"),
+          "broken-verdict-flipped": (7, "verdict must be 'certified'")}
+
+
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("broken-*.cert.json")), ids=lambda p: p.name)
 def test_broken_examples_are_rejected(path):
-    with pytest.raises(check.Invalid):
+    fact, reason = BROKEN[path.name.removesuffix(".cert.json")]
+    with pytest.raises(check.Invalid, match=reason) as e:
         check.check_files(path, MODEL)
+    assert e.value.fact == fact
     if "verdict" not in path.name:  # it differs from the valid certificate in exactly one place
         valid = json.loads((EXAMPLES / "tiny.cert.json").read_text())
         assert json.loads(path.read_text()) != valid
@@ -41,7 +50,7 @@ def test_examples_are_what_the_script_writes(tmp_path, monkeypatch):
 
 def test_schema_lists_what_the_checker_requires():
     schema = json.loads((EXAMPLES.parent / "schema.json").read_text())
-    assert set(schema["required"]) == check._TOP
+    assert set(schema["required"]) == set(io.TOP_FIELDS)
     cert = json.loads((EXAMPLES / "tiny.cert.json").read_text())
     for key, spec in schema["properties"].items():
         if "required" in spec:

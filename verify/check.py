@@ -1,25 +1,37 @@
 """The independent checker: accepts a certificate only if every number in it is re-derived here.  [trusted]
 
-Imports nothing from ``verify.engine`` or ``verify.certify``.  Every trusted computation is exact integer or
-rational arithmetic from the standard library (``int``, ``fractions``) — stronger than interval arithmetic — or,
-for spectral norms, stdlib floats with a proven a-priori rounding bound (verify/spectral.py);
-torch/safetensors appear only in ``read_model_exact``, which turns the model file into exact binary64 values.
+Imports only ``verify.io``, ``verify.modelfile``, ``verify.rng``, ``verify.spectral`` and the standard library
+(no torch, nothing of the engine).  Every trusted computation is exact integer or rational arithmetic, or, for
+spectral norms, stdlib floats with a proven a-priori rounding bound (verify/spectral.py).
 
-A certificate (certs/FORMAT.md) is VALID iff all of the following hold (DESIGN.md §2–§4):
-  1. it is a JSON object of format ``slt-verify-certificate/2`` with exactly the known top-level fields;
-  2. the model file's SHA-256 matches and its layers are the bias-free Linear/ReLU chain the certificate lists;
-  3. G's widths and parameter count follow from the width factor k and the layer shapes;
-  4. every mask has G's layer shape; in each odd layer every hidden neuron keeps at most one input edge, and
-     even layers keep edges exactly from the hidden neurons that kept one (nothing else of G is kept);
-  5. for every target layer i, with E⁺, E⁻ the gadget errors computed exactly from weights regenerated from
-     the seed and mapped back to F's units (E = D_i⁻¹ E' D_{i−1}, D = diag(2^s) of the rescaling exponents):
-     η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2) and ω_i ≥ ‖W_i‖ (F's own weights),
-     in the norm the row names: Frobenius (decided exactly) or spectral (verify/spectral.py: a floating-point
-     Cholesky test with proven a-priori rounding bounds; it may refuse, never wrongly accept);
-  6. δ_i ≥ η_i ρ_{i−1} + ω_i δ_{i−1} and ρ_i ≥ (ω_i + η_i) ρ_{i−1} from the stored previous values (δ_0 = 0,
-     ρ_0 = 1) — valid because both recurrences are monotone in every argument;
-  7. claim.bound ≥ δ_L, and the verdict is "certified" exactly when claim.bound ≤ claim.eps.
-Then sup_{‖x‖₂≤1} ‖G̃(x) − F(x)‖₂ ≤ claim.bound in exact real arithmetic of the stored weights.
+Input first has to be **well-formed** (``_well_formed``): a JSON document without duplicate keys, NaN or
+over-long integers, matching certs/schema.json exactly (every object has exactly its keys, every number its type
+and range, every DEC the grammar of ``io.parse_decimal``), within the size limits below.  Anything else is
+``Unusable`` (exit 2).  A well-formed certificate is VALID iff facts 1–7 hold; the first that fails raises
+``Invalid`` tagged with its number (exit 1).  One function per fact:
+
+  1. ``_claim``: claim.eps > 0 (norm, domain and semantics are the constants ``io.CLAIM``);
+  2. ``_model``: SHA-256 of the model bytes equals model.sha256, and the function those same bytes compute
+     (verify/modelfile.py, "what F is") is the bias-free Linear/ReLU chain whose weight keys and shapes
+     model.layers lists, in order (a bias is allowed only if it is all zeros);
+  3. ``_structure``: G's generator and distribution, widths and parameter count follow from the width factor k
+     and the layer shapes; rescaling.neuron_exponents has one integer per hidden neuron of F;
+  4. ``_kept_edges``: every mask has its G layer's shape and kept count; in each odd layer every hidden neuron
+     keeps at most one input edge, and even layers keep edges exactly from the hidden neurons that kept one;
+  5. ``_layer_rows``: for every target layer i, with E⁺, E⁻ the gadget errors computed exactly from weights
+     regenerated from the seed and mapped back to F's units (E = D_i⁻¹ E' D_{i−1}, D = diag(2^s)):
+     η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2) and ω_i ≥ ‖W_i‖, in the row's norm: Frobenius (decided exactly)
+     or spectral (verify/spectral.py: may refuse, never wrongly accept);
+  6. ``_composition``: δ_i ≥ η_i ρ_{i−1} + ω_i δ_{i−1} and ρ_i ≥ (ω_i + η_i) ρ_{i−1} from the stored previous
+     values (δ_0 = 0, ρ_0 = 1) — valid because both recurrences are monotone in every argument;
+  7. ``_verdict``: claim.bound ≥ δ_L, and the verdict is "certified" exactly when claim.bound ≤ claim.eps.
+Then sup_{‖x‖₂≤1} ‖G̃(x) − F(x)‖₂ ≤ claim.bound in exact real arithmetic of the stored weights
+(docs/certificate.md; the lemmas are proved in proofs/).
+
+Limits (each refused with exit 2 before the work it bounds): certificate file ``MAX_CERT_BYTES``, model file
+``modelfile.MAX_MODEL_BYTES``, target weights ``MAX_TARGET_WEIGHTS``, G parameters ``MAX_G_PARAMETERS`` (and
+every G dimension < 2^32, the generator's index range), kept weights ``MAX_KEPT``, and the exact layer matrices
+``MAX_EXACT_BITS`` (entries × bits per entry, from the exponents and the weights' binary exponents).
 """
 
 from __future__ import annotations
@@ -31,100 +43,196 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from verify import io, rng
-from verify.spectral import spectral_bound_holds
+from verify import io, modelfile, rng
+from verify.spectral import at_least_root, spectral_bound_holds
 
-__all__ = ["Invalid", "Unusable", "Checked", "read_model_exact", "check_certificate", "check_files",
-           "exact_networks", "main"]
+__all__ = ["Invalid", "Unusable", "Checked", "check_certificate", "check_files", "exact_networks", "main",
+           "MAX_CERT_BYTES", "MAX_TARGET_WEIGHTS", "MAX_G_PARAMETERS", "MAX_KEPT", "MAX_EXACT_BITS"]
 
-_TOP = {"format", "verdict", "claim", "model", "random_network", "rescaling", "mask", "layers", "info"}
-_CLAIM = {"norm": "l2", "domain": "unit l2 ball", "semantics": "exact real arithmetic of the stored weights"}
+MAX_CERT_BYTES = 1 << 28           # 256 MiB of JSON
+MAX_TARGET_WEIGHTS = 1 << 24       # 16.8 M weights of F (784-1024-1024-10 has 1.9 M)
+MAX_G_PARAMETERS = 1 << 32         # G's masks then inflate to at most 512 MiB
+MAX_KEPT = 50_000_000              # kept weights of G (a 784-256-256-10 certificate keeps 4.4 M)
+MAX_EXACT_BITS = 1 << 34           # 2 GiB of exact integers for the largest layer's matrices
+_MAX_INT_DIGITS = 20               # JSON integers: seeds, sizes and counts fit in 20 digits
+_EXPONENT_RANGE = 4096
 
 
 class Invalid(Exception):
-    """The certificate is rejected; the message names the first failing field (exit 1)."""
+    """A well-formed certificate whose claim does not follow; ``fact`` is the failing fact's number (exit 1)."""
+
+    def __init__(self, fact: int, message: str) -> None:
+        super().__init__(f"[fact {fact}] {message}")
+        self.fact = fact
 
 
 class Unusable(Exception):
-    """A file cannot be read at all (exit 2)."""
-
-
-def _get(obj: object, key: str, kind: type | tuple, where: str):
-    if not isinstance(obj, dict) or key not in obj:
-        raise Invalid(f"missing field {where}.{key}")
-    val = obj[key]
-    if not isinstance(val, kind) or (kind is int and isinstance(val, bool)):
-        raise Invalid(f"field {where}.{key} has the wrong type")
-    return val
-
-
-def _dec(obj: object, key: str, where: str) -> Fraction:
-    try:
-        return io.parse_decimal(_get(obj, key, str, where))
-    except ValueError as e:
-        raise Invalid(f"field {where}.{key}: {e}") from None
-
-
-def read_model_exact(path: Path, fmt: str, keys: list[str]) -> list[list[list[float]]]:
-    """The listed weight matrices as exact binary64 values (every float16/32/64 converts exactly).
-
-    Checks that the file holds nothing else but all-zero biases, and for a saved module that its layers are
-    Linear, ReLU, Linear, ..., Linear.  For state_dicts the listed keys must be all weights, in index order."""
-    import torch
-
-    try:
-        if fmt == "safetensors":
-            from safetensors.torch import load_file
-            sd = load_file(str(path))
-        else:
-            with torch.serialization.safe_globals([torch.nn.Sequential, torch.nn.Linear, torch.nn.ReLU]):
-                obj = torch.load(path, map_location="cpu", weights_only=True)
-            if isinstance(obj, torch.nn.Module):
-                kinds = [type(m).__name__ for m in obj.children()]
-                want = ["Linear" if i % 2 == 0 else "ReLU" for i in range(2 * len(keys) - 1)]
-                if type(obj) is not torch.nn.Sequential or kinds != want or fmt != "torch-module":
-                    raise Invalid(f"model structure {kinds} is not the certified Linear/ReLU chain")
-                obj = obj.state_dict()
-            elif fmt != "torch-state-dict":
-                raise Invalid(f"model file is a state_dict but the certificate says {fmt!r}")
-            sd = obj
-    except Invalid:
-        raise
-    except Exception as e:
-        raise Unusable(f"cannot read model file {path}: {str(e).splitlines()[0][:160] if str(e) else e!r}") from None
-    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
-        raise Invalid("model file is not a state_dict of tensors")
-    for key, t in sd.items():
-        if key in keys:
-            continue
-        if not key.endswith(".bias") or torch.count_nonzero(t).item():
-            raise Invalid(f"model entry {key!r} is not certified (only all-zero biases may be unlisted)")
-    # every weight is listed (above); now they must be listed in layer order: <prefix><index>.weight with one
-    # common prefix and strictly increasing indices (for a module, its Linear children in order)
-    parts = [k.rsplit(".", 2) if k.count(".") >= 2 else ["", *k.split(".")] for k in keys]
-    if (any(len(p) != 3 or p[2] != "weight" or not p[1].isdigit() for p in parts)
-            or len({p[0] for p in parts}) != 1
-            or any(int(a[1]) >= int(b[1]) for a, b in zip(parts, parts[1:], strict=False))):
-        raise Invalid("model.layers keys are not the model's layer weights in index order")
-    out = []
-    for key in keys:
-        if key not in sd:
-            raise Invalid(f"model has no tensor {key!r}")
-        t = sd[key]
-        if not t.is_floating_point() or t.dim() != 2:
-            raise Invalid(f"model tensor {key!r} is not a 2-D floating-point matrix")
-        out.append(t.to(torch.float64).tolist())
-    return out
+    """An unreadable, malformed or over-limit input (exit 2)."""
 
 
 @dataclass(frozen=True)
 class Checked:
-    """An accepted certificate: the verified bound, ε and a few facts for the report line."""
+    """An accepted certificate: the verified bound and ε, counts for the report line, and what was decoded
+    (F's weights, and per target layer the kept edges ``(src, edges)``) for ``exact_networks``."""
 
     bound: Fraction
     eps: Fraction
     layers: int
     kept: int
+    seed: int
+    weights: list
+    pruned: list
+
+
+# --- well-formedness (exit 2) --------------------------------------------------------------------------------
+
+def _obj(v: object, where: str, keys: tuple | set) -> dict:
+    if not isinstance(v, dict) or set(v) != set(keys):
+        got = sorted(v) if isinstance(v, dict) else type(v).__name__
+        raise Unusable(f"malformed certificate: {where} must be an object with keys {sorted(keys)}, got {got}")
+    return v
+
+
+def _int(v: object, where: str, lo: int, hi: int) -> int:
+    if type(v) is not int or not lo <= v <= hi:
+        raise Unusable(f"malformed certificate: {where} must be an integer in [{lo}, {hi}]")
+    return v
+
+
+def _list(v: object, where: str) -> list:
+    if not isinstance(v, list):
+        raise Unusable(f"malformed certificate: {where} must be a list")
+    return v
+
+
+def _one_of(v: object, where: str, allowed: tuple) -> str:
+    if v not in allowed or type(v) is not str:
+        raise Unusable(f"malformed certificate: {where} must be one of {list(allowed)}")
+    return v
+
+
+def _dec(v: object, where: str) -> Fraction:
+    try:
+        return io.parse_decimal(v)
+    except ValueError as e:
+        raise Unusable(f"malformed certificate: {where}: {e}") from None
+
+
+def _shape(v: object, where: str) -> list:
+    for j, x in enumerate(_list(v, where)):
+        _int(x, f"{where}[{j}]", 1, 2**63)
+    if len(v) != 2:
+        raise Unusable(f"malformed certificate: {where} must be [rows, cols]")
+    return v
+
+
+def _well_formed(cert: object) -> None:
+    """The certificate matches certs/schema.json exactly (types, keys, ranges, grammars)."""
+    _obj(cert, "the certificate", io.TOP_FIELDS)
+    _one_of(cert["format"], "format", (io.FORMAT,))
+    _one_of(cert["verdict"], "verdict", ("certified", "not-certified"))
+    claim = _obj(cert["claim"], "claim", {"eps", "bound", *io.CLAIM})
+    for key, want in io.CLAIM.items():
+        _one_of(claim[key], f"claim.{key}", (want,))
+    _dec(claim["eps"], "claim.eps")
+    _dec(claim["bound"], "claim.bound")
+    model = _obj(cert["model"], "model", ("sha256", "format", "layers"))
+    sha = model["sha256"]
+    if not (isinstance(sha, str) and len(sha) == 64 and all(ch in "0123456789abcdef" for ch in sha)):
+        raise Unusable("malformed certificate: model.sha256 must be 64 lowercase hex digits")
+    _one_of(model["format"], "model.format", ("safetensors", "torch-state-dict", "torch-module"))
+    if not _list(model["layers"], "model.layers"):
+        raise Unusable("malformed certificate: model.layers is empty")
+    for i, spec in enumerate(model["layers"]):
+        spec = _obj(spec, f"model.layers[{i}]", ("key", "shape"))
+        if not isinstance(spec["key"], str):
+            raise Unusable(f"malformed certificate: model.layers[{i}].key must be a string")
+        _shape(spec["shape"], f"model.layers[{i}].shape")
+    rn = _obj(cert["random_network"], "random_network",
+              ("distribution", "generator", "seed", "width_factor", "widths", "parameters"))
+    _one_of(rn["distribution"], "random_network.distribution", (rng.DISTRIBUTION,))
+    _one_of(rn["generator"], "random_network.generator", (rng.GENERATOR,))
+    _int(rn["seed"], "random_network.seed", 0, 2**32 - 1)
+    _int(rn["width_factor"], "random_network.width_factor", 1, 2**32 - 1)
+    for j, w in enumerate(_list(rn["widths"], "random_network.widths")):
+        _int(w, f"random_network.widths[{j}]", 1, 2**63)
+    _int(rn["parameters"], "random_network.parameters", 1, 2**63)
+    exps = _list(_obj(cert["rescaling"], "rescaling", ("neuron_exponents",))["neuron_exponents"], "rescaling")
+    for i, s in enumerate(exps):
+        for j, e in enumerate(_list(s, f"rescaling.neuron_exponents[{i}]")):
+            _int(e, f"rescaling.neuron_exponents[{i}][{j}]", -_EXPONENT_RANGE, _EXPONENT_RANGE)
+    for i, m in enumerate(_list(cert["mask"], "mask")):
+        m = _obj(m, f"mask[{i}]", ("layer", "shape", "kept", "data"))
+        _int(m["layer"], f"mask[{i}].layer", 1, 2**32)
+        _shape(m["shape"], f"mask[{i}].shape")
+        _int(m["kept"], f"mask[{i}].kept", 0, 2**63)
+        if not isinstance(m["data"], str):
+            raise Unusable(f"malformed certificate: mask[{i}].data must be a base64 string")
+    for i, row in enumerate(_list(cert["layers"], "layers")):
+        row = _obj(row, f"layers[{i}]", ("eta", "omega", "delta", "rho", "norm"))
+        for key in ("eta", "omega", "delta", "rho"):
+            _dec(row[key], f"layers[{i}].{key}")
+        _one_of(row["norm"], f"layers[{i}].norm", ("frobenius", "spectral"))
+    if not isinstance(cert["info"], dict):
+        raise Unusable("malformed certificate: info must be an object")
+
+
+# --- facts 1-7 (exit 1) --------------------------------------------------------------------------------------
+
+def _claim(cert: dict) -> tuple[Fraction, Fraction]:
+    """Fact 1: (eps, bound), eps > 0."""
+    eps, bound = io.parse_decimal(cert["claim"]["eps"]), io.parse_decimal(cert["claim"]["bound"])
+    if eps <= 0:
+        raise Invalid(1, "claim.eps must be positive")
+    return eps, bound
+
+
+def _model(cert: dict, data: bytes) -> list[list[list[float]]]:
+    """Fact 2: F's weight matrices (exact binary64), read from the same bytes that were hashed."""
+    model = cert["model"]
+    if hashlib.sha256(data).hexdigest() != model["sha256"]:
+        raise Invalid(2, "model.sha256 does not match the model file")
+    try:
+        chain = modelfile.read_chain(data)
+    except modelfile.ModelFileError as e:
+        raise Unusable(f"model file: {e}") from None
+    if chain.kind != model["format"]:
+        raise Invalid(2, f"model.format is {model['format']!r} but the file is {chain.kind!r}")
+    keys = [spec["key"] for spec in model["layers"]]
+    if [layer.weight_key for layer in chain.layers] != keys:
+        raise Invalid(2, f"model.layers keys {keys[:4]}... are not the file's Linear layers in the order F applies "
+                         f"them ({[layer.weight_key for layer in chain.layers][:4]}...)")
+    weights = [layer.weight for layer in chain.layers]
+    if sum(len(w) * len(w[0]) for w in weights) > MAX_TARGET_WEIGHTS:
+        raise Unusable(f"model too large to check (more than {MAX_TARGET_WEIGHTS} weights)")
+    for i, (layer, spec) in enumerate(zip(chain.layers, model["layers"], strict=True)):
+        shape = [len(layer.weight), len(layer.weight[0])]
+        if spec["shape"] != shape or (i and shape[1] != len(weights[i - 1])):
+            raise Invalid(2, f"model.layers[{i}]: shape {shape} does not chain or does not match")
+        if layer.bias is not None and any(layer.bias):
+            raise Invalid(2, f"{layer.bias_key} is non-zero: format 2 certifies bias-free networks only")
+    return weights
+
+
+def _structure(cert: dict, shapes: list[tuple[int, int]]) -> tuple[int, int, list[list[int]]]:
+    """Fact 3 and the size limits: (seed, k, exponents with s_0 = s_L = 0)."""
+    rn = cert["random_network"]
+    seed, k = rn["seed"], rn["width_factor"]
+    widths = [shapes[0][1]]
+    for m, n in shapes:
+        widths += [k * n, m]
+    if rn["widths"] != widths:
+        raise Invalid(3, f"random_network.widths must be {widths[:7]}{'...' if len(widths) > 7 else ''}")
+    params = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+    if rn["parameters"] != params:
+        raise Invalid(3, "random_network.parameters does not match the widths")
+    if params > MAX_G_PARAMETERS or max(widths) >= 2**32:
+        raise Unusable(f"random network too large to check ({params} parameters; limit {MAX_G_PARAMETERS}, "
+                       "and every width below 2^32)")
+    exps = cert["rescaling"]["neuron_exponents"]
+    if len(exps) != len(shapes) - 1 or any(len(s) != shapes[i][0] for i, s in enumerate(exps)):
+        raise Invalid(3, f"rescaling.neuron_exponents must list one integer per hidden neuron {widths[2:-1:2]}")
+    return seed, k, [[0] * shapes[0][1], *exps, [0] * shapes[-1][0]]
 
 
 def _dyadic(w: float) -> tuple[int, int]:
@@ -133,85 +241,73 @@ def _dyadic(w: float) -> tuple[int, int]:
     return num, den.bit_length() - 1
 
 
-def _structure(cert: dict, shapes: list[tuple[int, int]]) -> tuple[int, int, list[list[int]]]:
-    """Checks 3 and the exponents; returns (seed, k, exponents with s_0 = s_L = 0)."""
-    rn = _get(cert, "random_network", dict, "")
-    if _get(rn, "generator", str, "random_network") != rng.GENERATOR:
-        raise Invalid(f"random_network.generator must be {rng.GENERATOR}")
-    if _get(rn, "distribution", str, "random_network") != rng.DISTRIBUTION:
-        raise Invalid("random_network.distribution is not the one the generator produces")
-    seed = _get(rn, "seed", int, "random_network")
-    k = _get(rn, "width_factor", int, "random_network")
-    if not 0 <= seed < 2**32 or not 1 <= k:
-        raise Invalid("random_network.seed or width_factor out of range")
-    widths = [shapes[0][1]]
-    for m, n in shapes:
-        widths += [k * n, m]
-    if _get(rn, "widths", list, "random_network") != widths:
-        raise Invalid(f"random_network.widths must be {widths}")
-    if _get(rn, "parameters", int, "random_network") != sum(a * b for a, b in zip(widths, widths[1:], strict=False)):
-        raise Invalid("random_network.parameters does not match the widths")
-    if rn["parameters"] > 10**10:  # the engine refuses beyond 4e9; masks of this size would not fit in memory
-        raise Invalid("random_network is too large to check (more than 1e10 parameters)")
-    exps = _get(_get(cert, "rescaling", dict, ""), "neuron_exponents", list, "rescaling")
-    if len(exps) != len(shapes) - 1:
-        raise Invalid("rescaling.neuron_exponents needs one list per hidden layer")
-    for i, s in enumerate(exps):
-        if (not isinstance(s, list) or len(s) != shapes[i][0]
-                or not all(type(e) is int and abs(e) <= 4096 for e in s)):
-            raise Invalid(f"rescaling.neuron_exponents[{i}] must be {shapes[i][0]} integers in [-4096, 4096]")
-    return seed, k, [[0] * shapes[0][1], *exps, [0] * shapes[-1][0]]
+def _scales(ratios: list, exps: list[list[int]]) -> list[int]:
+    """K_i per layer: fact 5's matrices are integers in units of 2^-K_i (every W and every 2^t·P' is one)."""
+    return [max(48 + max(exps[i + 1]) - min(exps[i]), max(b for row in rows for _, b in row))
+            for i, rows in enumerate(ratios)]
 
 
-def _kept_edges(cert: dict, shapes: list[tuple[int, int]], k: int):
-    """Check 4: decode masks; per target layer yield (src: {h: j}, edges: {r: [h, ...]})."""
-    masks = _get(cert, "mask", list, "")
+def _exact_budget(ratios: list, exps: list[list[int]]) -> None:
+    """Unusable if some layer's exact matrices would exceed MAX_EXACT_BITS (checked before decoding masks).
+
+    Entries are below 2^(K + 1100) in units of 2^-K (|W| < 2^1024; |P'·2^t| ≤ kept paths · 2^(t + K) < 2^(K + 1100)
+    as t ≤ 2·4096 is absorbed in K)."""
+    for i, (rows, K) in enumerate(zip(ratios, _scales(ratios, exps), strict=True)):
+        bits = len(rows) * len(rows[0]) * (3 if i == 0 else 2) * (K + 1100)
+        if bits > MAX_EXACT_BITS:
+            raise Unusable(f"layer {i + 1}'s exact matrices would need {bits} bits (limit {MAX_EXACT_BITS})")
+
+
+def _kept_edges(cert: dict, shapes: list[tuple[int, int]], k: int) -> tuple[list, int]:
+    """Fact 4: decode masks; per target layer (src: {h: j}, edges: {r: [h, ...]}) and the kept count."""
+    masks = cert["mask"]
     if len(masks) != 2 * len(shapes):
-        raise Invalid(f"mask must list {2 * len(shapes)} G layers")
+        raise Invalid(4, f"mask must list {2 * len(shapes)} G layers")
+    if sum(m["kept"] for m in masks) > MAX_KEPT:
+        raise Unusable(f"too many kept weights to check (limit {MAX_KEPT})")
     out, kept = [], 0
     for i, (m, n) in enumerate(shapes):
         parts = []
         for layer, shape in ((2 * i + 1, [k * n, n]), (2 * i + 2, [m, k * n])):
             entry = masks[layer - 1]
-            if _get(entry, "layer", int, f"mask[{layer - 1}]") != layer or entry.get("shape") != shape:
-                raise Invalid(f"mask[{layer - 1}] must describe G layer {layer} of shape {shape}")
+            if entry["layer"] != layer or entry["shape"] != shape:
+                raise Invalid(4, f"mask[{layer - 1}] must describe G layer {layer} of shape {shape}")
             try:
-                bits = list(io.decode_mask(entry.get("data"), *shape))
+                bits = list(io.decode_mask(entry["data"], *shape, limit=entry["kept"]))
             except io.MaskError as e:
-                raise Invalid(f"mask[{layer - 1}]: {e}") from None
-            if _get(entry, "kept", int, f"mask[{layer - 1}]") != len(bits):
-                raise Invalid(f"mask[{layer - 1}].kept does not match the mask")
+                raise Invalid(4, f"mask[{layer - 1}]: {e}") from None
+            if entry["kept"] != len(bits):
+                raise Invalid(4, f"mask[{layer - 1}].kept does not match the mask")
             parts.append(bits)
             kept += len(bits)
         src: dict[int, int] = {}
         for h, j in parts[0]:
             if h in src:
-                raise Invalid(f"G layer {2 * i + 1}: hidden neuron {h} keeps more than one input edge")
+                raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {h} keeps more than one input edge")
             src[h] = j
         edges: dict[int, list[int]] = {}
         for r, h in parts[1]:
             if h not in src:
-                raise Invalid(f"G layer {2 * i + 2}: kept edge ({r}, {h}) from a hidden neuron with no input edge")
+                raise Invalid(4, f"G layer {2 * i + 2}: kept edge ({r}, {h}) from a hidden neuron with no input edge")
             edges.setdefault(r, []).append(h)
         fed = {h for hs in edges.values() for h in hs}
         if len(fed) != len(src):
             h = min(set(src) - fed)
-            raise Invalid(f"G layer {2 * i + 1}: hidden neuron {h} keeps an input edge but no output edge")
+            raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {h} keeps an input edge but no output edge")
         out.append((src, edges))
     return out, kept
 
 
-def _layer_matrices(w: list[list[float]], s_out: list[int], s_in: list[int], seed: int, i: int,
-                    src: dict[int, int], edges: dict[int, list[int]]) -> tuple[list[list[int]], list[list[int]], int]:
-    """Check 5's matrices, exactly, as integer rows in units of 2^-K: the gadget error in F's own units
+def _layer_matrices(ratios: list, K: int, s_out: list[int], s_in: list[int], seed: int, i: int,
+                    kept: tuple) -> tuple[list[list[int]], list[list[int]]]:
+    """Fact 5's matrices, exactly, as integer rows in units of 2^-K: the gadget error in F's own units
     E = D_i⁻¹ E' D_{i−1} ([E⁺ E⁻], m × 2n, for the first layer, whose inputs have both signs; E⁺ for later
-    layers, whose inputs are ReLU outputs ≥ 0 — DESIGN.md §2–§3) and W (unscaled).
+    layers, whose inputs are ReLU outputs ≥ 0 — docs/certificate.md) and W (unscaled).
 
     G̃ approximates W' = D_i W D_{i−1}⁻¹ (D = diag(2^s)); its kept products sum to P' (resp. Q'), so
     E[r, c] = P'[r, c]·2^t − W[r, c] with t = s_in[c] − s_out[r].  Regenerated weights are integers in units of
     2^-24, so P' is an integer in units of 2^-48 (verify/rng.py), and W = num / 2^b exactly."""
-    ratios = [[_dyadic(x) for x in row] for row in w]
-    K = max([48 + max(s_out) - min(s_in)] + [b for row in ratios for _, b in row])
+    src, edges = kept
     u = {h: rng.weight_int(seed, 2 * i + 1, h, j) for h, j in src.items()}
     e_rows, w_rows = [], []
     for r, row in enumerate(ratios):
@@ -229,136 +325,163 @@ def _layer_matrices(w: list[list[float]], s_out: list[int], s_in: list[int], see
             e_row += [wv - (neg.get(c, 0) << up[c]) for c, wv in enumerate(w_row)]
         e_rows.append(e_row)
         w_rows.append(w_row)
-    return e_rows, w_rows, K
+    return e_rows, w_rows
 
 
 def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str) -> bool:
     """‖rows / 2^K‖ ≤ bound, decided exactly (Frobenius) or by the verified Cholesky test (spectral)."""
     if norm == "spectral":
         return spectral_bound_holds(rows, K, bound)
-    return _at_least(bound, sum(x * x for row in rows for x in row), K)
+    return at_least_root(bound, sum(x * x for row in rows for x in row), K)
 
 
-def _at_least(bound: Fraction, sq_units: int, K: int) -> bool:
-    """bound ≥ √(sq_units / 2^2K), decided exactly as bound² · 2^2K ≥ sq_units."""
-    return bound >= 0 and bound.numerator ** 2 << (2 * K) >= sq_units * bound.denominator ** 2
-
-
-def check_certificate(cert: object, model_path: Path) -> Checked:
-    """Checks 1–7 of the module docstring.  Raises Invalid (first failing reason) or Unusable."""
-    if not isinstance(cert, dict):
-        raise Invalid("certificate is not a JSON object")
-    if set(cert) != _TOP:
-        extra, missing = sorted(set(cert) - _TOP), sorted(_TOP - set(cert))
-        raise Invalid(f"top-level fields: unexpected {extra}, missing {missing} (unverified data belongs in info)")
-    if cert["format"] != io.FORMAT:
-        raise Invalid(f"format must be {io.FORMAT!r}")
-    claim = _get(cert, "claim", dict, "")
-    for key, want in _CLAIM.items():
-        if claim.get(key) != want:
-            raise Invalid(f"claim.{key} must be {want!r}")
-    eps, bound = _dec(claim, "eps", "claim"), _dec(claim, "bound", "claim")
-    if eps <= 0:
-        raise Invalid("claim.eps must be positive")
-    model = _get(cert, "model", dict, "")
-    digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
-    if _get(model, "sha256", str, "model") != digest:
-        raise Invalid("model.sha256 does not match the model file")
-    specs = _get(model, "layers", list, "model")
-    if not specs or not all(isinstance(s, dict) and isinstance(s.get("key"), str) for s in specs):
-        raise Invalid("model.layers must be a non-empty list of {key, shape}")
-    weights = read_model_exact(model_path, _get(model, "format", str, "model"), [s["key"] for s in specs])
-    shapes = [(len(w), len(w[0]) if w else 0) for w in weights]
-    for i, (spec, shape) in enumerate(zip(specs, shapes, strict=True)):
-        if spec.get("shape") != list(shape) or 0 in shape or (i and shape[1] != shapes[i - 1][0]):
-            raise Invalid(f"model.layers[{i}]: shape {list(shape)} does not chain or does not match")
-    seed, k, exps = _structure(cert, shapes)
-    pruned, kept = _kept_edges(cert, shapes, k)
-    rows = _get(cert, "layers", list, "")
-    if len(rows) != len(shapes):
-        raise Invalid(f"layers must have {len(shapes)} rows")
-    delta, rho = Fraction(0), Fraction(1)
-    for i, (w, (src, edges), row) in enumerate(zip(weights, pruned, rows, strict=True)):
-        where = f"layers[{i}]"
-        norm = _get(row, "norm", str, where)
-        if norm not in ("frobenius", "spectral") or set(row) != {"eta", "omega", "delta", "rho", "norm"}:
-            raise Invalid(f"{where} must hold eta, omega, delta, rho and norm = 'frobenius' or 'spectral'")
-        eta, omega = _dec(row, "eta", where), _dec(row, "omega", where)
-        e_rows, w_rows, K = _layer_matrices(w, exps[i + 1], exps[i], seed, i, src, edges)
+def _layer_rows(cert: dict, ratios: list, exps: list, seed: int, pruned: list) -> list[tuple[Fraction, Fraction]]:
+    """Fact 5: (η_i, ω_i) per layer, each proven to bound its matrix's norm."""
+    rows = cert["layers"]
+    if len(rows) != len(ratios):
+        raise Invalid(5, f"layers must have {len(ratios)} rows")
+    out = []
+    for i, (K, row) in enumerate(zip(_scales(ratios, exps), rows, strict=True)):
+        eta, omega, norm = io.parse_decimal(row["eta"]), io.parse_decimal(row["omega"]), row["norm"]
+        e_rows, w_rows = _layer_matrices(ratios[i], K, exps[i + 1], exps[i], seed, i, pruned[i])
         if not _norm_at_most(e_rows, K, eta, norm):
-            raise Invalid(f"{where}.eta is below the gadget error's {norm} norm (or not provably above it)")
+            raise Invalid(5, f"layers[{i}].eta is below the gadget error's {norm} norm (or not provably above it)")
         if not _norm_at_most(w_rows, K, omega, norm):
-            raise Invalid(f"{where}.omega is below the weight matrix's {norm} norm (or not provably above it)")
-        new_delta, new_rho = _dec(row, "delta", where), _dec(row, "rho", where)
+            raise Invalid(5, f"layers[{i}].omega is below the weight matrix's {norm} norm (or not provably above it)")
+        out.append((eta, omega))
+    return out
+
+
+def _composition(cert: dict, rows: list[tuple[Fraction, Fraction]]) -> Fraction:
+    """Fact 6: the stored δ_i, ρ_i dominate the recurrences; returns δ_L."""
+    delta, rho = Fraction(0), Fraction(1)
+    for i, ((eta, omega), row) in enumerate(zip(rows, cert["layers"], strict=True)):
+        new_delta, new_rho = io.parse_decimal(row["delta"]), io.parse_decimal(row["rho"])
         if new_delta < eta * rho + omega * delta:
-            raise Invalid(f"{where}.delta is below eta*rho_prev + omega*delta_prev")
+            raise Invalid(6, f"layers[{i}].delta is below eta*rho_prev + omega*delta_prev")
         if new_rho < (omega + eta) * rho:
-            raise Invalid(f"{where}.rho is below (omega + eta)*rho_prev")
+            raise Invalid(6, f"layers[{i}].rho is below (omega + eta)*rho_prev")
         delta, rho = new_delta, new_rho
+    return delta
+
+
+def _verdict(cert: dict, eps: Fraction, bound: Fraction, delta: Fraction) -> None:
+    """Fact 7: bound ≥ δ_L and the verdict says whether bound ≤ eps."""
     if bound < delta:
-        raise Invalid("claim.bound is below the composed bound delta_L")
+        raise Invalid(7, "claim.bound is below the composed bound delta_L")
     verdict = "certified" if bound <= eps else "not-certified"
-    if cert.get("verdict") != verdict:
-        raise Invalid(f"verdict must be {verdict!r} for bound {claim['bound']} and eps {claim['eps']}")
-    if not isinstance(cert["info"], dict):
-        raise Invalid("info must be an object")
-    return Checked(bound, eps, len(shapes), kept)
+    if cert["verdict"] != verdict:
+        raise Invalid(7, f"verdict must be {verdict!r} for this bound and eps")
 
 
-def exact_networks(cert: dict, model_path: Path) -> tuple[list, list]:
-    """(F, G̃) as lists of Fraction matrices ((out, in) convention) for the exact oracle (verify/exact.py).
+def check_certificate(cert: object, model: bytes | Path) -> Checked:
+    """Well-formedness, then facts 1–7 of the module docstring.  Raises Unusable or Invalid (the first failure).
 
-    Call only on a certificate that ``check_certificate`` accepted."""
-    model = cert["model"]
-    weights = read_model_exact(model_path, model["format"], [s["key"] for s in model["layers"]])
+    ``model`` is the model file's bytes (or a path, read once: the bytes hashed are the bytes parsed)."""
+    data = model if isinstance(model, bytes) else _read(Path(model), modelfile.MAX_MODEL_BYTES, "model file")
+    _well_formed(cert)
+    eps, bound = _claim(cert)
+    weights = _model(cert, data)
     shapes = [(len(w), len(w[0])) for w in weights]
-    seed, k, _ = _structure(cert, shapes)
-    target = [[[Fraction(x) for x in row] for row in w] for w in weights]
+    seed, k, exps = _structure(cert, shapes)
+    ratios = [[[_dyadic(x) for x in row] for row in w] for w in weights]
+    _exact_budget(ratios, exps)   # refuse over-limit layers before decoding any mask
+    pruned, kept = _kept_edges(cert, shapes, k)
+    delta = _composition(cert, _layer_rows(cert, ratios, exps, seed, pruned))
+    _verdict(cert, eps, bound, delta)
+    return Checked(bound, eps, len(shapes), kept, seed, weights, pruned)
+
+
+def exact_networks(ok: Checked) -> tuple[list, list]:
+    """(F, G̃) of an accepted certificate as lists of Fraction matrices ((out, in) convention) for the exact
+    oracle (verify/exact.py), built from what ``check_certificate`` decoded."""
+    target = [[[Fraction(x) for x in row] for row in w] for w in ok.weights]
     pruned = []
-    for i, ((m, n), (src, edges)) in enumerate(zip(shapes, _kept_edges(cert, shapes, k)[0], strict=True)):
+    for i, (w, (src, edges)) in enumerate(zip(ok.weights, ok.pruned, strict=True)):
+        m, n = len(w), len(w[0])
         hs = sorted(src)  # keep only live hidden neurons (or one all-zero one): the function is unchanged
-        U = [[rng.weight(seed, 2 * i + 1, h, src[h]) if j == src[h] else Fraction(0) for j in range(n)] for h in hs]
-        pruned.append(U or [[Fraction(0)] * n])
+        pruned.append([[rng.weight(ok.seed, 2 * i + 1, h, src[h]) if j == src[h] else Fraction(0)
+                        for j in range(n)] for h in hs] or [[Fraction(0)] * n])
         pos = {h: t for t, h in enumerate(hs)}
         V = [[Fraction(0)] * max(1, len(hs)) for _ in range(m)]
         for r, hlist in edges.items():
             for h in hlist:
-                V[r][pos[h]] = rng.weight(seed, 2 * i + 2, r, h)
+                V[r][pos[h]] = rng.weight(ok.seed, 2 * i + 2, r, h)
         pruned.append(V)
     return target, pruned
 
 
+def _read(path: Path, limit: int, what: str) -> bytes:
+    """The file's bytes, read once; Unusable if missing, unreadable or larger than ``limit``."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise Unusable(f"cannot read {what} {path}: {e.strerror or e}") from None
+    if len(data) > limit:
+        raise Unusable(f"{what} {path} is larger than {limit} bytes")
+    return data
+
+
+def _strict_pairs(pairs: list) -> dict:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key in an object")
+    return dict(pairs)
+
+
+def _strict_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise ValueError(f"integer with more than {_MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def _no_constant(text: str) -> None:
+    raise ValueError(f"{text} is not JSON")
+
+
+def load_json(data: bytes, what: str) -> object:
+    """Strict JSON: UTF-8, no duplicate keys, no NaN/Infinity, integers of at most 20 digits."""
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_strict_pairs, parse_int=_strict_int,
+                          parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise Unusable(f"{what} is not valid strict JSON ({str(e)[:120] or type(e).__name__})") from None
+
+
 def check_files(cert_path: Path, model_path: Path) -> Checked:
-    """Read both files and check; Unusable for unreadable input, Invalid for a rejected certificate."""
+    """Read both files (each once, within its size limit) and check; Unusable or Invalid on failure."""
+    cert = load_json(_read(Path(cert_path), MAX_CERT_BYTES, "certificate"), f"certificate {cert_path}")
+    return check_certificate(cert, _read(Path(model_path), modelfile.MAX_MODEL_BYTES, "model file"))
+
+
+def verdict_line(ok: Checked) -> tuple[int, str]:
+    """(exit code, line) for an accepted certificate: VALID only when the bound reaches eps."""
+    bound, eps = io.decimal_up(ok.bound, 6), io.decimal_up(ok.eps, 6)
+    if ok.bound > ok.eps:
+        return 1, (f"INVALID: verdict not-certified: bound {bound} > eps {eps} (the numbers are correct, but "
+                   "nothing is certified)")
+    return 0, (f"VALID: sup over the unit l2 ball of ||G~(x) - F(x)||_2 <= {bound} <= eps {eps} "
+               f"({ok.layers} target layers, {ok.kept} kept weights of G)")
+
+
+def run(cert_path: str | Path, model_path: str | Path) -> tuple[int, str, Checked | None]:
+    """(exit code, verdict line, what was checked or None): 0 valid, 1 invalid, 2 unusable input."""
     try:
-        text = Path(cert_path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise Unusable(f"cannot read certificate {cert_path}: {e}") from None
-    if not Path(model_path).is_file():
-        raise Unusable(f"cannot read model file {model_path}: no such file")
-    try:
-        cert = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise Unusable(f"certificate {cert_path} is not valid JSON ({e})") from None
-    return check_certificate(cert, Path(model_path))
+        ok = check_files(Path(cert_path), Path(model_path))
+        code, line = verdict_line(ok)
+        return code, line, ok
+    except Unusable as e:
+        return 2, f"UNUSABLE: {e}", None
+    except Invalid as e:
+        return 1, f"INVALID: {e}", None
+    except (MemoryError, RecursionError, OverflowError, ValueError, TypeError, KeyError, IndexError) as e:
+        # never expected; whatever input provoked it is refused (never accepted), in one line
+        return 2, f"UNUSABLE: the input could not be processed ({type(e).__name__}: {str(e)[:120]})", None
 
 
 def main(cert_path: str, model_path: str, stream=None) -> int:
     """One verdict line; exit 0 valid, 1 invalid, 2 unusable input."""
-    stream = stream or sys.stdout
-    try:
-        ok = check_files(Path(cert_path), Path(model_path))
-    except Unusable as e:
-        print(f"UNUSABLE: {e}", file=stream)
-        return 2
-    except Invalid as e:
-        print(f"INVALID: {e}", file=stream)
-        return 1
-    bound, eps = io.decimal_up(ok.bound, 6), io.decimal_up(ok.eps, 6)
-    if ok.bound > ok.eps:
-        print(f"INVALID: verdict not-certified: bound {bound} > eps {eps} (the numbers are correct, but "
-              "nothing is certified)", file=stream)
-        return 1
-    print(f"VALID: sup over the unit l2 ball of ||G~(x) - F(x)||_2 <= {bound} <= eps {eps} "
-          f"({ok.layers} target layers, {ok.kept} kept weights of G)", file=stream)
-    return 0
+    code, line, _ = run(cert_path, model_path)
+    print(line, file=stream or sys.stdout)
+    return code

@@ -181,22 +181,24 @@ def run_certify(args: Namespace) -> int:
 
 
 def run_check(args: Namespace) -> int:
+    """``slt-verify check``: one verdict line (verify/check.py); with ``--exact`` also the true sup, computed from
+    what the checker decoded (the files are read once)."""
     from verify import check
 
-    code = check.main(args.cert, args.model)
+    code, line, ok = check.run(args.cert, args.model)
+    print(line)
     if code != 0 or not args.exact:
         return code
-    return _exact(Path(args.cert), Path(args.model))
+    return _exact(ok)
 
 
-def _exact(cert_path: Path, model_path: Path) -> int:
+def _exact(ok) -> int:
     """``check --exact``: the true sup by exact region enumeration (verify/exact.py), for tiny networks."""
-    from verify import check, io
+    from verify import check
     from verify.exact import exact_check
 
-    cert = json.loads(cert_path.read_text())
-    target, pruned = check.exact_networks(cert, model_path)
-    bound = io.parse_decimal(cert["claim"]["bound"])
+    target, pruned = check.exact_networks(ok)
+    bound = ok.bound
     try:
         res = exact_check(target, pruned, bound)
     except ValueError as e:

@@ -16,10 +16,15 @@ import zlib
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
-__all__ = ["FORMAT", "decimal_up", "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError"]
+__all__ = ["FORMAT", "TOP_FIELDS", "CLAIM", "DECIMAL_MAX_CHARS", "DECIMAL_MAX_EXPONENT", "decimal_up",
+           "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError"]
 
 FORMAT = "slt-verify-certificate/2"
-_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
+TOP_FIELDS = ("format", "verdict", "claim", "model", "random_network", "rescaling", "mask", "layers", "info")
+CLAIM = {"norm": "l2", "domain": "unit l2 ball", "semantics": "exact real arithmetic of the stored weights"}
+DECIMAL_MAX_CHARS = 400      # a DEC string is at most this long ...
+DECIMAL_MAX_EXPONENT = 400   # ... and its exponent lies in [-400, 400]: every value is cheap to read exactly
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?(?:[eE](?P<exp>[-+]?[0-9]+))?", re.ASCII)
 
 
 class MaskError(ValueError):
@@ -29,11 +34,22 @@ class MaskError(ValueError):
 def parse_decimal(text: object) -> Fraction:
     """Exact value of a non-negative decimal string such as ``"0.00125"`` or ``"1.5e-3"``.
 
+    The whole string must match (ASCII digits, no sign, no spaces), be at most ``DECIMAL_MAX_CHARS`` long and
+    carry an exponent in [−``DECIMAL_MAX_EXPONENT``, ``DECIMAL_MAX_EXPONENT``], checked before any arithmetic.
+
     >>> parse_decimal("1.5e-3")
     Fraction(3, 2000)
+    >>> parse_decimal("1e-99999999")
+    Traceback (most recent call last):
+    ValueError: decimal exponent out of range [-400, 400]: '1e-99999999'
     """
-    if not isinstance(text, str) or not _DECIMAL.match(text) or len(text) > 200:
-        raise ValueError(f"not a non-negative decimal string: {text!r}")
+    m = _DECIMAL.fullmatch(text) if isinstance(text, str) and len(text) <= DECIMAL_MAX_CHARS else None
+    if not m:
+        raise ValueError(f"not a non-negative decimal string: {str(text)[:40]!r}")
+    exp = m["exp"]
+    if exp is not None and (len(exp) > 4 or abs(int(exp)) > DECIMAL_MAX_EXPONENT):
+        raise ValueError(f"decimal exponent out of range [-{DECIMAL_MAX_EXPONENT}, {DECIMAL_MAX_EXPONENT}]: "
+                         f"{text[:40]!r}")
     return Fraction(text)
 
 
@@ -99,8 +115,13 @@ def encode_mask(rows: int, cols: int, positions: Iterable[int]) -> str:
     return base64.b64encode(zlib.compress(bytes(buf), 9)).decode("ascii")
 
 
-def decode_mask(data: object, rows: int, cols: int) -> Iterator[tuple[int, int]]:
-    """Yield (row, col) of every set bit, in row-major order; MaskError if malformed."""
+def decode_mask(data: object, rows: int, cols: int, limit: int | None = None) -> Iterator[tuple[int, int]]:
+    """Yield (row, col) of every set bit, in row-major order; MaskError if malformed or if more than ``limit``
+    bits are set (the caller's declared count: decoding stops there, so a crafted mask cannot exhaust memory).
+
+    >>> list(decode_mask(encode_mask(2, 3, [1, 5]), 2, 3))
+    [(0, 1), (1, 2)]
+    """
     if not isinstance(data, str):
         raise MaskError("mask data must be a base64 string")
     total = rows * cols
@@ -111,11 +132,19 @@ def decode_mask(data: object, rows: int, cols: int) -> Iterator[tuple[int, int]]
         raise MaskError(f"mask data is not zlib+base64 ({e})") from None
     if len(raw) != (total + 7) // 8 or inflater.unconsumed_tail or inflater.unused_data or not inflater.eof:
         raise MaskError(f"mask has {len(raw)} bytes, expected {(total + 7) // 8} for shape ({rows}, {cols})")
-    for i, byte in enumerate(raw):
+    count = 0
+    for hit in _NONZERO.finditer(raw):   # skips zero bytes at C speed
+        i, byte = hit.start(), raw[hit.start()]
         while byte:
             low = byte & -byte
             p = (i << 3) + low.bit_length() - 1
             if p >= total:
                 raise MaskError("mask has bits set beyond its shape")
+            count += 1
+            if limit is not None and count > limit:
+                raise MaskError(f"mask has more than the {limit} set bits declared")
             yield divmod(p, cols)
             byte ^= low
+
+
+_NONZERO = re.compile(rb"[^\x00]")

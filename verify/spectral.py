@@ -1,12 +1,12 @@
 """Rigorous spectral-norm upper bounds ‖A‖₂ ≤ c for exact dyadic matrices.  [trusted; stdlib only]
 
-DESIGN.md §3 needs η_i ≥ ‖E_i‖₂ and ω_i ≥ ‖W'_i‖₂; Frobenius norms are valid but 2–15× too large.  This module
+docs/composition.md §1 needs η_i ≥ ‖E_i‖₂ and ω_i ≥ ‖W'_i‖₂; Frobenius norms are valid but 2–15× too large.  This module
 decides ``‖A‖₂ ≤ c`` for A = rows / 2^K (exact Python ints, as ``check._layer_norms`` holds them) and a rational c.
 It answers True only when the inequality is proven; it may answer False when unsure.  The method is a verified
 floating-point Cholesky test of d·I − ÃÃᵀ in the spirit of Rump, "Verification of positive definiteness",
 BIT 46 (2006), with the backward error of Cholesky from Higham, *Accuracy and Stability of Numerical
 Algorithms*, 2nd ed., Thm 10.3 — both re-derived below with the constants this code uses, including underflow.
-DESIGN.md §4 admits such "floating-point computation with a proven a-priori rounding bound".
+docs/certificate.md §3 admits such "floating-point computation with a proven a-priori rounding bound".
 
 Floating-point model (checked at run time by ``_float_model_ok``): IEEE 754 binary64, round to nearest,
 u = 2^-53, η = 2^-1074 (≥ the absolute error of an underflowing product or quotient).  For x, y floats,
@@ -69,7 +69,7 @@ import sys
 from fractions import Fraction
 from operator import mul
 
-__all__ = ["spectral_bound_holds"]
+__all__ = ["spectral_bound_holds", "at_least_root"]
 
 _U = Fraction(1, 2**53)        # unit roundoff of binary64
 _ETA = Fraction(1, 2**1074)    # absolute error bound of an underflowing product or quotient
@@ -102,8 +102,13 @@ def _validate(rows: list[list[int]]) -> int:
     return q
 
 
-def _at_least_frobenius(c: Fraction, f2: int, K: int) -> bool:
-    """c ≥ √(f2) / 2^K, decided exactly (f2 = Σ N², c ≥ 0)."""
+def at_least_root(c: Fraction, f2: int, K: int) -> bool:
+    """c ≥ √(f2) / 2^K, decided exactly (f2 = Σ N², c ≥ 0): the one exact "at least" test, shared with
+    ``check`` for Frobenius rows.
+
+    >>> at_least_root(Fraction(5, 2), 25, 1), at_least_root(Fraction(5, 2) - Fraction(1, 10**9), 25, 1)
+    (True, False)
+    """
     lhs, rhs = c.numerator ** 2, f2 * c.denominator ** 2
     return (lhs << (2 * K)) >= rhs if K >= 0 else lhs >= (rhs << (-2 * K))
 
@@ -158,7 +163,7 @@ def spectral_bound_holds(rows: list[list[int]], K: int, c: Fraction) -> bool:
     if not rows or q == 0:
         return True
     f2 = sum(sum(map(mul, r, r)) for r in rows)
-    if _at_least_frobenius(c, f2, K):   # ‖A‖₂ ≤ ‖A‖_F ≤ c, exactly
+    if at_least_root(c, f2, K):   # ‖A‖₂ ≤ ‖A‖_F ≤ c, exactly
         return True
     if not _float_model_ok():
         return False
