@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
@@ -415,6 +416,8 @@ def _read(path: Path, limit: int, what: str) -> bytes:
     """The file's bytes, read once; Unusable if missing, unreadable or larger than ``limit``."""
     try:
         with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > limit:   # refuse before reading (a pipe reports 0 and is capped below)
+                raise Unusable(f"{what} {path} is larger than {limit} bytes")
             data = f.read(limit + 1)
     except OSError as e:
         raise Unusable(f"cannot read {what} {path}: {e.strerror or e}") from None

@@ -281,23 +281,22 @@ def _unpickle(data: bytes) -> object:
     if len(names) != 1:
         raise ModelFileError("not a PyTorch file: expected exactly one <name>/data.pkl in the archive")
     prefix = names[0][: -len("data.pkl")]
-    order = _io_text(archive, prefix + "byteorder")
-    if order not in (None, "little"):
-        raise ModelFileError(f"byte order {order!r} is not supported (re-save the model on a little-endian machine)")
-    info = archive.getinfo(names[0])
-    if info.file_size > _MAX_PICKLE_BYTES:
-        raise ModelFileError("the pickle is too large to be a model of Linear layers")
-    pkl = archive.read(info)
-    try:
+    try:   # a damaged archive or pickle raises all kinds of errors; every one means "cannot read"
+        order = _io_text(archive, prefix + "byteorder")
+        if order not in (None, "little"):
+            raise ModelFileError(f"byte order {order!r} is not supported (re-save on a little-endian machine)")
+        info = archive.getinfo(names[0])
+        if info.file_size > _MAX_PICKLE_BYTES:
+            raise ModelFileError("the pickle is too large to be a model of Linear layers")
+        pkl = _entry(archive, names[0], info.file_size)
         for op, _, _ in pickletools.genops(pkl):
             if op.name not in _OPCODES:
                 raise ModelFileError(f"the pickle uses opcode {op.name}, which model files do not need")
         return _Unpickler(archive, prefix, pkl).load()
     except ModelFileError:
         raise
-    except Exception as e:  # malformed pickles raise all kinds of errors; every one means "cannot read"
-        raise ModelFileError(f"truncated or corrupt PyTorch file: the pickle cannot be read "
-                             f"({type(e).__name__}: {str(e)[:100]})") from None
+    except Exception as e:
+        raise ModelFileError(f"truncated or corrupt PyTorch file ({type(e).__name__}: {str(e)[:100]})") from None
 
 
 def _io_text(archive: zipfile.ZipFile, name: str) -> str | None:
@@ -444,7 +443,18 @@ def _safetensors(data: bytes) -> dict:
 # --- entry point ---------------------------------------------------------------------------------------------
 
 def read_chain(data: bytes) -> Chain:
-    """F's Linear layers from a model file's bytes (kind detected from the content, not the file name)."""
+    """F's Linear layers from a model file's bytes (kind detected from the content, not the file name).
+
+    Raises ModelFileError, and nothing else, for every file it does not accept."""
+    try:
+        return _read_chain(data)
+    except ModelFileError:
+        raise
+    except Exception as e:   # a structure no check above foresaw: refused, never guessed at
+        raise ModelFileError(f"the model file has an unexpected structure ({type(e).__name__})") from None
+
+
+def _read_chain(data: bytes) -> Chain:
     if len(data) > MAX_MODEL_BYTES:
         raise ModelFileError(f"the model file is larger than {MAX_MODEL_BYTES} bytes")
     if data[:4] == b"PK\x03\x04":

@@ -13,6 +13,7 @@ consecutive ones (DESIGN.md §1).  Every problem ends in ``InputError`` with a o
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,6 +111,8 @@ def load_target(path: str | Path) -> Target:
         raise InputError(f"{path}: is a directory, not a model file")
     try:
         with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > modelfile.MAX_MODEL_BYTES:
+                raise InputError(f"{path}: larger than {modelfile.MAX_MODEL_BYTES} bytes, the model size limit")
             data = f.read(modelfile.MAX_MODEL_BYTES + 1)
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None

@@ -1,0 +1,221 @@
+"""Fuzzing the checker (issue 11): random mutations of a certificate and of the model file.
+
+Every case must be answered by ``Unusable`` (exit 2), ``Invalid`` (exit 1) or acceptance, never by another
+exception; every accepted case is re-attacked independently of the checker's own reading of the model: the
+module as torch loads it, evaluated in float64 on sampled and gradient-ascended points of the unit ball, against
+G̃ built from the decoded certificate, and (for certificate mutations, which keep the model) the exact oracle.
+``SLT_FUZZ_EXAMPLES`` scales the budgets (CI runs the default, small form).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+from fractions import Fraction
+
+import pytest
+import torch
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from safetensors.torch import save_file
+from torch import nn
+
+from verify import check, io
+from verify.certify import certify
+from verify.engine.empirical import empirical_sup
+from verify.engine.model import load_target
+from verify.exact import exact_check
+
+SCALE = int(os.environ.get("SLT_FUZZ_EXAMPLES", "1"))
+_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> dict:
+    """A 2-3-2 module (bias-free) and its honest certificate (pair gadgets, k = 3: a tiny G)."""
+    d = tmp_path_factory.mktemp("fuzz")
+    gen = torch.Generator().manual_seed(7)
+    A, B = nn.Linear(2, 3, bias=False), nn.Linear(3, 2, bias=False)
+    with torch.no_grad():
+        A.weight.copy_(torch.rand(3, 2, generator=gen) * 2 - 1)
+        B.weight.copy_(torch.rand(2, 3, generator=gen) * 2 - 1)
+    path = d / "base.pt"
+    torch.save(nn.Sequential(A, nn.ReLU(), B), path)
+    res = certify(load_target(path), eps_text="10", method="pair", k=3, seed=1, device="cpu", empirical=False)
+    return {"dir": d, "path": path, "cert": res.cert, "A": A, "B": B, "data": path.read_bytes()}
+
+
+def _g_tilde(ok: check.Checked):
+    _, pruned = check.exact_networks(ok)
+    mats = [torch.tensor([[float(v) for v in row] for row in m], dtype=torch.float64) for m in pruned]
+
+    def g(x: torch.Tensor) -> torch.Tensor:
+        for i, m in enumerate(mats):
+            x = x @ m.T
+            x = torch.relu(x) if i + 1 < len(mats) else x
+        return x
+    return g
+
+
+def _reattack(ok: check.Checked, model_bytes: bytes, tmp) -> None:
+    """An accepted certificate: torch's own forward of the file against G̃, by sampling and gradient ascent."""
+    path = tmp / "reattack.pt"
+    path.write_bytes(model_bytes)
+    f = load_target(path).forward   # safetensors and state_dicts: F is the Linear chain (the convention)
+    if model_bytes[:4] == b"PK\x03\x04":
+        try:
+            with torch.serialization.safe_globals([nn.Sequential, nn.Linear, nn.ReLU]):
+                obj = torch.load(path, weights_only=True)
+        except Exception:   # e.g. a flipped byte in torch's own metadata record: torch defines no F here
+            event("accepted; torch cannot load the file")
+            obj = None
+        if isinstance(obj, nn.Module):
+            f = obj.double()
+    g = _g_tilde(ok)
+    d = len(ok.weights[0][0])
+    emp = empirical_sup(f, g, d, samples=512, restarts=4, steps=20, seed=0)
+    assert emp.max_error <= float(ok.bound) * (1 + 1e-9) + 1e-12, (emp.max_error, ok.bound)
+
+
+def _answer(cert, model: bytes):
+    try:
+        ok = check.check_certificate(cert, model)
+    except check.Unusable:
+        event("exit 2")
+        return None
+    except check.Invalid as e:
+        event(f"exit 1, fact {e.fact}")
+        return None
+    event("accepted")
+    return ok
+
+
+# --- certificate mutations -----------------------------------------------------------------------------------
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["", "0", "1", "0.5", "1e400", "1e-400", "+1", "1 ", "٣", "2.0", "1e-99999999", "9" * 500,
+                     "spectral", "frobenius", "certified", "not-certified", "AAAA", "eJwDAAAAAAE="]),
+    st.text(max_size=8))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                         st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+                       max_leaves=6)
+
+
+def _nodes(obj, path=()):
+    yield path
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _nodes(v, (*path, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _nodes(v, (*path, i))
+
+
+def _decimal(text: str) -> Fraction | None:
+    try:
+        return io.parse_decimal(text)
+    except ValueError:
+        return None
+
+
+def _mutate(cert: dict, path: tuple, op: str, value, delta: int) -> None:
+    if not path:
+        return
+    parent = cert
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    old = parent[key]
+    if op == "delete":
+        del parent[key]
+    elif op == "add" and isinstance(old, dict):
+        old["extra"] = value
+    elif op == "nudge" and type(old) is int:
+        parent[key] = old + delta
+    elif op == "nudge" and isinstance(old, str) and _decimal(old) is not None:
+        parent[key] = io.decimal_up(_decimal(old) * Fraction(1000 + delta, 1000), 12)
+    else:
+        parent[key] = value
+
+
+@settings(max_examples=200 * SCALE, **_SETTINGS)
+@given(data=st.data())
+def test_certificate_mutations_are_answered_and_accepted_ones_hold(base, tmp_path, data):
+    cert = copy.deepcopy(base["cert"])
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = list(_nodes(cert))
+        path = data.draw(st.sampled_from(paths))
+        _mutate(cert, path, data.draw(st.sampled_from(["replace", "delete", "add", "nudge"])),
+                data.draw(_VALUES), data.draw(st.integers(-3, 3)))
+    ok = _answer(cert, base["data"])
+    if ok is not None:
+        _reattack(ok, base["data"], tmp_path)
+        target, pruned = check.exact_networks(ok)
+        assert exact_check(target, pruned, ok.bound, timeout_s=60).sound
+
+
+# --- model-file mutations ------------------------------------------------------------------------------------
+
+_DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
+
+
+@st.composite
+def _modules(draw, base: dict) -> nn.Module:
+    """Sequentials near the base: its layers, other layers, repeats, reorderings, injected attributes, dtypes."""
+    A, B = copy.deepcopy(base["A"]), copy.deepcopy(base["B"])
+    dtype = draw(st.sampled_from(_DTYPES))
+    A, B = A.to(dtype), B.to(dtype)
+    relu = nn.ReLU()
+    pool = {"A": A, "B": B, "relu": relu, "relu2": nn.ReLU(), "tanh": nn.Tanh(), "id": nn.Identity(),
+            "drop": nn.Dropout(), "lin": nn.Linear(2, 2, bias=draw(st.booleans()))}
+    names = draw(st.lists(st.sampled_from(sorted(pool)), min_size=1, max_size=5))
+    if draw(st.booleans()):
+        names = ["A", "relu", "B"]
+    m = nn.Sequential()
+    keys = [str(i) for i in range(len(names))]
+    if draw(st.booleans()):
+        keys = keys[::-1]
+    for key, name in zip(keys, names, strict=True):
+        m.add_module(key, pool[name])
+    inject = draw(st.sampled_from([None, "forward", "weight", "extra", "hook"]))
+    target = draw(st.sampled_from([A, B, m]))
+    if inject == "forward":
+        object.__setattr__(target, "forward", nn.ReLU())
+    elif inject == "weight" and target is not m:
+        object.__setattr__(target, "weight", nn.Parameter(-target.weight.detach().clone()))
+    elif inject == "extra":
+        object.__setattr__(target, "scale", 2.0)
+    elif inject == "hook":
+        target.register_buffer("shift", torch.ones(1))
+    return m
+
+
+@settings(max_examples=60 * SCALE, **_SETTINGS)
+@given(data=st.data())
+def test_model_file_mutations_are_answered_and_accepted_ones_hold(base, tmp_path, data):
+    module = data.draw(_modules(base))
+    kind = data.draw(st.sampled_from(["module", "state_dict", "safetensors"]))
+    path = tmp_path / ("m.safetensors" if kind == "safetensors" else "m.pt")
+    try:
+        if kind == "module":
+            torch.save(module, path)
+        elif kind == "state_dict":
+            torch.save(module.state_dict(), path)
+        else:
+            save_file({k: v.contiguous() for k, v in module.state_dict().items()}, str(path))
+    except Exception:   # torch itself cannot save this variant: nothing to check
+        return
+    raw = bytearray(path.read_bytes())
+    for _ in range(data.draw(st.integers(0, 2))):   # byte flips anywhere in the file
+        i = data.draw(st.integers(0, len(raw) - 1))
+        raw[i] ^= data.draw(st.integers(1, 255))
+    model = bytes(raw)
+    cert = copy.deepcopy(base["cert"])
+    cert["model"]["sha256"] = hashlib.sha256(model).hexdigest()
+    cert["model"]["format"] = {"module": "torch-module", "state_dict": "torch-state-dict",
+                               "safetensors": "safetensors"}[kind]
+    ok = _answer(cert, model)
+    if ok is not None:
+        _reattack(ok, model, tmp_path)
