@@ -3,7 +3,7 @@
     python benchmarks/bench_rescale.py                         # digits target, eps 0.01 and 0.1
     python benchmarks/bench_rescale.py --big --no-digits --rescale layer auto   # 784-256-256-10 (slow on CPU)
 
-"plain" is the layout of DESIGN.md §2 with whole-layer exponents (no neuron reassignment, the first construction);
+"plain" is the layout of docs/gadgets.md §1 with whole-layer exponents (no neuron reassignment, the first construction);
 "layer" adds the neighbour and uneven neuron assignments (construct.py: _candidates, _rebalanced), i.e. the
 construction before per-neuron rescaling (F's layers balanced as wholes, exponents independent of k);
 "neuron" chooses per-neuron exponents from the reach of the candidates G offers at each k

@@ -1,8 +1,8 @@
 ; lemma: composition_delta
-; Composition step for δ (DESIGN.md §3), as the last link of a chain. Scalars ≥ 0: e_in = ‖â − a‖,
-; r = ‖â‖, n_p = ‖y − W â‖ (gadget error at â), n_q = ‖W (â − a)‖, e_pre = ‖y − W a‖, e_out = ‖σ(y)
-; − σ(W a)‖ (or ‖y − W a‖ for the last layer). Links: e_out ≤ e_pre (relu_lipschitz), e_pre ≤ n_p +
-; n_q (y − W a = (y − W â) + W(â − a), triangle_sq / cauchy_schwarz), n_p ≤ η r
+; Composition step for δ (docs/composition.md §2), as the last link of a chain. Scalars ≥ 0: e_in =
+; ‖â − a‖, r = ‖â‖, n_p = ‖y − W â‖ (gadget error at â), n_q = ‖W (â − a)‖, e_pre = ‖y − W a‖,
+; e_out = ‖σ(y) − σ(W a)‖ (or ‖y − W a‖ for the last layer). Links: e_out ≤ e_pre (relu_lipschitz),
+; e_pre ≤ n_p + n_q (y − W a = (y − W â) + W(â − a), triangle_sq / cauchy_schwarz), n_p ≤ η r
 ; (gadget_layer_bound), n_q ≤ ω e_in (‖W‖₂ ≤ ω, e.g. opnorm_psd_2x2), r ≤ ρ, e_in ≤ δ. Conclusion:
 ; e_out ≤ η ρ + ω δ.
 ; expected: proved (the query below is unsat)

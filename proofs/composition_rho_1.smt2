@@ -1,7 +1,7 @@
 ; lemma: composition_rho_1
-; Composition step for ρ (DESIGN.md §3), output dimension 1, in one query: for vectors y (G̃'s
-; pre-activation) and b (standing for W â) and R2 = ‖â‖², if η, ω, ρ ≥ 0, R2 ≤ ρ², ‖y − b‖² ≤ η² R2
-; and ‖b‖² ≤ ω² R2, then ‖σ(y)‖² ≤ ((ω + η) ρ)².
+; Composition step for ρ (docs/composition.md §2), output dimension 1, in one query: for vectors y
+; (G̃'s pre-activation) and b (standing for W â) and R2 = ‖â‖², if η, ω, ρ ≥ 0, R2 ≤ ρ², ‖y − b‖² ≤
+; η² R2 and ‖b‖² ≤ ω² R2, then ‖σ(y)‖² ≤ ((ω + η) ρ)².
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

@@ -1,7 +1,7 @@
 ; lemma: composition_step_1d
-; Whole composition step in dimension 1, in one query (DESIGN.md §3): if η, ω, δ, ρ ≥ 0, (â − a)² ≤
-; δ², â² ≤ ρ², (y − W â)² ≤ η² â², W² ≤ ω², then (σ(y) − σ(W a))² ≤ (η ρ + ω δ)² and σ(y)² ≤ ((ω +
-; η) ρ)².
+; Whole composition step in dimension 1, in one query (docs/composition.md §2): if η, ω, δ, ρ ≥ 0,
+; (â − a)² ≤ δ², â² ≤ ρ², (y − W â)² ≤ η² â², W² ≤ ω², then (σ(y) − σ(W a))² ≤ (η ρ + ω δ)² and
+; σ(y)² ≤ ((ω + η) ρ)².
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

@@ -1,5 +1,5 @@
 ; lemma: energy_identity_1
-; Energy identity in dimension 1 (DESIGN.md §2): ‖σ(z)‖² + ‖σ(−z)‖² = ‖z‖².
+; Energy identity in dimension 1 (docs/gadgets.md §4): ‖σ(z)‖² + ‖σ(−z)‖² = ‖z‖².
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

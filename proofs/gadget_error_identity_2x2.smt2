@@ -1,6 +1,6 @@
 ; lemma: gadget_error_identity_2x2
-; Layer error identity (DESIGN.md §2), W, P, Q of shape 2×2: for all z, y(z) − W z = E⁺ σ(z) + E⁻
-; σ(−z) where y(z) = P σ(z) + Q σ(−z), E⁺ = P − W, E⁻ = Q + W.
+; Layer error identity (docs/gadgets.md §3), W, P, Q of shape 2×2: for all z, y(z) − W z = E⁺ σ(z)
+; + E⁻ σ(−z) where y(z) = P σ(z) + Q σ(−z), E⁺ = P − W, E⁻ = Q + W.
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

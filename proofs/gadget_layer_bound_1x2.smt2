@@ -1,8 +1,8 @@
 ; lemma: gadget_layer_bound_1x2
-; Layer error bound (DESIGN.md §2), shape 2×1: with s = (σ(z), σ(−z)), y(z) = P σ(z) + Q σ(−z), if
-; η ≥ 0 and ‖[E⁺ E⁻] s‖² ≤ η² ‖s‖² then ‖y(z) − W z‖² ≤ η² ‖z‖². The hypothesis is ‖[E⁺ E⁻]‖₂ ≤ η
-; used at the one vector s, so the lemma is stronger than the version with the operator norm. In
-; larger shapes it follows from gadget_error_identity and energy_identity.
+; Layer error bound (docs/gadgets.md §4), shape 2×1: with s = (σ(z), σ(−z)), y(z) = P σ(z) + Q
+; σ(−z), if η ≥ 0 and ‖[E⁺ E⁻] s‖² ≤ η² ‖s‖² then ‖y(z) − W z‖² ≤ η² ‖z‖². The hypothesis is ‖[E⁺
+; E⁻]‖₂ ≤ η used at the one vector s, so the lemma is stronger than the version with the operator
+; norm. In larger shapes it follows from gadget_error_identity and energy_identity.
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

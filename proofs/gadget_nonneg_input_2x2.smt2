@@ -1,5 +1,5 @@
 ; lemma: gadget_nonneg_input_2x2
-; Layers i ≥ 2 (DESIGN.md §2), shape 2×2: if z ≥ 0 then y(z) − W z = E⁺ z, so the negative-u
+; Layers i ≥ 2 (docs/gadgets.md §5), shape 2×2: if z ≥ 0 then y(z) − W z = E⁺ z, so the negative-u
 ; neurons (Q) play no role.
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.

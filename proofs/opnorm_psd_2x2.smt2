@@ -1,6 +1,6 @@
 ; lemma: opnorm_psd_2x2
-; Spectral-norm encoding for a 2×2 matrix W (used for ω_i, DESIGN.md §3): if ω ≥ 0 and ω² I − WᵀW
-; is positive semidefinite, written without quantifiers as both diagonal entries ≥ 0 and
+; Spectral-norm encoding for a 2×2 matrix W (used for ω_i, docs/composition.md §2): if ω ≥ 0 and ω²
+; I − WᵀW is positive semidefinite, written without quantifiers as both diagonal entries ≥ 0 and
 ; determinant ≥ 0, then ‖W v‖² ≤ ω² ‖v‖² for every v ∈ R².
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.

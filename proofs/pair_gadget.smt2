@@ -1,7 +1,7 @@
 ; lemma: pair_gadget
-; Pair gadget (Malach et al. 2020; DESIGN.md §2): for u1 > 0 > u2 and all v1, v2, w, z, with y(z) =
-; v1 σ(u1 z) + v2 σ(u2 z), P = v1 u1, Q = v2 |u2|: y(z) = P σ(z) + Q σ(−z) and |y(z) − w z| ≤ |P −
-; w| σ(z) + |Q + w| σ(−z).
+; Pair gadget (Malach et al. 2020; docs/gadgets.md §3): for u1 > 0 > u2 and all v1, v2, w, z, with
+; y(z) = v1 σ(u1 z) + v2 σ(u2 z), P = v1 u1, Q = v2 |u2|: y(z) = P σ(z) + Q σ(−z) and |y(z) − w z|
+; ≤ |P − w| σ(z) + |Q + w| σ(−z).
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

@@ -1,5 +1,5 @@
 ; lemma: relu_lipschitz_1
-; ReLU is 1-Lipschitz in ℓ2, dimension 1 (DESIGN.md §3): ‖σ(a) − σ(b)‖² ≤ ‖a − b‖².
+; ReLU is 1-Lipschitz in ℓ2, dimension 1 (docs/composition.md §2): ‖σ(a) − σ(b)‖² ≤ ‖a − b‖².
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

@@ -1,5 +1,5 @@
 ; lemma: relu_neg_scale
-; Negative scaling (DESIGN.md §2): for u < 0 and all z, σ(u z) = |u| σ(−z).
+; Negative scaling (docs/gadgets.md §2): for u < 0 and all z, σ(u z) = |u| σ(−z).
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

@@ -1,7 +1,7 @@
 ; lemma: subset_sum_gadget_6
-; Subset-sum gadget with 6 kept neurons (Pensia et al. 2020; DESIGN.md §2): for all u_t, v_t, z (t
-; < 6, any signs, u_t = 0 allowed), Σ_t v_t σ(u_t z) = P σ(z) + Q σ(−z) with P = Σ_{u_t>0} v_t u_t
-; and Q = Σ_{u_t<0} v_t |u_t|.
+; Subset-sum gadget with 6 kept neurons (Pensia et al. 2020; docs/gadgets.md §3): for all u_t, v_t,
+; z (t < 6, any signs, u_t = 0 allowed), Σ_t v_t σ(u_t z) = P σ(z) + Q σ(−z) with P = Σ_{u_t>0} v_t
+; u_t and Q = Σ_{u_t<0} v_t |u_t|.
 ; expected: proved (the query below is unsat)
 ; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
 ; query: hypotheses and the negated conclusion

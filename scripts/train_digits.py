@@ -2,7 +2,7 @@
 
     python scripts/train_digits.py            # writes verify/data/digits_mlp.{safetensors,json}
 
-The target is F(x) = W_3 σ(W_2 σ(W_1 x)) (DESIGN.md §1) on ``verify.datasets.digits_split`` (rows on the
+The target is F(x) = W_3 σ(W_2 σ(W_1 x)) (docs/overview.md §1) on ``verify.datasets.digits_split`` (rows on the
 unit sphere, stratified 75/25 split).  Training is deterministic on CPU: fixed torch seed, full-batch
 AdamW in float64 on one thread, ``torch.use_deterministic_algorithms(True)``.
 
@@ -10,7 +10,7 @@ Every weight is kept in the box |w| ≤ ``--weight-bound`` (projected gradient: 
 This keeps each target weight well inside (−1, 1), the range the random products u·v with u, v ~ U[−1, 1]
 of the pair gadget can reach (Malach et al. 2020, Thm 2.1 assumes weights in [−1, 1]); the subset-sum
 gadget (Pensia et al. 2020) makes the same assumption.  Mild decoupled weight decay keeps the
-rest of the weights moderate.  The spectral norms ω_i enter the certified error through DESIGN.md §3
+rest of the weights moderate.  The spectral norms ω_i enter the certified error through docs/composition.md §1
 (δ_i = η_i ρ_{i−1} + ω_i δ_{i−1}), so the JSON record lists them together with the logit scale and the
 top-1/top-2 margins on the test set (ε is absolute on the output; a certified ‖G̃(x) − F(x)‖₂ ≤ ε
 preserves the top-1 class wherever the margin exceeds √2·ε).

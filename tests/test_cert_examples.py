@@ -14,8 +14,21 @@ MODEL = EXAMPLES / "tiny.safetensors"
 
 
 def test_worked_example_is_valid():
+    """The checker accepts it, counts the kept weights the raw mask bytes hold, and the claim is true: the exact
+    sup of G̃ − F, with G̃ rebuilt from the raw bits and the generator (tests/independent.py), is below it."""
+    from fractions import Fraction
+
+    from independent import composed_delta, kept_from_raw, pruned_from_raw, read, target_from_safetensors
+
+    from verify.exact import exact_check
+
     ok = check.check_files(EXAMPLES / "tiny.cert.json", MODEL)
-    assert ok.bound <= ok.eps
+    cert = read(EXAMPLES / "tiny.cert.json")
+    bound = Fraction(cert["claim"]["bound"])
+    assert ok.kept == kept_from_raw(cert)
+    assert composed_delta(cert) <= bound <= Fraction(cert["claim"]["eps"])
+    exact = exact_check(target_from_safetensors(MODEL, cert), pruned_from_raw(cert), bound)
+    assert exact.sound and exact.sup_upper <= bound
 
 
 # each broken example fails the fact its change breaks, with the reason named

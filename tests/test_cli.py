@@ -71,14 +71,21 @@ def test_check_help_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-def test_demo_small(tmp_path, capsys):
-    code = main(["demo", "--eps", "0.5", "--width-factor", "64", "--device", "cpu", "--out", str(tmp_path)])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert "VALID" in out and "held-out accuracy" in out and "never trained" in out
-    acc = [float(s.rstrip("%,")) for s in out.split() if s.endswith("%") or s.endswith("%,")]
-    assert len(acc) == 2 and acc[0] > 90 and abs(acc[0] - acc[1]) < 2  # the pruned random net matches F
-    assert (tmp_path / "digits_mlp.cert.json").exists() and (tmp_path / "digits_pruned.safetensors").exists()
+def test_certificates_are_byte_identical_across_processes(small_model, tmp_path):
+    """The README's promise (same model, seed and options -> the same bytes), across two fresh interpreters with
+    different hash seeds, not within one process (whose caches and RNG state could hide a dependence)."""
+    import os
+
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"c{hash_seed}.json"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-m", "verify", "certify", str(small_model["state_dict"]), "--eps", "100",
+                        "--width-factor", "6", "--device", "cpu", "--seed", "5", "-o", str(out)],
+                       check=True, capture_output=True, env=env, timeout=300)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert b'"timings"' not in outs[0]
 
 
 def test_width_command(small_model, capsys):
@@ -108,3 +115,26 @@ def test_not_reached_subset_sum_says_which_width_would_reach_it(small_model, tmp
     m = re.search(r"width factor (\d+) reaches it", capsys.readouterr().err)
     assert m, "the message names the width that is needed"
     assert main(["certify", model, "--eps", "0.01", "--width-factor", m.group(1), "-o", str(tmp_path / "b.json")]) == 0
+
+
+def test_float64_weights_beyond_1e154(tmp_path, capsys):
+    """Issue 18: squares of weights above ~1e154 overflowed frobenius_sq_upper (a traceback, exit 1).  Now such a
+    model certifies and checks; near the top of float64 an unreachable eps is a one-line NOT CERTIFIED."""
+    from conftest import make_sequential
+
+    for scale, eps, want in ((1e200, "1e300", 0), (1.7e308, "1e300", 1)):
+        net = make_sequential([3, 4, 2], seed=0).double()
+        with torch.no_grad():
+            net[0].weight.div_(net[0].weight.abs().max()).mul_(scale)   # largest |w| = scale
+        model, cert = tmp_path / f"big{want}.pt", tmp_path / f"big{want}.cert.json"
+        torch.save(net.state_dict(), model)
+        for norm in ("spectral", "frobenius"):
+            code = main(["certify", str(model), "--eps", eps, "--width-factor", "8", "--no-empirical", "--norm",
+                         norm, "-o", str(cert)])
+            err = capsys.readouterr().err
+            assert code == want and "Traceback" not in err, err
+            assert main(["check", str(cert), "--model", str(model)]) == want
+            out = capsys.readouterr().out
+            assert ("VALID" if want == 0 else "verdict not-certified") in out, out
+            if want:
+                assert "NOT CERTIFIED" in err and "no width factor up to 88 reaches it" in err, err

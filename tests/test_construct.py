@@ -1,4 +1,4 @@
-"""Pair and subset-sum constructions (DESIGN.md §2): structure, monotonicity in k, export, regeneration."""
+"""Pair and subset-sum constructions (docs/gadgets.md): structure, monotonicity in k, export, regeneration."""
 
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ def test_uneven_allocation_never_hurts_and_moves_neurons_of_the_right_sign():
 
 
 def test_plain_layout_without_reassignment():
-    """build(reassign=False) is DESIGN.md §2's layout: every kept hidden neuron h serves input h mod n."""
+    """build(reassign=False) is the layout of docs/gadgets.md §1: every kept hidden neuron h serves input h mod n."""
     rs = np.random.RandomState(3)
     w = [rs.uniform(-0.5, 0.5, (5, 4)), rs.uniform(-0.5, 0.5, (3, 5))]
     c = build(w, method="subset-sum", k=6, seed=1, rescale="layer", reassign=False)

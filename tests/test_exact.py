@@ -53,7 +53,7 @@ def to_fr(a: np.ndarray) -> list[list[Fraction]]:
 
 
 def pair_pruned(widths: list[int], k: int, seed: int) -> tuple[list, list]:
-    """A float32 target and a pair-pruned random network in the shape DESIGN.md §2 describes: each hidden
+    """A float32 target and a pair-pruned random network in the shape docs/gadgets.md §1 describes: each hidden
     neuron of an odd layer keeps one input edge; layer 1 keeps a positive-u and a negative-u neuron per
     weight, later layers only positive-u ones."""
     rng = np.random.default_rng(seed)
@@ -89,7 +89,7 @@ def sample_ball(rng: np.random.Generator, d: int, n: int) -> list[list[Fraction]
 
 def test_one_dimensional_pair_gadget_sup_is_the_larger_gadget_error() -> None:
     """G̃(x) = v1 σ(u1 x) + v2 σ(u2 x), F(x) = w x: the error is (P − w) σ(x) + (Q + w) σ(−x), so the sup
-    over [−1, 1] is max(|P − w|, |Q + w|) (DESIGN.md §2)."""
+    over [−1, 1] is max(|P − w|, |Q + w|) (docs/gadgets.md §3)."""
     u1, u2, v1, v2, w = F(3, 4), F(-1, 2), F(1, 2), F(3, 5), F(1, 3)
     target, pruned = [[[w]]], [[[u1], [u2]], [[v1, v2]]]
     p, q = v1 * u1, v2 * abs(u2)
@@ -207,7 +207,7 @@ def test_cone_method_agrees_with_z3_nlsat(seed: int) -> None:
 
 def random_network_pair(seed: int) -> tuple[list, list, int]:
     """A dense random target and a sparse random 'pruned' network of another depth, from an integer seed
-    (FACTS.md: hypothesis arrays of floats are mostly one repeated value)."""
+    (hypothesis arrays of floats are mostly one repeated value)."""
     rng = np.random.default_rng(seed)
     d = int(rng.integers(1, 4))
     widths_f = [d, *rng.integers(1, 4, size=int(rng.integers(0, 3))).tolist(), int(rng.integers(1, 3))]

@@ -123,13 +123,33 @@ def test_neuron_subnetwork_is_a_pruning_of_the_wide_network():
     assert net.width == 2 * n * m and net.parameters == 2 * n * m * 4
 
 
-def test_construction_is_deterministic():
-    rf = _small_rf()
-    a = neuron_subnetwork(rf, m=12, seed=7, select="greedy")
-    b = neuron_subnetwork(rf, m=12, seed=7, select="greedy")
-    c = neuron_subnetwork(rf, m=12, seed=8, select="greedy")
-    assert np.array_equal(a.keep, b.keep) and a.bound == b.bound
-    assert not np.array_equal(a.u, c.u)
+_DIGEST = """
+import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+from test_experiments import _small_rf
+from verify.experiments.neuron import neuron_subnetwork
+net = neuron_subnetwork(_small_rf(), m=12, seed=int(sys.argv[2]), select="greedy")
+print(hashlib.sha256(net.keep.tobytes() + net.u.tobytes() + repr(net.bound).encode()).hexdigest())
+"""
+
+
+def test_construction_is_deterministic_across_processes():
+    """Same seed, same subnetwork and bound in two fresh interpreters (different hash seeds); another seed differs."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = str(Path(__file__).resolve().parent)
+
+    def digest(seed: int, hash_seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        return subprocess.run([sys.executable, "-c", _DIGEST, here, str(seed)], check=True, capture_output=True,
+                              text=True, env=env, timeout=300).stdout.strip()
+
+    a, b = digest(7, "1"), digest(7, "2")
+    assert len(a) == 64 and a == b
+    assert digest(8, "1") != a
 
 
 def test_bound_is_attained_for_one_feature():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import torch
 from conftest import SMALL, make_sequential, random_weights
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from independent import composed_delta, kept_from_raw
 
 from verify import check
 from verify.certify import bound_of, certify
@@ -83,7 +85,11 @@ def test_neuron_rescaled_certificate_checks_and_rows_are_in_f_units(digits_targe
     assert res.certified and float(cert["info"]["empirical"]["max_error"]) <= float(res.bound)
     path = tmp_path / "c.json"
     path.write_text(json.dumps(cert))
-    assert check.check_files(path, digits_target.path).bound == res.bound
+    ok = check.check_files(path, digits_target.path)
+    # independent of the checker and the certifier: kept weights counted from the raw mask bytes, and the stored
+    # bound above the exact composition of the stored rows (tests/independent.py)
+    assert ok.kept == kept_from_raw(cert) == res.construction.kept
+    assert composed_delta(cert) <= Fraction(cert["claim"]["bound"])
     # omega is the user's ‖W_i‖, not the rescaled one: the rescaled layer's norm would not pass as ω
     scaled_norm = float(np.linalg.norm(apply_exponents(digits_target.weights, res.construction.exponents)[1], 2))
     user_norm = float(np.linalg.norm(digits_target.weights[1], 2))

@@ -1,4 +1,4 @@
-"""G's weights (DESIGN.md §2, §4): the stdlib reference and its torch twin agree bit for bit."""
+"""G's weights (docs/generator.md): the stdlib reference and its torch twin agree bit for bit."""
 
 from __future__ import annotations
 

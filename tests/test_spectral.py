@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import doctest
+import functools
 import math
 from fractions import Fraction
 from pathlib import Path
@@ -29,7 +30,7 @@ KINDS = ["gauss", "uniform", "lowrank", "tiny", "huge", "mixed", "wide", "tall",
 
 
 def make_matrix(seed: int, kind: str) -> np.ndarray:
-    """A float64 test matrix drawn from ``seed`` (FACTS.md: seeds, not hypothesis arrays)."""
+    """A float64 test matrix drawn from ``seed`` (seeds, not hypothesis arrays)."""
     rs = np.random.RandomState(seed)
     m, n = rs.randint(1, 25, size=2)
     if kind == "gauss":
@@ -312,3 +313,146 @@ def test_claim_inputs():
         spectral_claim(np.array([[1.0, np.inf]]))
     with pytest.raises(ValueError):
         to_fixed_point(np.zeros(3))
+
+
+# --- the proof's constants: the decision flips exactly where the docstring's d reaches the float Gram diagonal ---
+#
+# Every slack term of the module docstring (β of step 1 with its φ part, the Gram term γ_n(F + β)² of step 2, the
+# Cholesky g = γ_{m+2}, coef and ε_abs of steps 4–5) moves the smallest claim the code accepts.  The random tests
+# above cannot see one term removed or sign-flipped: the others cover it at every gap they try.  Here the matrices
+# have rows with disjoint supports whose float Gram diagonal is known exactly (one product, or exact sums), so the
+# float Cholesky of d·I − B̃ succeeds exactly when d > max B̃_jj.  The test computes, in exact rationals and from the
+# docstring alone, the proof's d_max(c) and bisects the claim c to 2^-1400 relative: the code must reject just below
+# that threshold and accept just above it.  An exact oracle checks the threshold itself is above σ_max.
+
+U = Fraction(1, 2**53)
+ETA = Fraction(1, 2**1074)
+FLUSH_BITS = 460   # step 1: nonzero |Ã_ij| ≥ 2^-460
+
+
+def _gamma_k(k: int) -> Fraction:
+    return k * U / (1 - k * U)
+
+
+def _wide(rows: list[list[int]]) -> list[list[int]]:
+    return [list(col) for col in zip(*rows, strict=True)] if len(rows) > len(rows[0]) else rows
+
+
+def proof_d_max(rows: list[list[int]], K: int, c: Fraction) -> Fraction | None:
+    """Step 5's d_max for claim c, exactly as the module docstring states steps 1–5 (None where the proof gives
+    up: c₁ ≤ 0, c₂ ≤ 0 or nothing left for d).  √(mn) is bounded by ⌊√(mn)⌋ + 1 and ‖A'‖_F by F, as stated."""
+    wide = _wide(rows)
+    m, n = len(wide), len(wide[0])
+    f2 = sum(x * x for r in rows for x in r)
+    L = max(abs(x) for r in rows for x in r).bit_length()
+    flushed = L > FLUSH_BITS
+    c_scaled = c * Fraction(2) ** (K - L)
+    F = Fraction(math.isqrt(f2) + 1, 2**L)
+    phi = Fraction(1, 2**FLUSH_BITS) if flushed else Fraction(0)
+    beta = U * F + (1 + U) * phi * (math.isqrt(m * n) + 1)
+    c1 = c_scaled - beta
+    if c1 <= 0:
+        return None
+    c2 = c1 * c1 - _gamma_k(n) * (F + beta) ** 2
+    if c2 <= 0:
+        return None
+    g = _gamma_k(m + 2)
+    eps_abs = (2 * m + 4 * max(Fraction(1), c2)) * ETA
+    rest = c2 - m * eps_abs / (1 - g)
+    if rest <= 0:
+        return None
+    return rest / (1 + U + g * (1 + U) * m / (1 - g))
+
+
+def float_gram_diagonal_max(rows: list[list[int]]) -> float:
+    """max_j B̃_jj for rows with disjoint supports: Ã = fl(N >> t)·2^(t−L) (step 1), B̃_jj = the float sum of
+    the rounded squares, which math.fsum gives exactly when, as here, a row has one nonzero or exact squares."""
+    wide = _wide(rows)
+    L = max(abs(x) for r in rows for x in r).bit_length()
+    t = max(0, L - FLUSH_BITS)
+    best = 0.0
+    for r in wide:
+        a = [float(x >> t) * 2.0 ** (t - L) for x in r]
+        squares = [x * x for x in a]
+        assert sum(1 for s in squares if s) <= 1 or all(Fraction(x) ** 2 == Fraction(s) for x, s in
+                                                         zip(a, squares, strict=True)), "not exact"
+        best = max(best, math.fsum(squares))
+    return best
+
+
+def exact_sigma_sq(rows: list[list[int]], K: int) -> Fraction:
+    """σ_max² for rows (or columns) with disjoint supports: the largest squared row (column) norm, exactly."""
+    return Fraction(max(sum(x * x for x in r) for r in _wide(rows)), 4**K) if K >= 0 else \
+        Fraction(max(sum(x * x for x in r) for r in _wide(rows)) * 4 ** (-K))
+
+
+@functools.cache
+def _threshold_of(name: str) -> tuple[Fraction, Fraction]:
+    return proof_threshold(*MARGIN_CASES[name])
+
+
+def proof_threshold(rows: list[list[int]], K: int) -> tuple[Fraction, Fraction]:
+    """Claims lo < hi with d_max(lo) < f⁺ ≤ d_max(hi), f⁺ the float after max B̃_jj, hi/lo − 1 < 2^-1400."""
+    f_plus = Fraction(math.nextafter(float_gram_diagonal_max(rows), math.inf))
+    s2 = exact_sigma_sq(rows, K)
+    lo = Fraction(math.isqrt(math.floor(s2 * 2**400)), 2**200)       # ≤ σ_max
+    hi = lo * (1 + Fraction(1, 2**20))
+
+    def reaches(c: Fraction) -> bool:
+        d = proof_d_max(rows, K, c)
+        return d is not None and d >= f_plus
+
+    assert not reaches(lo) and reaches(hi)
+    for _ in range(1420):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if reaches(mid) else (mid, hi)
+    return lo, hi
+
+
+def _margin_cases() -> dict[str, tuple[list[list[int]], int]]:
+    rs = np.random.RandomState(18)
+
+    def odd(bits: int) -> int:
+        return int.from_bytes(rs.bytes(bits // 8 + 1), "little") % 2 ** (bits - 1) + 2 ** (bits - 1) | 1
+
+    def diag(values: list[int], cols: int) -> list[list[int]]:
+        return [[v if i == j else 0 for j in range(cols)] for i, v in enumerate(values)]
+
+    cases = {
+        "diagonal, exact floats": (diag([odd(53), -odd(52), odd(40)], 5), 70),
+        "diagonal, rounded conversion": (diag([odd(70), odd(69), -odd(66), odd(30)], 6), 90),
+        "diagonal, negative K": (diag([-odd(53), odd(50)], 3), -40),
+        "flushed entries (L > 460)": (diag([odd(700), -odd(699), odd(200), odd(400)], 5), 650),
+        "dense row, sigma' > 1": ([[3 << 40, -(3 << 40), 3 << 40, 0, 0, 0], [0, 0, 0, 5 << 37, 0, 0]], 41),
+        "tall": ([list(r) for r in zip(*diag([odd(66), odd(65), odd(61)], 7), strict=True)], 64),
+    }
+    return cases
+
+
+MARGIN_CASES = _margin_cases()
+
+
+@pytest.mark.parametrize("name", list(MARGIN_CASES))
+def test_decision_flips_exactly_at_the_proofs_threshold(name: str):
+    rows, K = MARGIN_CASES[name]
+    lo, hi = _threshold_of(name)
+    sigma_sq = exact_sigma_sq(rows, K)
+    assert lo * lo > sigma_sq                          # the proof's threshold is sound here (exact oracle) …
+    assert hi * hi < sigma_sq * (1 + Fraction(1, 10**12))   # … and tight
+    assert not spectral_bound_holds(rows, K, lo), name
+    assert spectral_bound_holds(rows, K, hi), name
+
+
+def test_margin_cases_exercise_every_branch_of_the_proof():
+    """The cases above cover the flush path (t > 0, φ ≠ 0), both sides of max(1, c₂), both orientations and
+    both signs of K, and in every case the threshold lies below ‖A‖_F (the exact Frobenius shortcut, which
+    accepts any claim ≥ ‖A‖_F, does not decide it)."""
+    seen = set()
+    for name, (rows, K) in MARGIN_CASES.items():
+        L = max(abs(x) for r in rows for x in r).bit_length()
+        lo, _ = _threshold_of(name)
+        c2 = (lo * Fraction(2) ** (K - L)) ** 2
+        seen |= {("flush", L > FLUSH_BITS), ("c2>1", c2 > 1), ("tall", len(rows) > len(rows[0])), ("K<0", K < 0)}
+        f2 = sum(x * x for r in rows for x in r)
+        assert lo * lo * (1 + Fraction(1, 10**6)) < (Fraction(f2, 4**K) if K >= 0 else Fraction(f2 * 4 ** (-K)))
+    assert seen == {(k, v) for k in ("flush", "c2>1", "tall", "K<0") for v in (True, False)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -161,6 +162,47 @@ def test_edge_shapes_and_clamp() -> None:
     # Far targets: take every candidate of the right sign (largest / smallest sum), smallest mask on ties.
     assert as_masks(best_subsets(p, torch.tensor([1e300], dtype=torch.float64))) == [0b1101]
     assert as_masks(best_subsets(p, torch.tensor([-float("inf")], dtype=torch.float64))) == [0b0010]
+
+
+def _independent_optimum(products: list[int], w: float) -> int:
+    """Smallest bitmask among the subsets closest to w: every subset enumerated with itertools, errors compared
+    as exact rationals (independent of the module's own brute force and of its integer key)."""
+    target = Fraction(w) * (1 << PRODUCT_BITS)
+    best: tuple[Fraction, int] | None = None
+    for r in range(len(products) + 1):
+        for combo in itertools.combinations(range(len(products)), r):
+            cand = (abs(sum(products[t] for t in combo) - target), sum(1 << t for t in combo))
+            best = cand if best is None or cand < best else best
+    assert best is not None
+    return best[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=SEEDS, s=st.integers(min_value=6, max_value=11), sign=st.sampled_from([1.0, -1.0]))
+def test_targets_of_magnitude_4_5_to_8(seed: int, s: int, sign: float) -> None:
+    """Targets far beyond one product but within the sums (|w| in [4.5, 8], products near ±1): the clamp of
+    T = w·2^48 must not touch them (a clamp below 2^51 returns non-optimal subsets here)."""
+    rng = np.random.default_rng(seed)
+    big = (1 << 24) - 1 - 2 * rng.integers(0, 1 << 20, size=(4, s))           # odd, |u|, |v| ≥ 1 − 2^-3
+    signs = rng.choice([-1, 1], size=(4, s))
+    p = torch.from_numpy(signs * big * ((1 << 24) - 1 - 2 * rng.integers(0, 1 << 20, size=(4, s))))
+    w = torch.from_numpy(sign * rng.uniform(4.5, 8.0, size=4))
+    got = as_masks(best_subsets(p, w))
+    assert got == [_independent_optimum(p[i].tolist(), float(w[i])) for i in range(4)]
+
+
+@pytest.mark.parametrize("w, sign", [(32.3, 1), (33.7, 1), (35.2, 1), (36.6, 1), (-34.4, -1), (33.1, -1)])
+def test_equal_products_near_the_largest_sums(w: float, sign: int) -> None:
+    """36 equal products P = (1 − 2^-24)²: the subset sums are j·P, so the optimum is the j nearest to w/P in
+    [0, 36] and, by the tie rule, the lowest j bits.  |T| here reaches 2^53.2, close to the largest |S|: the
+    clamp (any value ≥ max |S| is exact) must stay above it."""
+    s = 36
+    unit = ((1 << 24) - 1) ** 2
+    p = torch.full((1, s), sign * unit, dtype=torch.int64)
+    ratio = Fraction(w) * (1 << PRODUCT_BITS) / (sign * unit)
+    j = min(max(round(ratio), 0), s)
+    assert abs(ratio - j) != Fraction(1, 2)
+    assert as_masks(best_subsets(p, torch.tensor([w], dtype=torch.float64))) == [(1 << j) - 1]
 
 
 def test_rejects_bad_input() -> None:

@@ -1,6 +1,6 @@
 """slt-verify: certified strong lottery tickets.
 
-Rooms (see ../shared/DESIGN.md §5):
+Rooms (see docs/overview.md §2):
   verify.rng          random network G as a pure function of (seed, layer, row, col)      [trusted]
   verify.io           certificate JSON and exact number encodings                          [trusted]
   verify.check        the independent checker                                              [trusted]

@@ -1,4 +1,4 @@
-"""From a construction to a certificate (DESIGN.md §3–§4).  Untrusted: ``verify.check`` re-derives everything.
+"""From a construction to a certificate (docs/composition.md).  Untrusted: ``verify.check`` re-derives everything.
 
 Per target layer i the certifier bounds, in F's own units (rescaling undone: E = D_i⁻¹ E' D_{i−1}),
     η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2),        ω_i ≥ ‖W_i‖
@@ -10,6 +10,7 @@ in exact rationals, rounding every stored value up to a 12-significant-digit dec
 
 from __future__ import annotations
 
+import math
 import platform
 import time
 from dataclasses import dataclass, field
@@ -21,28 +22,59 @@ from verify import __version__, io, rng
 from verify.engine.construct import MAX_CANDIDATES, Construction, build, g_parameters, g_widths, largest_k
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import Target
+from verify.errors import InputError
 
 __all__ = ["LayerBounds", "frobenius_sq_upper", "layer_bounds", "compose", "certificate", "certify",
            "search_width", "Certified"]
 
 DIGITS = 12
-SEMANTICS = "exact real arithmetic of the stored weights"
 _U = Fraction(1, 2**53)
+
+
+def _power_of_two_exponent(t: torch.Tensor) -> int:
+    """e with max|x| ∈ [2^(e−1), 2^e) (``math.frexp``), so x·2^-e lies in (−1, 1); InputError if some x is not
+    finite (an error or weight matrix that overflowed float64: the weights are too large for the engine)."""
+    if not bool(torch.isfinite(t).all()):
+        raise InputError("a layer's weights or gadget errors overflow float64 (|w| near 1e308): rescale the "
+                         "model (ReLU networks are positively homogeneous) and certify the scaled one")
+    return math.frexp(float(t.abs().max()))[1]
+
+
+def _scaled(x: torch.Tensor, shift: int) -> torch.Tensor:
+    """x·2^shift with one rounding at most: 2^shift is an exact float for −1074 ≤ shift ≤ 1023, and scaling up
+    (shift > 0, by 2^1000 at a time) never rounds, because here the result stays below 1 in magnitude."""
+    while shift > 1000:
+        x, shift = x * 2.0**1000, shift - 1000
+    return x * 2.0**shift
 
 
 def frobenius_sq_upper(t: torch.Tensor, rounded_once: bool = True) -> Fraction:
     """Rigorous upper bound on Σ x² where ``t`` holds the float64 values x (or, with ``rounded_once``, their
     round-to-nearest images x̃ = x(1+θ), |θ| ≤ u = 2^-53).
 
+    The values are first scaled by the exact power of two 2^-e that brings max|x| into [½, 1), so no square
+    overflows (weights above about 1e154 used to give inf) and tiny ones keep their precision: y = x·2^-e is
+    exact unless it is subnormal, and then |fl(y) − y| ≤ 2^-1075, so Σ y² ≤ Σ fl(y)² + N·2^-1073 (|fl(y)| ≤ 1).
     Higham, *Accuracy and Stability of Numerical Algorithms*, Thm 3.1/Lemma 3.1: any evaluation order of an
     N-term float sum satisfies |fl(Σ) − Σ| ≤ γ_{N} Σ|·|, γ_n = nu/(1−nu); each square adds one more rounding
-    and at most 2^-1074 of absolute error when it underflows.  Hence
-        Σ x̃² ≤ (fl(Σ x̃²) + N·2^-1074) / (1 − γ_{N+1}),   Σ x² ≤ Σ x̃² / (1 − u)².
+    and at most 2^-1074 of absolute error when it underflows.  Hence, with ŷ = fl(x̃·2^-e),
+        Σ x̃² ≤ 2^2e·[(fl(Σ ŷ²) + N·2^-1074) / (1 − γ_{N+1}) + N·2^-1073],   Σ x² ≤ Σ x̃² / (1 − u)²,
+    the N·2^-1073 term only where e > 0 (scaling up is exact).  Non-finite values raise InputError.
     """
     n = t.numel()
-    s = Fraction(float((t.to(torch.float64) ** 2).sum().item()))
+    if n == 0:
+        return Fraction(0)
+    x = t.detach().to(torch.float64)
+    e = _power_of_two_exponent(x)
+    if not bool(x.any()):
+        return Fraction(0)   # all zero (then so are the values x̃ was rounded from)
+    y = _scaled(x, -e)
+    s = Fraction(float((y ** 2).sum().item()))
     gamma = (n + 1) * _U / (1 - (n + 1) * _U)
     bound = (s + n * Fraction(1, 2**1074)) / (1 - gamma)
+    if e > 0:
+        bound += n * Fraction(1, 2**1073)
+    bound *= Fraction(2) ** (2 * e)
     if rounded_once:
         bound /= (1 - _U) ** 2
     return bound
@@ -50,7 +82,7 @@ def frobenius_sq_upper(t: torch.Tensor, rounded_once: bool = True) -> Fraction:
 
 @dataclass(frozen=True)
 class LayerBounds:
-    """Per-layer certificate row (DESIGN.md §3), every number a decimal string rounded up."""
+    """Per-layer certificate row (docs/composition.md §4), every number a decimal string rounded up."""
 
     eta: str
     omega: str
@@ -70,7 +102,7 @@ def _smaller(a: str, b: str) -> str:
 
 
 def layer_bounds(c: Construction, norm: str = "spectral") -> list[tuple[str, str, str]]:
-    """(η_i, ω_i, norm) for every target layer, as upward-rounded decimals (DESIGN.md §2–§3), both in F's own
+    """(η_i, ω_i, norm) for every target layer, as upward-rounded decimals (docs/rescaling.md §2), both in F's own
     units: η_i bounds ‖D_i⁻¹ E'_i D_{i−1}‖ (the gadget error of the rescaled layer mapped back) and ω_i bounds
     ‖W_i‖.  Composing in F's units keeps per-neuron rescaling from inflating the ω_i; for per-layer rescaling
     the two frames give the same δ_L.
@@ -93,7 +125,7 @@ def layer_bounds(c: Construction, norm: str = "spectral") -> list[tuple[str, str
 
 
 def compose(rows_in: list[tuple[str, str, str]]) -> list[LayerBounds]:
-    """δ_i = η_i ρ_{i−1} + ω_i δ_{i−1}, ρ_i = (ω_i + η_i) ρ_{i−1} (DESIGN.md §3), each stored value rounded up
+    """δ_i = η_i ρ_{i−1} + ω_i δ_{i−1}, ρ_i = (ω_i + η_i) ρ_{i−1} (docs/composition.md §4), each stored value rounded up
     and the rounded value carried forward, so the checker can verify each step from the stored numbers."""
     delta, rho = Fraction(0), Fraction(1)
     rows = []
@@ -148,7 +180,7 @@ def certificate(target: Target, c: Construction, eps_text: str, rows: list[Layer
     return {
         "format": io.FORMAT,
         "verdict": "certified" if io.parse_decimal(bound_s) <= eps else "not-certified",
-        "claim": {"eps": eps_text, "bound": bound_s, "norm": "l2", "domain": "unit l2 ball", "semantics": SEMANTICS},
+        "claim": {"eps": eps_text, "bound": bound_s, **io.CLAIM},
         "model": {"sha256": target.sha256, "format": target.file_format,
                   "layers": [{"key": key, "shape": list(w.shape)} for key, w in zip(target.keys, target.weights,
                                                                                   strict=True)]},
@@ -167,7 +199,7 @@ def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed
             norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, rescale: str = "auto", progress=None,
             construction: Construction | None = None) -> Certified:
     """Build G̃ (``engine.construct.build``; or take ``construction``, already built with these options, e.g. by
-    ``search_width``), bound it (DESIGN.md §3) and write the certificate."""
+    ``search_width``), bound it (docs/composition.md) and write the certificate."""
     t0 = time.perf_counter()
     c = construction if construction is not None else build(
         target.weights, method=method, k=k, seed=seed, device=device, max_candidates=max_candidates,
@@ -201,9 +233,10 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
                  norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, rescale: str = "auto",
                  on_try=None, k_start: int = 1,
                  reassign: bool = True) -> tuple[int | None, Fraction, Construction | None]:
-    """Smallest width factor k whose certified bound is ≤ ε: doubling, then bisection.
+    """A width factor k whose certified bound is ≤ ε while k − 1's is not: doubling, then bisection; k is the
+    smallest certified one among the k tried, and the smallest of all where the bound is monotone in k.
 
-    Valid because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
+    Monotone because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
     every η_i is non-increasing in k (for subset-sum while no block has more than ``max_candidates`` candidates
     on a side; beyond that the candidate list is chosen per weight and the bound is only roughly monotone).
     Per-neuron rescaling (``rescale``) and the neuron assignment (``reassign``) are chosen per k, so with them
@@ -237,11 +270,11 @@ def search_width(target: Target, *, eps: Fraction, method: str, seed: int, devic
         while lo >= 1 and bound_at(lo) <= eps:
             hi, lo = lo, lo // 2
     else:
+        lo = hi
         while bound_at(hi) > eps:
             if hi >= k_max:
                 return None, tried[hi], None
-            hi = min(2 * hi, k_max)
-        lo = hi // 2  # bound_at(lo) > eps (or lo = 0)
+            lo, hi = hi, min(2 * hi, k_max)  # lo: the last k tried that failed (not hi // 2 when k_max clamps)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if bound_at(mid) <= eps:

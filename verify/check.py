@@ -26,7 +26,7 @@ and range, every DEC the grammar of ``io.parse_decimal``), within the size limit
      values (δ_0 = 0, ρ_0 = 1) — valid because both recurrences are monotone in every argument;
   7. ``_verdict``: claim.bound ≥ δ_L, and the verdict is "certified" exactly when claim.bound ≤ claim.eps.
 Then sup_{‖x‖₂≤1} ‖G̃(x) − F(x)‖₂ ≤ claim.bound in exact real arithmetic of the stored weights
-(docs/certificate.md; the lemmas are proved in proofs/).
+(docs/certificate.md §5; the lemmas are proved in proofs/).
 
 Limits (each refused with exit 2 before the work it bounds): certificate file ``MAX_CERT_BYTES``, model file
 ``modelfile.MAX_MODEL_BYTES``, target weights ``MAX_TARGET_WEIGHTS``, G parameters ``MAX_G_PARAMETERS`` (and
@@ -303,7 +303,7 @@ def _layer_matrices(ratios: list, K: int, s_out: list[int], s_in: list[int], see
                     kept: tuple) -> tuple[list[list[int]], list[list[int]]]:
     """Fact 5's matrices, exactly, as integer rows in units of 2^-K: the gadget error in F's own units
     E = D_i⁻¹ E' D_{i−1} ([E⁺ E⁻], m × 2n, for the first layer, whose inputs have both signs; E⁺ for later
-    layers, whose inputs are ReLU outputs ≥ 0 — docs/certificate.md) and W (unscaled).
+    layers, whose inputs are ReLU outputs ≥ 0 — docs/gadgets.md §4–§5) and W (unscaled).
 
     G̃ approximates W' = D_i W D_{i−1}⁻¹ (D = diag(2^s)); its kept products sum to P' (resp. Q'), so
     E[r, c] = P'[r, c]·2^t − W[r, c] with t = s_in[c] − s_out[r].  Regenerated weights are integers in units of

@@ -69,8 +69,10 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
                    help="subset-sum (Pensia et al. 2020, default: width O(log 1/eps)) or pair (Malach et al. "
                         "2020: one candidate per sign and weight, width poly(1/eps))")
     p.add_argument("--width-factor", type=_width, default="auto", metavar="K|auto",
-                   help="hidden width of G per target input (k); 'auto' (default) finds the smallest k whose "
-                        "certified bound reaches eps")
+                   help="hidden width of G per target input (k); 'auto' (default) doubles k = 1, 2, 4, ... until "
+                        "the certified bound reaches eps, then bisects, and returns a k that reaches eps while k-1 "
+                        "does not (the smallest such k among those tried). The bound is not monotone in k, so a "
+                        "smaller untried k may reach eps too")
     p.add_argument("--seed", type=_seed, default=0, help="seed of the random network G (default 0)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                    help="where the engine runs (default: cuda when available)")
@@ -128,10 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prove", help="prove the gadget and neuron lemmas with z3 (and refute false variants)",
                        description="Prove with z3, over all reals, every lemma the checker relies on: the two-neuron "
                                    "gadget identity and error bound for both signs of u, the subset-sum gadget, "
-                                   "the single-neuron lemma and the one-layer composition step (DESIGN.md §2-§3). "
-                                   "Each lemma also has a deliberately false variant that z3 must refute with a "
-                                   "counterexample. Exit 0 only if all true lemmas are proved and all false ones "
-                                   "refuted. SMT-LIB 2 copies are in proofs/.")
+                                   "the single-neuron lemma and the one-layer composition step (docs/gadgets.md, "
+                                   "docs/composition.md). Each lemma also has a deliberately false variant that z3 "
+                                   "must refute with a counterexample. Exit 0 only if all true lemmas are proved and "
+                                   "all false ones refuted. SMT-LIB 2 copies are in proofs/.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     d = sub.add_parser("demo", help="certify the embedded digits MLP end to end (no download)",

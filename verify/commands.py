@@ -33,13 +33,25 @@ def _check_writable(path: Path, what: str) -> None:
         raise InputError(f"{what} {path}: is a directory")
 
 
+def _short(q) -> str:
+    """A bound for messages: 3 significant digits, also beyond float64's range (weights near 1e308)."""
+    try:
+        return f"{float(q):.3g}"
+    except OverflowError:
+        digits = str(int(q))
+        return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+
+
 def _auto_width(target, eps, method: str, seed: int, device, norm: str, max_candidates: int, rescale: str):
+    """``--width-factor auto``: ``search_width``'s doubling and bisection.  It returns a k whose bound reaches eps
+    while k − 1 does not, the smallest such k among those it tried; the bound is not monotone in k, so a smaller,
+    untried k may certify too (README, "Options of certify")."""
     from verify.certify import search_width
 
     bar = _progress(0, f"searching width factor ({method})")
 
     def on_try(k, bound):
-        bar.set_postfix_str(f"k={k} bound={float(bound):.3g}")
+        bar.set_postfix_str(f"k={k} bound={_short(bound)}")
         bar.update(1)
 
     try:
@@ -48,7 +60,7 @@ def _auto_width(target, eps, method: str, seed: int, device, norm: str, max_cand
     finally:
         bar.close()
     if k is None:
-        raise NotReachedError(f"no width factor up to the search limit reaches eps (best bound {float(bound):.4g})")
+        raise NotReachedError(f"no width factor up to the search limit reaches eps (best bound {_short(bound)})")
     return k, construction
 
 
@@ -120,7 +132,7 @@ def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name
         ("target F", f"{' -> '.join(map(str, target.widths))}  ({target.parameters:,} parameters)"),
         ("random G", f"depth {2 * len(target.weights)}, {cert['random_network']['parameters']:,} parameters, "
                      f"seed {seed}"),
-        ("method / width factor", f"{method} / k = {k}" + ("  (smallest certified, auto)" if width == "auto" else "")),
+        ("method / width factor", f"{method} / k = {k}" + ("  (auto: k-1 fails)" if width == "auto" else "")),
         ("kept weights of G", f"{res.construction.kept:,}"),
         ("rescaling", f"{res.construction.rescaling}: {_rescale_text(res.construction.exponents)}"),
         ("certified bound", f"{cert['claim']['bound']}  (eps = {eps})"),
@@ -165,7 +177,7 @@ def run_certify(args: Namespace) -> int:
         print(f"CERTIFIED: sup_(||x||<=1) ||G~(x) - F(x)||_2 <= {res.cert['claim']['bound']} <= eps {args.eps}")
         return 0
     if args.method == "pair":
-        need = f"about k = {int(k * float(res.bound) / float(res.eps)) + 1} would be needed (pair error ~ 1/k)"
+        need = f"about k = {int(k * res.bound / res.eps) + 1} would be needed (pair error ~ 1/k)"
     else:  # subset-sum widths are small: find the answer instead of guessing it
         from verify.engine.rng_torch import device_of
 

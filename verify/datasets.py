@@ -1,6 +1,6 @@
 """Data for the embedded demo target: scikit-learn's ``load_digits`` on the unit sphere, no download.
 
-The certificate covers the unit l2 ball (DESIGN.md §1), so every input row is scaled to unit l2 norm.
+The certificate covers the unit l2 ball (docs/overview.md §1), so every input row is scaled to unit l2 norm.
 This loses nothing for classification: the target F is a bias-free ReLU MLP, hence positively
 homogeneous (σ(c t) = c σ(t) for c > 0 gives F(c x) = c F(x)), so for every x ≠ 0
 
@@ -130,7 +130,7 @@ def unit_ball_points(n: int, d: int, seed: int) -> np.ndarray:
 
 
 def mlp_forward(weights: Sequence[np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
-    """The bias-free ReLU MLP of DESIGN.md §1 as a float64 numpy function of a batch of rows.
+    """The bias-free ReLU MLP of docs/overview.md §1 as a float64 numpy function of a batch of rows.
 
     F(x) = W_L σ(W_{L-1} ⋯ σ(W_1 x)) with PyTorch ``(out, in)`` shapes; row-batched as X ↦ F(Xᵀ)ᵀ.
     Plain floating point, for accuracies and demos only (the certificate never relies on it).

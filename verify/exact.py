@@ -1,6 +1,6 @@
 """Exact oracle for tiny networks: decide sup_{‖x‖₂ ≤ 1} ‖G̃(x) − F(x)‖₂ ≤ b in rational arithmetic.
 
-F(x) = W_L σ(⋯ σ(W_1 x)) and G̃(x) = M_K σ(⋯ σ(M_1 x)) (DESIGN.md §1; no ReLU after the last layer)
+F(x) = W_L σ(⋯ σ(W_1 x)) and G̃(x) = M_K σ(⋯ σ(M_1 x)) (docs/overview.md §1; no ReLU after the last layer)
 are given as lists of weight matrices of ``fractions.Fraction`` (PyTorch (out, in) convention), e.g. the
 exact values of stored floats. Nothing here rounds: the answer is about the real-arithmetic functions.
 
@@ -86,7 +86,7 @@ class ExactResult:
 
 
 def evaluate(net: Sequence[Sequence[Sequence[Fraction]]], x: Sequence[Fraction]) -> list[Fraction]:
-    """net(x) in exact arithmetic: ReLU after every layer but the last (DESIGN.md §1)."""
+    """net(x) in exact arithmetic: ReLU after every layer but the last (docs/overview.md §1)."""
     h = list(x)
     for i, w in enumerate(net):
         h = [sum((wij * hj for wij, hj in zip(row, h, strict=True) if wij), Fraction(0)) for row in w]

@@ -47,7 +47,7 @@ def parse_decimal(text: object) -> Fraction:
     if not m:
         raise ValueError(f"not a non-negative decimal string: {str(text)[:40]!r}")
     exp = m["exp"]
-    if exp is not None and (len(exp) > 4 or abs(int(exp)) > DECIMAL_MAX_EXPONENT):
+    if exp is not None and abs(int(exp)) > DECIMAL_MAX_EXPONENT:   # int() of at most 400 digits: cheap
         raise ValueError(f"decimal exponent out of range [-{DECIMAL_MAX_EXPONENT}, {DECIMAL_MAX_EXPONENT}]: "
                          f"{text[:40]!r}")
     return Fraction(text)

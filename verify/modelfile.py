@@ -3,7 +3,7 @@
 The checker and the engine both read F here, from one ``bytes`` object that the caller has also hashed, so
 the numbers checked are the numbers hashed.  Nothing here imports torch: a PyTorch file is a zip archive
 holding a pickle and raw little-endian storages, and we interpret that pickle ourselves with a closed
-vocabulary, refusing anything whose meaning we do not model exactly (docs/certificate.md, "What F is").
+vocabulary, refusing anything whose meaning we do not model exactly (docs/certificate.md §2, "What F is").
 
 What F is, per file kind (``read_chain``):
 

@@ -1,4 +1,4 @@
-"""Machine-checked lemmas behind the certificate (DESIGN.md §2–§3), proved by z3 over ALL reals.
+"""Machine-checked lemmas behind the certificate (docs/gadgets.md, docs/composition.md), proved by z3 over ALL reals.
 
 Every lemma is built in a fresh ``z3.Context`` as hypotheses H and a conclusion C, with ReLU written
 σ(t) = If(t > 0, t, 0). The solver is asked about H ∧ ¬C:
@@ -10,11 +10,11 @@ Every lemma is built in a fresh ``z3.Context`` as hypotheses H and a conclusion 
 
 ``run_all`` runs the registry ``LEMMAS`` and prints a table (or JSON); ``write_smt2`` exports each query
 as SMT-LIB 2 (``proofs/<name>.smt2``, statement and expected status in the header) so another solver
-can re-check it. Nonlinear z3 has had soundness bugs (FACTS.md); if the optional ``cvc5`` package is
+can re-check it. Nonlinear z3 has had soundness bugs; if the optional ``cvc5`` package is
 installed, every exported query can be re-checked with it as well.
 
 Lemmas that z3 cannot prove in one query for general dimension (the composition step in dimension ≥ 2
-times out, FACTS.md) are proved as a chain of small lemmas whose conclusions feed the next one's
+times out) are proved as a chain of small lemmas whose conclusions feed the next one's
 hypotheses; each lemma's statement says which links it relies on.
 """
 
@@ -98,7 +98,7 @@ class _T:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Gadget lemmas (DESIGN.md §2; Malach et al. 2020; Pensia et al. 2020)
+# Gadget lemmas (docs/gadgets.md §2–§5; Malach et al. 2020; Pensia et al. 2020)
 
 
 def _relu_pos_scale(false: bool) -> Callable[[z3.Context], Built]:
@@ -211,7 +211,7 @@ def _gadget_nonneg_input(n: int, m: int, false: bool) -> Callable[[z3.Context], 
 
 
 # ---------------------------------------------------------------------------------------------------
-# Neuron and norm lemmas (DESIGN.md §3)
+# Neuron and norm lemmas (docs/composition.md §2)
 
 
 def _single_neuron(d: int, false: bool) -> Callable[[z3.Context], Built]:
@@ -285,7 +285,7 @@ def _opnorm_psd_2x2(false: bool) -> Callable[[z3.Context], Built]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Composition (DESIGN.md §3): δ_i = η_i ρ_{i−1} + ω_i δ_{i−1},  ρ_i = (ω_i + η_i) ρ_{i−1}
+# Composition (docs/composition.md §1–§2): δ_i = η_i ρ_{i−1} + ω_i δ_{i−1},  ρ_i = (ω_i + η_i) ρ_{i−1}
 
 
 def _composition_delta(false: bool) -> Callable[[z3.Context], Built]:
@@ -341,11 +341,11 @@ def _pair(name: str, statement: str, false_statement: str,
 def _registry() -> list[Lemma]:
     out: list[Lemma] = []
     out += _pair("relu_pos_scale",
-                 "Positive scaling (DESIGN.md §2): for u > 0 and all z, σ(u z) = u σ(z).",
+                 "Positive scaling (docs/gadgets.md §2): for u > 0 and all z, σ(u z) = u σ(z).",
                  "FALSE variant (hypothesis u > 0 dropped): for all u, z, σ(u z) = u σ(z).",
                  _relu_pos_scale)
     out += _pair("relu_neg_scale",
-                 "Negative scaling (DESIGN.md §2): for u < 0 and all z, σ(u z) = |u| σ(−z).",
+                 "Negative scaling (docs/gadgets.md §2): for u < 0 and all z, σ(u z) = |u| σ(−z).",
                  "FALSE variant (wrong side): for u < 0, σ(u z) = |u| σ(z).",
                  _relu_neg_scale)
     out += _pair("rescaled_frame",
@@ -355,14 +355,14 @@ def _registry() -> list[Lemma]:
                  "FALSE variant (c and d swapped): y − d w z = (dP − cw) σ(z) + (dQ + cw) σ(−z).",
                  _rescaled_frame)
     out += _pair("pair_gadget",
-                 "Pair gadget (Malach et al. 2020; DESIGN.md §2): for u1 > 0 > u2 and all v1, v2, w, z, with "
+                 "Pair gadget (Malach et al. 2020; docs/gadgets.md §3): for u1 > 0 > u2 and all v1, v2, w, z, with "
                  "y(z) = v1 σ(u1 z) + v2 σ(u2 z), P = v1 u1, Q = v2 |u2|: y(z) = P σ(z) + Q σ(−z) and "
                  "|y(z) − w z| ≤ |P − w| σ(z) + |Q + w| σ(−z).",
                  "FALSE variant (wrong sign of w in E⁻): ... |y(z) − w z| ≤ |P − w| σ(z) + |Q − w| σ(−z).",
                  _pair_gadget)
     for n in range(1, 7):
         out += _pair(f"subset_sum_gadget_{n}",
-                     f"Subset-sum gadget with {n} kept neurons (Pensia et al. 2020; DESIGN.md §2): for all "
+                     f"Subset-sum gadget with {n} kept neurons (Pensia et al. 2020; docs/gadgets.md §3): for all "
                      f"u_t, v_t, z (t < {n}, any signs, u_t = 0 allowed), Σ_t v_t σ(u_t z) = P σ(z) + Q σ(−z) "
                      "with P = Σ_{u_t>0} v_t u_t and Q = Σ_{u_t<0} v_t |u_t|.",
                      f"FALSE variant ({n} neurons, |u_t| replaced by u_t in Q): Σ_t v_t σ(u_t z) = "
@@ -370,13 +370,13 @@ def _registry() -> list[Lemma]:
                      lambda f, n=n: _subset_sum_gadget(n, f))
     for n, m in ((2, 2), (3, 3)):
         out += _pair(f"gadget_error_identity_{n}x{m}",
-                     f"Layer error identity (DESIGN.md §2), W, P, Q of shape {m}×{n}: for all z, "
+                     f"Layer error identity (docs/gadgets.md §3), W, P, Q of shape {m}×{n}: for all z, "
                      "y(z) − W z = E⁺ σ(z) + E⁻ σ(−z) where y(z) = P σ(z) + Q σ(−z), E⁺ = P − W, E⁻ = Q + W.",
                      f"FALSE variant ({m}×{n}, wrong sign): y(z) − W z = (P − W) σ(z) + (Q − W) σ(−z).",
                      lambda f, n=n, m=m: _gadget_error_identity(n, m, f))
     for n, m in ((1, 2), (2, 1)):
         out += _pair(f"gadget_layer_bound_{n}x{m}",
-                     f"Layer error bound (DESIGN.md §2), shape {m}×{n}: with s = (σ(z), σ(−z)), y(z) = P σ(z) + "
+                     f"Layer error bound (docs/gadgets.md §4), shape {m}×{n}: with s = (σ(z), σ(−z)), y(z) = P σ(z) + "
                      "Q σ(−z), if η ≥ 0 and ‖[E⁺ E⁻] s‖² ≤ η² ‖s‖² then ‖y(z) − W z‖² ≤ η² ‖z‖². The hypothesis "
                      "is ‖[E⁺ E⁻]‖₂ ≤ η used at the one vector s, so the lemma is stronger than the version with "
                      "the operator norm. In larger shapes it follows from gadget_error_identity and "
@@ -385,7 +385,7 @@ def _registry() -> list[Lemma]:
                      "‖y(z) − W z‖² ≤ η² ‖z‖².",
                      lambda f, n=n, m=m: _gadget_layer_bound(n, m, f))
     out += _pair("gadget_nonneg_input_2x2",
-                 "Layers i ≥ 2 (DESIGN.md §2), shape 2×2: if z ≥ 0 then y(z) − W z = E⁺ z, so the "
+                 "Layers i ≥ 2 (docs/gadgets.md §5), shape 2×2: if z ≥ 0 then y(z) − W z = E⁺ z, so the "
                  "negative-u neurons (Q) play no role.",
                  "FALSE variant (hypothesis z ≥ 0 dropped): y(z) − W z = E⁺ z for all z.",
                  lambda f: _gadget_nonneg_input(2, 2, f))
@@ -399,12 +399,12 @@ def _registry() -> list[Lemma]:
                      lambda f, d=d: _single_neuron(d, f))
     for n in range(1, 5):
         out += _pair(f"energy_identity_{n}",
-                     f"Energy identity in dimension {n} (DESIGN.md §2): ‖σ(z)‖² + ‖σ(−z)‖² = ‖z‖².",
+                     f"Energy identity in dimension {n} (docs/gadgets.md §4): ‖σ(z)‖² + ‖σ(−z)‖² = ‖z‖².",
                      f"FALSE variant (dimension {n}, missing term): ‖σ(z)‖² = ‖z‖².",
                      lambda f, n=n: _energy_identity(n, f))
     for m in range(1, 4):
         out += _pair(f"relu_lipschitz_{m}",
-                     f"ReLU is 1-Lipschitz in ℓ2, dimension {m} (DESIGN.md §3): ‖σ(a) − σ(b)‖² ≤ ‖a − b‖².",
+                     f"ReLU is 1-Lipschitz in ℓ2, dimension {m} (docs/composition.md §2): ‖σ(a) − σ(b)‖² ≤ ‖a − b‖².",
                      f"FALSE variant (dimension {m}, constant 1/2): ‖σ(a) − σ(b)‖² ≤ ‖a − b‖² / 4.",
                      lambda f, m=m: _relu_lipschitz(m, f))
     for m in range(1, 4):
@@ -420,14 +420,14 @@ def _registry() -> list[Lemma]:
                      f"FALSE variant (dimension {m}, cross term missing): ... then ‖p + q‖² ≤ α² + β².",
                      lambda f, m=m: _triangle_sq(m, f))
     out += _pair("opnorm_psd_2x2",
-                 "Spectral-norm encoding for a 2×2 matrix W (used for ω_i, DESIGN.md §3): if ω ≥ 0 and "
+                 "Spectral-norm encoding for a 2×2 matrix W (used for ω_i, docs/composition.md §2): if ω ≥ 0 and "
                  "ω² I − WᵀW is positive semidefinite, written without quantifiers as both diagonal entries "
                  "≥ 0 and determinant ≥ 0, then ‖W v‖² ≤ ω² ‖v‖² for every v ∈ R².",
                  "FALSE variant (determinant condition dropped): diagonal entries of ω² I − WᵀW ≥ 0 alone "
                  "imply ‖W v‖² ≤ ω² ‖v‖².",
                  _opnorm_psd_2x2)
     out += _pair("composition_delta",
-                 "Composition step for δ (DESIGN.md §3), as the last link of a chain. Scalars ≥ 0: e_in = "
+                 "Composition step for δ (docs/composition.md §2), as the last link of a chain. Scalars ≥ 0: e_in = "
                  "‖â − a‖, r = ‖â‖, n_p = ‖y − W â‖ (gadget error at â), n_q = ‖W (â − a)‖, e_pre = ‖y − W a‖, "
                  "e_out = ‖σ(y) − σ(W a)‖ (or ‖y − W a‖ for the last layer). Links: e_out ≤ e_pre "
                  "(relu_lipschitz), e_pre ≤ n_p + n_q (y − W a = (y − W â) + W(â − a), triangle_sq / "
@@ -437,13 +437,13 @@ def _registry() -> list[Lemma]:
                  _composition_delta)
     for m in (1, 2):
         out += _pair(f"composition_rho_{m}",
-                     f"Composition step for ρ (DESIGN.md §3), output dimension {m}, in one query: for vectors "
-                     "y (G̃'s pre-activation) and b (standing for W â) and R2 = ‖â‖², if η, ω, ρ ≥ 0, R2 ≤ ρ², "
+                     f"Composition step for ρ (docs/composition.md §2), output dimension {m}, in one query: for "
+                     "vectors y (G̃'s pre-activation) and b (standing for W â) and R2 = ‖â‖², if η, ω, ρ ≥ 0, R2 ≤ ρ², "
                      "‖y − b‖² ≤ η² R2 and ‖b‖² ≤ ω² R2, then ‖σ(y)‖² ≤ ((ω + η) ρ)².",
                      f"FALSE variant (dimension {m}, η missing): ... then ‖σ(y)‖² ≤ (ω ρ)².",
                      lambda f, m=m: _composition_rho(m, f))
     out += _pair("composition_step_1d",
-                 "Whole composition step in dimension 1, in one query (DESIGN.md §3): if η, ω, δ, ρ ≥ 0, "
+                 "Whole composition step in dimension 1, in one query (docs/composition.md §2): if η, ω, δ, ρ ≥ 0, "
                  "(â − a)² ≤ δ², â² ≤ ρ², (y − W â)² ≤ η² â², W² ≤ ω², then (σ(y) − σ(W a))² ≤ (η ρ + ω δ)² "
                  "and σ(y)² ≤ ((ω + η) ρ)².",
                  "FALSE variant (ω missing in δ): ... then (σ(y) − σ(W a))² ≤ (η ρ + δ)² and σ(y)² ≤ "

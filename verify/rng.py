@@ -1,6 +1,6 @@
 """The random network G as a pure function of (seed, layer, row, col).  [trusted; stdlib only]
 
-DESIGN.md §2 and §4: every weight of G is i.i.d. U[-1, 1] (Malach et al. 2020, Thm 2.1 uses this
+docs/generator.md §1, §3: every weight of G is i.i.d. U[-1, 1] (Malach et al. 2020, Thm 2.1 uses this
 distribution) and can be regenerated on its own, without materialising G.  The engine's torch twin
 (``verify.engine.rng_torch``) is tested bit-equal to this reference.
 
@@ -76,5 +76,5 @@ def weight_int(seed: int, layer: int, row: int, col: int, *, key: int | None = N
 
 
 def weight(seed: int, layer: int, row: int, col: int) -> Fraction:
-    """G's weight at (layer, row, col) as an exact rational (DESIGN.md §4)."""
+    """G's weight at (layer, row, col) as an exact rational (docs/generator.md §4)."""
     return Fraction(weight_int(seed, layer, row, col), 1 << SCALE_BITS)

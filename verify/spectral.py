@@ -1,7 +1,7 @@
 """Rigorous spectral-norm upper bounds ‖A‖₂ ≤ c for exact dyadic matrices.  [trusted; stdlib only]
 
 docs/composition.md §1 needs η_i ≥ ‖E_i‖₂ and ω_i ≥ ‖W'_i‖₂; Frobenius norms are valid but 2–15× too large.  This module
-decides ``‖A‖₂ ≤ c`` for A = rows / 2^K (exact Python ints, as ``check._layer_norms`` holds them) and a rational c.
+decides ``‖A‖₂ ≤ c`` for A = rows / 2^K (exact Python ints, as ``check._layer_matrices`` holds them) and a rational c.
 It answers True only when the inequality is proven; it may answer False when unsure.  The method is a verified
 floating-point Cholesky test of d·I − ÃÃᵀ in the spirit of Rump, "Verification of positive definiteness",
 BIT 46 (2006), with the backward error of Cholesky from Higham, *Accuracy and Stability of Numerical

@@ -1,10 +1,10 @@
 """Width of the random network G that the two strong-lottery-ticket theorems ask for.  [informational]
 
-Nothing here is part of a certificate: a certificate is checked directly (DESIGN.md §5) and holds
+Nothing here is part of a certificate: a certificate is checked directly (docs/overview.md §2) and holds
 for the one G it names, whatever these theorems say.  The point is the comparison "what the theory
 asks for" vs "what the certificate needed" (``slt-verify width``).
 
-Notation as in DESIGN.md: target F with weights W_i of shape (n_i, n_{i-1}), i = 1..L, and G of depth
+Notation as in docs/README.md: target F with weights W_i of shape (n_i, n_{i-1}), i = 1..L, and G of depth
 2L whose layer 2i-1 has k_i·n_{i-1} neurons (k_i the width factor) and layer 2i has n_i.  G has
 Σ_i k_i n_{i-1} (n_{i-1} + n_i) weights.  ω_i is a given upper bound on ‖W_i‖_2 (``weight_bounds``).
 
@@ -121,7 +121,7 @@ def malach_width(shapes: list[tuple[int, int]], eps: float, delta: float = 0.01,
                  max_entries: list[float] | None = None) -> TheoryWidth:
     """Width for Malach et al. 2020, Thm 2.1 (arXiv 2002.00585): pair gadget, one neuron per sign.
 
-    Explicit sufficient width for Malach et al.'s construction (DESIGN.md §2, "pair"), derived here
+    Explicit sufficient width for Malach et al.'s construction (docs/gadgets.md §6.1, "pair"), derived here
     along their proof route because the paper's explicit constants could not be retrieved:
 
         N   = Σ_i 2 n_{i-1} n_i                                  (sign, output r, block j) events
@@ -133,7 +133,7 @@ def malach_width(shapes: list[tuple[int, int]], eps: float, delta: float = 0.01,
     idea).  (b) Block j's k candidates are independent for a fixed output r, so one event fails with
     probability ≤ (1 − ε_w²/16)^k ≤ exp(−k ε_w²/16); a union bound over the N events is ≤ δ once
     k ≥ 16 ln(N/δ)/ε_w².  (c) Then every entry of E⁺, E⁻ is ≤ ε_w, so η_i ≤ ‖[E⁺ E⁻]‖_F ≤ √(2 n_{i-1} n_i) ε_w;
-    ε_w = ε/(2L√(2 n_{i-1} n_i)) gives η_i ≤ ε/(2L) and, with ω_i ≤ 1, DESIGN.md §3 gives
+    ε_w = ε/(2L√(2 n_{i-1} n_i)) gives η_i ≤ ε/(2L) and, with ω_i ≤ 1, docs/composition.md §3 gives
     δ_L = Σ_i η_i ρ_{i-1} Π_{j>i} ω_j ≤ (ε/2)(1 + ε/(2L))^L ≤ (ε/2)e^{ε/2} < ε.  This grows like
     d² l²/ε² (d the width), more slowly in d than the O(d^4 l^2) factor Pensia et al. quote for Thm 2.1.
     Rounds up (ceil); natural log.  ``max_entries`` (max |entry| per layer) checks Malach's entry bound.
@@ -179,7 +179,7 @@ def pensia_width(shapes: list[tuple[int, int]], eps: float, delta: float = 0.01,
     anything, optimistic for Thm 1.  For comparison, Pensia et al.'s official code (GitHub
     acnagle/optimal-lottery-tickets: README "n = round(c * log2(1 / epsilon))" coefficients per weight, and
     subset-sum/run.sh "--c 3 --epsilon 0.01") used 21 candidates per weight for their MNIST 784-500-10
-    experiment, where ln(n_0 n_1 L/ε) = 18.2 (FACTS.md): an empirical c, not the theorem's.  Rounds up.
+    experiment, where ln(n_0 n_1 L/ε) = 18.2: an empirical c, not the theorem's.  Rounds up.
 
     >>> r = pensia_width([(2, 3), (1, 2)], eps=0.5, delta=0.1, weight_bounds=[0.9, 0.8], c=1.0)
     >>> r.layer_factors, r.widths, r.parameters

@@ -1,4 +1,4 @@
-"""Pruning G into G̃ (DESIGN.md §2): the pair (Malach et al.) and subset-sum (Pensia et al.) gadgets.
+"""Pruning G into G̃ (docs/gadgets.md): the pair (Malach et al.) and subset-sum (Pensia et al.) gadgets.
 
 Layout of G for target layer i (W'_i of shape (m, n), width factor k):
   * G layer 2i-1 = U_i of shape (k·n, n); hidden neuron h = t·n + j (t < k) serves input coordinate j and keeps
@@ -7,7 +7,7 @@ Layout of G for target layer i (W'_i of shape (m, n), width factor k):
     so the best error per weight never grows with k.
   * G layer 2i = V_i of shape (m, k·n); output r keeps edges V_i[r, h] for a chosen set of hidden neurons.
 
-Gadget algebra (Malach et al. 2020, Lemma A.2 / DESIGN.md §2): with p_h = V[r,h]·U[h,j],
+Gadget algebra (Malach et al. 2020, Lemma A.2 / docs/gadgets.md §3): with p_h = V[r,h]·U[h,j],
     E⁺[r,j] = Σ_{kept h, u_h>0} p_h − W'[r,j]        E⁻[r,j] = W'[r,j] − Σ_{kept h, u_h<0} p_h
 so both signs want the kept products to sum to W'[r,j].  For i ≥ 2 inputs are ReLU outputs (≥ 0) and only the
 positive side is used.
@@ -63,7 +63,7 @@ class LayerPruning:
         return U, V
 
     def gadget_errors(self, w_scaled: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(E⁺, E⁻) of DESIGN.md §2 in float64.  The kept products are exact and their sums are exact too
+        """(E⁺, E⁻) of docs/gadgets.md §3 in float64.  The kept products are exact and their sums are exact too
         (at most 2^5 terms of magnitude < 1 on the 2^-48 grid); the subtraction of W' rounds once."""
         P = torch.zeros(self.m, self.n, dtype=torch.float64, device=self.u.device)
         Q = torch.zeros_like(P)
@@ -75,7 +75,7 @@ class LayerPruning:
         return P - w_scaled, w_scaled - Q
 
     def eta_matrix(self, w_scaled: torch.Tensor) -> torch.Tensor:
-        """The matrix whose norm is η_i (DESIGN.md §2–§3): [E⁺ E⁻] for the first layer, whose inputs have both
+        """The matrix whose norm is η_i (docs/gadgets.md §4–§5): [E⁺ E⁻] for the first layer, whose inputs have both
         signs, and E⁺ after it, whose inputs are ReLU outputs ≥ 0."""
         e_pos, e_neg = self.gadget_errors(w_scaled)
         return torch.cat([e_pos, e_neg], dim=1) if self.index == 1 else e_pos
@@ -118,7 +118,7 @@ class Construction:
         return z
 
     def error_matrices(self) -> list[torch.Tensor]:
-        """The matrices whose norms are the η_i of DESIGN.md §3, in F's own units (what the checker's check 5
+        """The matrices whose norms are the η_i of docs/composition.md §1, in F's own units (what the checker's check 5
         recomputes exactly): D_i⁻¹ [E⁺ E⁻] D_0 for the first layer, D_i⁻¹ E⁺ D_{i−1} after it."""
         s = _padded(self.exponents, self.widths)
         return [lp.eta_matrix_f_units(torch.from_numpy(ws).to(self.device), s[i + 1], s[i])
@@ -147,7 +147,7 @@ class Construction:
 
 
 def g_widths(widths: list[int], k: int) -> list[int]:
-    """Widths of G: d, k·n_0, n_1, k·n_1, n_2, ..., k·n_{L-1}, n_L (DESIGN.md §2)."""
+    """Widths of G: d, k·n_0, n_1, k·n_1, n_2, ..., k·n_{L-1}, n_L (docs/gadgets.md §1)."""
     out = [widths[0]]
     for i in range(1, len(widths)):
         out += [k * widths[i - 1], widths[i]]
@@ -176,7 +176,7 @@ _REASSIGN_TRIES = 8
 
 
 def _candidates(seed: int, layer: int, k: int, n: int, move_negative: bool, dev: torch.device) -> Candidates:
-    """Which hidden neuron serves which input coordinate (DESIGN.md §2: any neuron of a dense random layer can).
+    """Which hidden neuron serves which input coordinate (docs/gadgets.md §5, §6.4: any neuron of a dense layer can).
 
     Neuron h = t·n + j serves j by default.  When the inputs are ReLU outputs (target layers i ≥ 2), a neuron
     whose weight U[h, j] is negative would be useless there (σ(u z) = 0 for z ≥ 0); with ``move_negative`` it
@@ -340,7 +340,7 @@ def _unscale(e: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> torch.Tens
 
 
 def _layer_error(lp: LayerPruning, w: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> float:
-    """‖[E⁺ E⁻]‖₂ (first layer) or ‖E⁺‖₂ in F's units — η_i of DESIGN.md §3 — which decides between neuron
+    """‖[E⁺ E⁻]‖₂ (first layer) or ‖E⁺‖₂ in F's units — η_i of docs/composition.md §1 — which decides between neuron
     assignments and rescalings."""
     return float(torch.linalg.matrix_norm(lp.eta_matrix_f_units(w, s_out, s_in).cpu(), ord=2))
 
@@ -398,7 +398,7 @@ def _prune_all(scaled: list[np.ndarray], exps: list[np.ndarray], assignments: li
 
 
 def _composed(etas: list[float], omegas: list[float]) -> float:
-    """δ_L of DESIGN.md §3 in floating point: the engine's estimate, used to choose between rescalings."""
+    """δ_L of docs/composition.md §1 in floating point: the engine's estimate, used to choose between rescalings."""
     delta, rho = 0.0, 1.0
     for eta, omega in zip(etas, omegas, strict=True):
         delta, rho = eta * rho + omega * delta, (omega + eta) * rho
@@ -412,13 +412,13 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
           device: str | torch.device = "cpu", exponents: list[np.ndarray] | None = None,
           rescale: str = "auto", max_candidates: int = MAX_CANDIDATES, reassign: bool = True,
           progress: Callable[[int], None] | None = None) -> Construction:
-    """Prune G (width factor k, seed) into G̃ approximating the target ``weights`` (DESIGN.md §2).
+    """Prune G (width factor k, seed) into G̃ approximating the target ``weights`` (docs/gadgets.md).
 
     ``exponents`` fixes the rescaling of F (rescale.py).  Otherwise ``rescale="layer"`` balances whole layers
     (rescale.balanced_exponents), ``"neuron"`` chooses per-neuron exponents that keep the weights within reach
     of the candidates G offers at this k (rescale.reach_exponents), and ``"auto"`` prunes with both and keeps
     the smaller composed bound (about three prunings: it never does worse than either).  ``reassign=False`` keeps the
-    plain layout of DESIGN.md §2 (neuron t·n + j serves input j) instead of also trying the neighbour and uneven
+    plain layout of docs/gadgets.md §1 (neuron t·n + j serves input j) instead of also trying the neighbour and uneven
     assignments (benchmarks' "before").  Vectorised in torch on ``device``; ``progress`` is called once per
     finished target layer and rescaling tried."""
     if method not in METHODS:
@@ -435,7 +435,7 @@ def build(weights: list[np.ndarray], *, method: str = "pair", k: int, seed: int 
                          f"{MAX_G_PARAMETERS:,}; use a smaller --width-factor or --method subset-sum")
     dev = torch.device(device)
     omegas = [float(np.linalg.norm(w, 2)) for w in weights]
-    gains = [math.prod(omegas) / max(nw, 1e-300) for nw in omegas]   # ≈ ρ_{i−1}·ω_{i+1}⋯ω_L of DESIGN.md §3
+    gains = [math.prod(omegas) / max(nw, 1e-300) for nw in omegas]   # ≈ ρ_{i−1}·ω_{i+1}⋯ω_L of docs/composition.md §3
     # Neuron assignments tried per layer: i ≥ 2 also moves negative-weight neurons (_candidates), and the last
     # one listed is the one whose reach the per-neuron rescaling is measured with.
     assignments = [[_candidates(seed, 2 * i - 1, k, w.shape[1], False, dev)]

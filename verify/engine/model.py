@@ -1,4 +1,4 @@
-"""Loading and validating a target network F (DESIGN.md §1).
+"""Loading and validating a target network F (docs/overview.md §1).
 
 Accepted inputs (what F is for each: verify/modelfile.py, shared with the checker):
   * safetensors: 2-D tensors named ``<prefix><index>.weight`` (an ``nn.Sequential`` state_dict);
@@ -7,7 +7,7 @@ Accepted inputs (what F is for each: verify/modelfile.py, shared with the checke
     ``pickle``'s own class loading: a pickle that wants to run code is refused, never executed.
 
 For a state_dict, ReLUs cannot be seen; F is read as Linear layers in index order with a ReLU between
-consecutive ones (DESIGN.md §1).  Every problem ends in ``InputError`` with a one-line message.
+consecutive ones (docs/certificate.md §2).  Every problem ends in ``InputError`` with a one-line message.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _validate(arrays: list[np.ndarray], keys: list[str]) -> None:
 
 
 def load_target(path: str | Path) -> Target:
-    """Read, hash and validate a target model file (docs/design.md §1).  Raises InputError.
+    """Read, hash and validate a target model file (docs/certificate.md §2).  Raises InputError.
 
     The file is read once; the SHA-256 and F's weights come from those same bytes, through the checker's own
     reader (verify/modelfile.py), so the engine certifies exactly the function the checker will check."""

@@ -1,4 +1,4 @@
-"""Exact power-of-two rescaling of F (positive homogeneity of ReLU; DESIGN.md §1).
+"""Exact power-of-two rescaling of F (positive homogeneity of ReLU; docs/rescaling.md §1).
 
 Hidden neuron r of target layer i gets an integer exponent s_i[r]; with s_0 = 0 (inputs) and s_L = 0 (outputs)
 
@@ -20,7 +20,7 @@ __all__ = ["balanced_exponents", "reach_exponents", "apply_exponents"]
 def balanced_exponents(weights: list[np.ndarray]) -> list[np.ndarray]:
     """Per-layer exponents e_i (Σ e_i = 0) that bring every layer's max |w| near their geometric mean.
 
-    With the product of the layers' scales fixed at 1, the composed bound of DESIGN.md §3 is smallest when no
+    With the product of the layers' scales fixed at 1, the composed bound of docs/composition.md §3 is smallest when no
     layer is much smaller than the others relative to the gadgets' fixed absolute accuracy.  Returned as the
     per-neuron exponents s_1..s_{L-1} (each constant within its layer: s_i = e_1 + ... + e_i).
     """
@@ -58,8 +58,8 @@ def reach_exponents(weights: list[np.ndarray], reach: list[np.ndarray], gains: l
     R/2 is taken to miss by the excess, which in F's units is
         e(Δ) = max(0, |w| − (R/2)·2^−Δ)
     and scaling a neuron down brings its row within reach at the price of its outgoing column.  The exponents
-    minimise Σ_i gains_i · Σ e² (``gains`` ≈ how much layer i's error is amplified downstream, DESIGN.md §3) by
-    coordinate descent: s_i is optimised for all neurons of layer i at once over [−span, span] given its
+    minimise Σ_i gains_i · Σ e² (``gains`` ≈ how much layer i's error is amplified downstream, docs/composition.md §3)
+    by coordinate descent: s_i is optimised for all neurons of layer i at once over [−span, span] given its
     neighbours (ties go to the smaller |s|, so neurons that need nothing stay at 0), the layers in turn, until
     nothing changes.  Unreachable weights (R ≈ 0) cost |w| whatever Δ is, so unlike a min–max they cannot drag
     every other neuron along.  Precision (the resolution of the subset sums) is not modelled: tried with an

@@ -1,4 +1,4 @@
-"""Claimed spectral-norm bounds for the certificate (untrusted; DESIGN.md §3, §5).
+"""Claimed spectral-norm bounds for the certificate (untrusted; docs/spectral.md §4).
 
 The engine picks c slightly above σ_max(A) with LAPACK; the trusted ``verify.spectral.spectral_bound_holds``
 then proves ‖A‖₂ ≤ c (or refuses).  Its own slack is ≲ 10^−9 relative for layer-sized matrices, and LAPACK's

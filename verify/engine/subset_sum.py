@@ -1,4 +1,4 @@
-"""Exact batched subset-sum choice for the subset-sum gadget (DESIGN.md §2; Pensia et al. 2020).  [untrusted]
+"""Exact batched subset-sum choice for the subset-sum gadget (docs/gadgets.md §6.2; Pensia et al. 2020).  [untrusted]
 
 For each of B independent instances (one target weight w each) the candidates are the products
 p_t = v_t·u_t of one side of the weight's block.  We return the subset S minimising
