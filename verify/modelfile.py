@@ -60,6 +60,9 @@ _DTYPES = {  # name: (bytes per value, decoder from little-endian bytes to a lis
     "bfloat16": (2, lambda b: [struct.unpack("<f", struct.pack("<I", h << 16))[0]
                                for h in struct.unpack(f"<{len(b) // 2}H", b)]),
 }
+_LOCATION = re.compile(r"cpu|cuda(:[0-9]{1,3})?", re.ASCII)
+_RECORDS = re.compile(r"data\.pkl|byteorder|version|\.format_version|\.storage_alignment|\.data/[A-Za-z0-9_]{1,64}"
+                      r"|data/[0-9]{1,12}", re.ASCII)   # what torch.save writes under the archive's one folder
 _SAFETENSORS_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}
 _STORAGES = {"DoubleStorage": "float64", "FloatStorage": "float32", "HalfStorage": "float16",
              "BFloat16Storage": "bfloat16"}
@@ -68,13 +71,18 @@ _OPCODES = {"PROTO", "FRAME", "STOP", "MARK", "GLOBAL", "STACK_GLOBAL", "BINPUT"
             "EMPTY_LIST", "APPEND", "APPENDS", "SETITEM", "SETITEMS", "NEWOBJ", "REDUCE", "BUILD", "BINPERSID",
             "NONE", "NEWTRUE", "NEWFALSE", "BININT", "BININT1", "BININT2", "LONG1", "BINUNICODE",
             "SHORT_BINUNICODE", "BINUNICODE8", "BINFLOAT"}
+_SHAREABLE = {"BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "GLOBAL", "STACK_GLOBAL", "REDUCE", "NEWOBJ",
+              "BININT", "BININT1", "BININT2", "LONG1", "NONE", "NEWTRUE", "NEWFALSE", "BINFLOAT"}
+_FOLDER = re.compile(r"[A-Za-z0-9_.-]{1,64}/", re.ASCII)
 _HOOKS = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
           "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
           "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")
 _BASE = {"training", "_parameters", "_buffers", "_modules", "_non_persistent_buffers_set", "_is_full_backward_hook",
          *_HOOKS}
 _ATTRS = {"Sequential": _BASE, "Linear": _BASE | {"in_features", "out_features"}, "ReLU": _BASE | {"inplace"}}
-_REQUIRED = {"training", "_parameters", "_buffers", "_modules", "_forward_hooks", "_backward_hooks"}
+_CORE = {"training", "_parameters", "_buffers", "_modules", "_forward_hooks", "_backward_hooks"}
+_REQUIRED = {"Sequential": _CORE, "Linear": _CORE | {"in_features", "out_features"}, "ReLU": _CORE | {"inplace"}}
+MAX_MODEL_VALUES = 1 << 24         # all tensors F uses together, checked before any value is decoded
 
 
 class ModelFileError(ValueError):
@@ -106,20 +114,28 @@ class Chain:
 
 # --- tensors -------------------------------------------------------------------------------------------------
 
-class _Storage:
+class _Sealed:
+    """Internal objects of the pickle vocabulary: a BUILD on them is refused (torch's loader would call
+    ``Tensor.set_`` or ``Parameter.__setstate__`` with the state, which we do not model)."""
+
+    def __setstate__(self, state: object) -> None:
+        raise ModelFileError(f"the pickle modifies a {type(self).__name__.strip('_').lower()} after building it")
+
+
+class _Storage(_Sealed):
     def __init__(self, dtype: str, raw: bytes) -> None:
         self.dtype, self.raw = dtype, raw
         self.numel = len(raw) // _DTYPES[dtype][0]
 
 
-class _Tensor:
+class _Tensor(_Sealed):
     """A strided view of a storage, as ``torch._utils._rebuild_tensor_v2`` describes it."""
 
     def __init__(self, storage: _Storage, offset: int, size: tuple, stride: tuple) -> None:
         if not (type(offset) is int and isinstance(size, tuple) and isinstance(stride, tuple)
-                and len(size) == len(stride) <= 4 and all(type(v) is int and v >= 0 for v in (offset, *size, *stride))):
+                and len(size) == len(stride) <= 2 and all(type(v) is int and v >= 0 for v in (offset, *size, *stride))):
             raise ModelFileError("a tensor has malformed sizes, strides or offset")
-        numel = math.prod(size)
+        self.numel = numel = math.prod(size)
         if numel > MAX_TENSOR_ELEMENTS:
             raise ModelFileError(f"a tensor declares {numel} values (limit {MAX_TENSOR_ELEMENTS})")
         if numel and offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True)) >= storage.numel:
@@ -129,13 +145,17 @@ class _Tensor:
     def values(self) -> list[float]:
         """The tensor's values in row-major order, exactly; ModelFileError on NaN or Inf."""
         width, decode = _DTYPES[self.storage.dtype]
-        numel = math.prod(self.size)
+        numel, (rows, cols), (s0, s1) = self.numel, (1, *self.size)[-2:], (0, *self.stride)[-2:]
         if numel and all(s == t for s, t in zip(self.stride, _contiguous(self.size), strict=True)):
             out = decode(self.storage.raw[width * self.offset: width * (self.offset + numel)])
-        else:  # decode only the span the view reaches (checked in __init__ to lie inside the storage)
-            last = self.offset + sum((n - 1) * s for n, s in zip(self.size, self.stride, strict=True))
-            flat = decode(self.storage.raw[width * self.offset: width * (last + 1)]) if numel else []
-            out = [flat[sum(i * s for i, s in zip(ix, self.stride, strict=True))] for ix in _indices(self.size)]
+        elif numel:  # decode only the span the view reaches (checked in __init__ to lie inside the storage)
+            last = self.offset + (rows - 1) * s0 + (cols - 1) * s1
+            flat = decode(self.storage.raw[width * self.offset: width * (last + 1)])
+            out = []
+            for r in range(rows):   # row r is flat[r·s0 + c·s1], c < cols: a slice, or one value repeated
+                out += flat[r * s0: r * s0 + (cols - 1) * s1 + 1: s1] if s1 else [flat[r * s0]] * cols
+        else:
+            out = []
         if not all(math.isfinite(v) for v in out):
             raise ModelFileError("the model holds NaN or Inf values")
         return out
@@ -147,15 +167,6 @@ def _contiguous(size: tuple) -> list[int]:
         out.append(step)
         step *= n
     return out[::-1]
-
-
-def _indices(size: tuple):
-    if not size:
-        yield ()
-        return
-    for i in range(size[0]):
-        for rest in _indices(size[1:]):
-            yield (i, *rest)
 
 
 def _matrix(t: object, key: str) -> list[list[float]]:
@@ -198,7 +209,7 @@ def _module_class(kind: str) -> type:
     return type(kind, (_Module,), {"kind": kind})
 
 
-class _Param:
+class _Param(_Sealed):
     def __init__(self, tensor: object, requires_grad: object, hooks: object) -> None:
         if not isinstance(tensor, _Tensor) or hooks:
             raise ModelFileError("a Parameter is malformed or carries hooks")
@@ -211,7 +222,7 @@ def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=No
     return _Tensor(storage, offset, size, stride)
 
 
-class _Dtype:
+class _Dtype(_Sealed):
     def __init__(self, name: str) -> None:
         self.name = name
 
@@ -243,6 +254,8 @@ class _Unpickler(pickle.Unpickler):
                 and isinstance(pid[2], str) and type(pid[4]) is int):
             raise ModelFileError("the pickle refers to a storage in an unknown way")
         dtype, key, numel = pid[1].name, pid[2], pid[4]
+        if not _LOCATION.fullmatch(pid[3]):   # "meta" would load no values at all
+            raise ModelFileError(f"storage {key} has location {pid[3][:20]!r}; only cpu and cuda[:N] are read")
         if key not in self.loaded:
             if numel > MAX_TENSOR_ELEMENTS:
                 raise ModelFileError(f"storage {key} declares {numel} values (limit {MAX_TENSOR_ELEMENTS})")
@@ -276,11 +289,10 @@ def _unpickle(data: bytes) -> object:
         names = [n for n in every if n.endswith("/data.pkl") and n.count("/") == 1]
     except (zipfile.BadZipFile, ValueError, OSError) as e:
         raise ModelFileError(f"truncated or corrupt PyTorch file ({str(e)[:100]})") from None
-    if len(set(every)) != len(every):  # readers disagree on which of two same-named entries counts
-        raise ModelFileError("the archive holds two entries with the same name")
     if len(names) != 1:
         raise ModelFileError("not a PyTorch file: expected exactly one <name>/data.pkl in the archive")
     prefix = names[0][: -len("data.pkl")]
+    _archive_layout(archive, data, prefix)
     try:   # a damaged archive or pickle raises all kinds of errors; every one means "cannot read"
         order = _io_text(archive, prefix + "byteorder")
         if order not in (None, "little"):
@@ -289,9 +301,7 @@ def _unpickle(data: bytes) -> object:
         if info.file_size > _MAX_PICKLE_BYTES:
             raise ModelFileError("the pickle is too large to be a model of Linear layers")
         pkl = _entry(archive, names[0], info.file_size)
-        for op, _, _ in pickletools.genops(pkl):
-            if op.name not in _OPCODES:
-                raise ModelFileError(f"the pickle uses opcode {op.name}, which model files do not need")
+        _scan(pkl)
         return _Unpickler(archive, prefix, pkl).load()
     except ModelFileError:
         raise
@@ -304,7 +314,50 @@ def _io_text(archive: zipfile.ZipFile, name: str) -> str | None:
         info = archive.getinfo(name)
     except KeyError:
         return None
-    return archive.read(info).decode("ascii", "replace") if info.file_size < 64 else "?"
+    return _entry(archive, name, info.file_size).decode("ascii", "replace") if info.file_size < 64 else "?"
+
+
+def _archive_layout(archive: zipfile.ZipFile, data: bytes, prefix: str) -> None:
+    """The archive is laid out as torch.save writes it, so that Python's zipfile and torch's reader (miniz, which
+    matches names ignoring case and does not cut them at NUL) see the same entries: printable ASCII names, unique
+    even ignoring case, each a known record under the one folder; the first local header at byte 0 and the end
+    record, without comment, at the very end (no bytes prepended, no second archive)."""
+    infos = archive.infolist()
+    if any(i.filename != i.orig_filename or not (i.filename.isascii() and i.filename.isprintable()) for i in infos):
+        raise ModelFileError("an archive entry name is not printable ASCII")
+    if len({i.filename.lower() for i in infos}) != len(infos):
+        raise ModelFileError("two archive entries have names that differ only in case (or not at all)")
+    for i in infos:
+        if not (i.filename.startswith(prefix) and _RECORDS.fullmatch(i.filename[len(prefix):])):
+            raise ModelFileError(f"unexpected archive entry {i.filename[:60]!r} (not a record torch.save writes)")
+    if not _FOLDER.fullmatch(prefix) or min(i.header_offset for i in infos) != 0 or (
+            data[-22:-18] != b"PK\x05\x06" or data[-2:] != b"\x00\x00"):
+        raise ModelFileError("the archive is not laid out as torch.save writes it (prepended data or a comment)")
+
+
+def _scan(pkl: bytes) -> None:
+    """Opcodes are within ``_OPCODES``; memo indices stay below the opcode count; and only atoms (strings,
+    numbers, globals) and built objects (REDUCE, NEWOBJ) are fetched from the memo twice, never a tuple, list
+    or dict, so no shared structure can make hashing or traversal exponential."""
+    ops = list(pickletools.genops(pkl))
+    kinds: dict[int, str | None] = {}
+    prev: str | None = None
+    for op, arg, _ in ops:
+        name = op.name
+        if name not in _OPCODES:
+            raise ModelFileError(f"the pickle uses opcode {name}, which model files do not need")
+        if name in ("BINPUT", "LONG_BINPUT", "MEMOIZE"):
+            index = len(kinds) if name == "MEMOIZE" else arg
+            if not 0 <= index <= len(ops):
+                raise ModelFileError("the pickle uses a memo index out of range")
+            kinds[index] = prev
+        elif name in ("BINGET", "LONG_BINGET"):
+            if kinds.get(arg) not in _SHAREABLE:
+                raise ModelFileError("the pickle reuses a container object (only atoms and built objects may be)")
+            prev = kinds[arg]
+            continue
+        if name != "FRAME":
+            prev = name
 
 
 # --- module structure ----------------------------------------------------------------------------------------
@@ -314,7 +367,7 @@ def _module_state(m: object, where: str) -> dict:
     state = m.state if isinstance(m, _Module) else None
     if not isinstance(state, dict) or not all(type(k) is str for k in state):
         raise ModelFileError(f"{where}: not a restored module")
-    extra, missing = set(state) - _ATTRS[m.kind], _REQUIRED - set(state)
+    extra, missing = set(state) - _ATTRS[m.kind], _REQUIRED[m.kind] - set(state)
     if extra or missing:
         raise ModelFileError(f"{where} ({m.kind}): attributes {sorted(extra)} are not those of a fresh {m.kind}"
                              if extra else f"{where} ({m.kind}): attributes {sorted(missing)} are missing")
@@ -330,12 +383,24 @@ def _module_state(m: object, where: str) -> dict:
     return state
 
 
-def _linear(m: _Module, name: str) -> Linear:
-    state = _module_state(m, f"layer {name}")
-    params = state["_parameters"]
+def _linear_params(m: _Module, name: str) -> list[_Tensor]:
+    """The Linear's weight (and bias) tensors, after checking its state; nothing is decoded yet."""
+    params = _module_state(m, f"layer {name}")["_parameters"]
     if list(params) != ["weight", "bias"] or not isinstance(params["weight"], _Param) or not (
             params["bias"] is None or isinstance(params["bias"], _Param)):
         raise ModelFileError(f"layer {name} (Linear): parameters must be exactly weight and bias (or None)")
+    return [p.tensor for p in params.values() if p is not None]
+
+
+def _check_budget(tensors: list[_Tensor]) -> None:
+    """All tensors F uses hold at most MAX_MODEL_VALUES values: checked before any is decoded."""
+    if sum(t.numel for t in tensors) > MAX_MODEL_VALUES:
+        raise ModelFileError(f"the model declares more than {MAX_MODEL_VALUES} values in all")
+
+
+def _linear(m: _Module, name: str) -> Linear:
+    state = m.state
+    params = state["_parameters"]
     weight = _matrix(params["weight"].tensor, f"{name}.weight")
     if (state.get("in_features"), state.get("out_features")) != (len(weight[0]), len(weight)):
         raise ModelFileError(f"layer {name} (Linear): in_features/out_features do not match its weight")
@@ -369,6 +434,10 @@ def _sequential_chain(top: _Module) -> list[Linear]:
             _module_state(c, f"layer {name}")
             if type(c.state.get("inplace", False)) is not bool:
                 raise ModelFileError(f"layer {name} (ReLU): malformed inplace flag")
+    tensors = [t for name, c in children.items() if c.kind == "Linear" for t in _linear_params(c, name)]
+    _check_budget(tensors)
+    if len({t.storage.dtype for t in tensors}) > 1:   # torch's forward would raise a dtype mismatch
+        raise ModelFileError("the module mixes floating-point dtypes (its forward cannot run)")
     return [_linear(c, name) for name, c in children.items() if c.kind == "Linear"]
 
 
@@ -382,11 +451,15 @@ def _flat_chain(entries: dict) -> list[Linear]:
             raise ModelFileError(f"not a model: entry {str(key)[:60]!r} is not <prefix><index>.weight or .bias of "
                                  "an nn.Sequential of Linear layers")
         prefixes.add(m["prefix"])
-        found.setdefault(int(m["index"]), {})[m["kind"]] = (key, t)
+        index, slot = int(m["index"]), found.setdefault(int(m["index"]), {})
+        if m["index"] != str(index) or m["kind"] in slot:
+            raise ModelFileError(f"entry {key[:60]!r}: layer index {m['index']} is not canonical or appears twice")
+        slot[m["kind"]] = (key, t)
     if len(prefixes) > 1:
         raise ModelFileError(f"entries mix several module prefixes: {sorted(prefixes)}")
     if not found:
         raise ModelFileError("the model has no Linear layers (empty model)")
+    _check_budget([t for parts in found.values() for _, t in parts.values() if isinstance(t, _Tensor)])
     out = []
     for index in sorted(found):
         parts = found[index]
