@@ -24,7 +24,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import zipfile
 import zlib
 from pathlib import Path
 
@@ -33,6 +32,9 @@ import torch
 from verify import io
 from verify.certify import certify
 from verify.engine.model import load_target
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from zipcraft import torch_zip  # noqa: E402  (the tests' torch-layout zip writer)
 
 
 def _measure(cert: object, model: Path, tmp: Path, raw: str | None = None) -> tuple[int, float, float, str]:
@@ -88,9 +90,8 @@ def rows(quick: bool) -> list[tuple[str, object, Path, str | None]]:
     out.append(("zlib bomb in a mask (64 MiB inflated)", c, one, None))
 
     crafted = tmp / "crafted.pt"
-    with zipfile.ZipFile(crafted, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("m/data.pkl", b"\x80\x02ctorch.nn.modules.linear\nLinear\nq\x00J\xa0\x86\x01\x00J\xa0\x86\x01"
-                                 b"\x00\x86R.")
+    pkl = b"\x80\x02ctorch.nn.modules.linear\nLinear\nq\x00J\xa0\x86\x01\x00J\xa0\x86\x01\x00\x86R."
+    crafted.write_bytes(torch_zip([(b"m/data.pkl", pkl), (b"m/byteorder", b"little"), (b"m/version", b"3\n")]))
     out.append(("pickle calling Linear(100000, 100000)", _retarget(base, crafted), crafted, None))
     big = tmp / "big.pt"
     with open(big, "wb") as f:
@@ -98,6 +99,7 @@ def rows(quick: bool) -> list[tuple[str, object, Path, str | None]]:
     out.append(("model file of 1 GiB + 1 byte (sparse)", base, big, None))
     out.append(("JSON nested 100000 deep", None, one, "[" * 100_000 + "]" * 100_000))
     out.append(("JSON integer of 5000 digits", None, one, '{"a": ' + "9" * 5000 + "}"))
+    out.append(("JSON of 2 M empty objects (6 MB)", None, one, "[" + "{}," * 2_000_000 + "{}]"))
     for e in ([16, 20] if quick else [16, 20, 22]):
         out.append((f"1x1 target, G keeps 2^{e + 1} edges (within limits)", _wide_one_by_one(one, base, 2**e), one,
                     None))

@@ -17,7 +17,6 @@ import pickle
 import struct
 import subprocess
 import sys
-import zipfile
 from collections import OrderedDict
 from fractions import Fraction
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 import torch
 from torch import nn
+from zipcraft import torch_zip
 
 from verify import check, io
 from verify.certify import certify
@@ -228,11 +228,8 @@ def test_huge_width_factor_is_refused_before_decoding(tiny, tmp_path, k):
 
 def _zip_model(tmp: Path, pkl: bytes, entries: dict[str, bytes] | None = None) -> Path:
     path = tmp / "crafted.pt"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("m/data.pkl", pkl)
-        z.writestr("m/byteorder", "little")
-        for name, data in (entries or {}).items():
-            z.writestr(f"m/data/{name}", data)
+    path.write_bytes(torch_zip([(b"m/data.pkl", pkl), (b"m/byteorder", b"little"), (b"m/version", b"3\n"),
+                                *((f"m/data/{k}".encode(), v) for k, v in (entries or {}).items())]))
     return path
 
 

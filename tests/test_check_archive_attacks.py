@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 import torch
 from torch import nn
+from zipcraft import entry, torch_zip
 
 from verify import check, modelfile
 from verify.certify import certify
@@ -116,29 +117,9 @@ def _f32(values: list[float]) -> bytes:
     return struct.pack(f"<{len(values)}f", *values)
 
 
-def _entry(name: bytes, data: bytes, offset: int, declared: int | None = None) -> tuple[bytes, bytes]:
-    """(local header + data, central-directory record) of one stored entry at ``offset`` (data 64-aligned)."""
-    crc = zlib.crc32(data)
-    pad = (-(offset + 30 + len(name) + 4)) % 64
-    extra = struct.pack("<HH", 0x4646, pad) + b"Z" * pad
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0x21, crc, len(data), len(data), len(name),
-                        len(extra)) + name + extra + data
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0x21, crc, len(data), len(data),
-                          len(name), 0, 0, 0, 0, 0, offset if declared is None else declared) + name
-    return local, central
-
-
-def _zip(entries: list[tuple[bytes, bytes]]) -> bytes:
-    out, cd = b"", b""
-    for name, data in entries:
-        local, central = _entry(name, data, len(out))
-        out, cd = out + local, cd + central
-    return out + cd + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(cd), len(out), 0)
-
-
 def _archive(pkl: bytes, storages: dict[str, bytes], pkl_name: bytes = b"archive/data.pkl",
              extra: tuple = ()) -> bytes:
-    return _zip([(pkl_name, pkl), (b"archive/byteorder", b"little"),
+    return torch_zip([(pkl_name, pkl), (b"archive/byteorder", b"little"),
                  *((f"archive/data/{k}".encode(), v) for k, v in storages.items()), (b"archive/version", b"3\n"),
                  *extra])
 
@@ -231,7 +212,7 @@ def test_uppercase_byteorder_entry_is_honoured_by_torch(honest, tmp_path):
     little-endian.  torch's W1 = bswap(W1) are denormals (~1e-41), so F'(x) ≈ 1e-81 while G̃(e1) ≈ (0.47, -0.11):
     exact gap ≈ 0.48 > bound 0.0846 at x = e1.  Fix: refuse any entry whose name equals a looked-up name up to
     ASCII case (better: refuse archives whose names are not unique case-insensitively, or any unknown entry)."""
-    blob = _zip([(b"archive/data.pkl", _honest_blob_pickle()), (b"archive/BYTEORDER", b"big"),
+    blob = torch_zip([(b"archive/data.pkl", _honest_blob_pickle()), (b"archive/BYTEORDER", b"big"),
                  (b"archive/data/0", _f32(W1)), (b"archive/data/1", _f32(W2)), (b"archive/version", b"3\n")])
     _assert_false_claim_refused(honest, blob, tmp_path)
 
@@ -245,7 +226,7 @@ def test_data_pkl_differing_only_in_case_is_read_by_torch(honest, tmp_path):
     passes, and the checker reads ``archive/data.pkl`` (W1 from data/0).  torch's case-insensitive binary search
     lands on ``archive/Data.pkl``, whose pickle takes W1 from ``data/2`` = -4·W1.  Exact gap ≈ 2.8 > 0.0846.
     Fix: refuse names that collide after ASCII lower-casing."""
-    blob = _zip([(b"archive/Data.pkl", _honest_blob_pickle("2")), (b"archive/data.pkl", _honest_blob_pickle()),
+    blob = torch_zip([(b"archive/Data.pkl", _honest_blob_pickle("2")), (b"archive/data.pkl", _honest_blob_pickle()),
                  (b"archive/byteorder", b"little"), (b"archive/data/0", _f32(W1)), (b"archive/data/1", _f32(W2)),
                  (b"archive/data/2", _f32(BIG)), (b"archive/version", b"3\n")])
     _assert_false_claim_refused(honest, blob, tmp_path)
@@ -254,7 +235,7 @@ def test_data_pkl_differing_only_in_case_is_read_by_torch(honest, tmp_path):
 def test_storage_name_differing_only_in_case_is_read_by_torch(honest, tmp_path):
     """Same pickle for both readers; entries ``archive/DATA/0`` (-4·W1, first) and ``archive/data/0`` (W1): the
     checker reads the latter, torch the former.  Exact gap ≈ 2.8 > 0.0846."""
-    blob = _zip([(b"archive/data.pkl", _honest_blob_pickle()), (b"archive/byteorder", b"little"),
+    blob = torch_zip([(b"archive/data.pkl", _honest_blob_pickle()), (b"archive/byteorder", b"little"),
                  (b"archive/DATA/0", _f32(BIG)), (b"archive/data/0", _f32(W1)), (b"archive/data/1", _f32(W2)),
                  (b"archive/version", b"3\n")])
     _assert_false_claim_refused(honest, blob, tmp_path)
@@ -265,7 +246,7 @@ def test_nul_in_entry_name_is_truncated_by_zipfile_only(honest, tmp_path):
     NUL, so torch's lookup of data.pkl finds ``archive/DATA.PKL`` (case-insensitive; the checker ignores it as
     it does not end in "/data.pkl"), whose pickle reads W1 from data/2 = -4·W1.  Exact gap ≈ 2.8 > 0.0846.
     Fix: refuse any name whose ``orig_filename`` differs from ``filename`` (or any non-printable-ASCII name)."""
-    blob = _zip([(b"archive/data.pkl\x00", _honest_blob_pickle()), (b"archive/DATA.PKL", _honest_blob_pickle("2")),
+    blob = torch_zip([(b"archive/data.pkl\x00", _honest_blob_pickle()), (b"archive/DATA.PKL", _honest_blob_pickle("2")),
                  (b"archive/byteorder", b"little"), (b"archive/data/0", _f32(W1)), (b"archive/data/1", _f32(W2)),
                  (b"archive/data/2", _f32(BIG)), (b"archive/version", b"3\n")])
     _assert_false_claim_refused(honest, blob, tmp_path)
@@ -282,7 +263,7 @@ def test_two_central_directories(honest, tmp_path):
         for name, data in ((b"archive/data.pkl", _honest_blob_pickle()), (b"archive/byteorder", b"little"),
                            (b"archive/data/0", _f32(w1)), (b"archive/data/1", _f32(W2)),
                            (b"archive/version", b"3\n")):
-            local, central = _entry(name, data, base + len(out), base + len(out) - shift)
+            local, central = entry(name, data, base + len(out), base + len(out) - shift)
             out, cd = out + local, cd + central
         return out, cd
     torch_locals, torch_cd = region(0, BIG)

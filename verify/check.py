@@ -30,8 +30,9 @@ Then sup_{‖x‖₂≤1} ‖G̃(x) − F(x)‖₂ ≤ claim.bound in exact real
 
 Limits (each refused with exit 2 before the work it bounds): certificate file ``MAX_CERT_BYTES``, model file
 ``modelfile.MAX_MODEL_BYTES``, target weights ``MAX_TARGET_WEIGHTS``, G parameters ``MAX_G_PARAMETERS`` (and
-every G dimension < 2^32, the generator's index range), kept weights ``MAX_KEPT``, and the exact layer matrices
-``MAX_EXACT_BITS`` (entries × bits per entry, from the exponents and the weights' binary exponents).
+every G dimension < 2^32, the generator's index range), kept weights ``MAX_KEPT``, the exact layer matrices
+``MAX_EXACT_BITS`` (entries × bits per entry, from the exponents and the weights' binary exponents), JSON values
+``MAX_JSON_VALUES`` and the spectral test's work ``MAX_SPECTRAL_WORK``.
 """
 
 from __future__ import annotations
@@ -48,13 +49,16 @@ from verify import io, modelfile, rng
 from verify.spectral import at_least_root, spectral_bound_holds
 
 __all__ = ["Invalid", "Unusable", "Checked", "check_certificate", "check_files", "exact_networks", "main",
-           "MAX_CERT_BYTES", "MAX_TARGET_WEIGHTS", "MAX_G_PARAMETERS", "MAX_KEPT", "MAX_EXACT_BITS"]
+           "MAX_CERT_BYTES", "MAX_TARGET_WEIGHTS", "MAX_G_PARAMETERS", "MAX_KEPT", "MAX_EXACT_BITS", "MAX_JSON_VALUES",
+           "MAX_SPECTRAL_WORK"]
 
 MAX_CERT_BYTES = 1 << 28           # 256 MiB of JSON
 MAX_TARGET_WEIGHTS = 1 << 24       # 16.8 M weights of F (784-1024-1024-10 has 1.9 M)
 MAX_G_PARAMETERS = 1 << 32         # G's masks then inflate to at most 512 MiB
 MAX_KEPT = 50_000_000              # kept weights of G (a 784-256-256-10 certificate keeps 4.4 M)
 MAX_EXACT_BITS = 1 << 34           # 2 GiB of exact integers for the largest layer's matrices
+MAX_JSON_VALUES = 1_000_000        # JSON objects, arrays and separators ({, [ and , counted in the raw text)
+MAX_SPECTRAL_WORK = 1 << 33        # Σ min(m, n)²·max(m, n) over spectral rows (1024 × 1568 is 2^30.6: ~1 min)
 _MAX_INT_DIGITS = 20               # JSON integers: seeds, sizes and counts fit in 20 digits
 _EXPONENT_RANGE = 4096
 
@@ -341,6 +345,11 @@ def _layer_rows(cert: dict, ratios: list, exps: list, seed: int, pruned: list) -
     rows = cert["layers"]
     if len(rows) != len(ratios):
         raise Invalid(5, f"layers must have {len(ratios)} rows")
+    work = sum(min(m, n) ** 2 * max(m, n) for row, w in zip(rows, ratios, strict=True) if row["norm"] == "spectral"
+               for m, n in [(len(w), len(w[0]) * (2 if w is ratios[0] else 1))])
+    if work > MAX_SPECTRAL_WORK:
+        raise Unusable(f"spectral rows too large to check ({work} > {MAX_SPECTRAL_WORK} floating-point steps); "
+                       "certify with --norm frobenius")
     out = []
     for i, (K, row) in enumerate(zip(_scales(ratios, exps), rows, strict=True)):
         eta, omega, norm = io.parse_decimal(row["eta"]), io.parse_decimal(row["omega"]), row["norm"]
@@ -444,7 +453,10 @@ def _no_constant(text: str) -> None:
 
 
 def load_json(data: bytes, what: str) -> object:
-    """Strict JSON: UTF-8, no duplicate keys, no NaN/Infinity, integers of at most 20 digits."""
+    """Strict JSON: UTF-8, no duplicate keys, no NaN/Infinity, integers of at most 20 digits, and at most
+    MAX_JSON_VALUES containers and separators (counted before parsing: memory stays a small multiple of the text)."""
+    if data.count(b"{") + data.count(b"[") + data.count(b",") > MAX_JSON_VALUES:
+        raise Unusable(f"{what} has more than {MAX_JSON_VALUES} JSON values")
     try:
         return json.loads(data.decode("utf-8"), object_pairs_hook=_strict_pairs, parse_int=_strict_int,
                           parse_constant=_no_constant)

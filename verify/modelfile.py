@@ -66,13 +66,12 @@ _RECORDS = re.compile(r"data\.pkl|byteorder|version|\.format_version|\.storage_a
 _SAFETENSORS_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}
 _STORAGES = {"DoubleStorage": "float64", "FloatStorage": "float32", "HalfStorage": "float16",
              "BFloat16Storage": "bfloat16"}
-_OPCODES = {"PROTO", "FRAME", "STOP", "MARK", "GLOBAL", "STACK_GLOBAL", "BINPUT", "LONG_BINPUT", "MEMOIZE",
-            "BINGET", "LONG_BINGET", "EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_DICT",
-            "EMPTY_LIST", "APPEND", "APPENDS", "SETITEM", "SETITEMS", "NEWOBJ", "REDUCE", "BUILD", "BINPERSID",
-            "NONE", "NEWTRUE", "NEWFALSE", "BININT", "BININT1", "BININT2", "LONG1", "BINUNICODE",
-            "SHORT_BINUNICODE", "BINUNICODE8", "BINFLOAT"}
-_SHAREABLE = {"BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "GLOBAL", "STACK_GLOBAL", "REDUCE", "NEWOBJ",
-              "BININT", "BININT1", "BININT2", "LONG1", "NONE", "NEWTRUE", "NEWFALSE", "BINFLOAT"}
+_OPCODES = {"PROTO", "STOP", "MARK", "GLOBAL", "BINPUT", "LONG_BINPUT", "BINGET", "LONG_BINGET", "EMPTY_TUPLE",
+            "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_DICT", "EMPTY_LIST", "APPEND", "APPENDS", "SETITEM",
+            "SETITEMS", "NEWOBJ", "REDUCE", "BUILD", "BINPERSID", "NONE", "NEWTRUE", "NEWFALSE", "BININT",
+            "BININT1", "BININT2", "LONG1", "BINUNICODE", "BINFLOAT"}   # protocol 2, as torch's own loader reads it
+_SHAREABLE = {"BINUNICODE", "GLOBAL", "REDUCE", "NEWOBJ", "BININT", "BININT1", "BININT2", "LONG1", "NONE", "NEWTRUE",
+              "NEWFALSE", "BINFLOAT"}
 _FOLDER = re.compile(r"[A-Za-z0-9_.-]{1,64}/", re.ASCII)
 _HOOKS = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
           "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
@@ -209,6 +208,17 @@ def _module_class(kind: str) -> type:
     return type(kind, (_Module,), {"kind": kind})
 
 
+class _Callable(_Sealed):
+    """An allowed global that the pickle may call: a fresh object per read, so that no BUILD can alter what a later
+    read calls (BUILD on it is refused by ``_Sealed``)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+
 class _Param(_Sealed):
     def __init__(self, tensor: object, requires_grad: object, hooks: object) -> None:
         if not isinstance(tensor, _Tensor) or hooks:
@@ -216,7 +226,7 @@ class _Param(_Sealed):
         self.tensor = tensor
 
 
-def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
+def _rebuild_tensor(storage, offset, size, stride, requires_grad, hooks, metadata=None):
     if not isinstance(storage, _Storage) or hooks or metadata:
         raise ModelFileError("a tensor is not plain dense storage (hooks, metadata or another kind)")
     return _Tensor(storage, offset, size, stride)
@@ -231,10 +241,10 @@ class _Unpickler(pickle.Unpickler):
     def __init__(self, archive: zipfile.ZipFile, prefix: str, data: bytes) -> None:
         super().__init__(_io.BytesIO(data))
         self.archive, self.prefix, self.loaded = archive, prefix, {}
-        self.globals = {("collections", "OrderedDict"): OrderedDict, ("builtins", "set"): _empty_set,
-                        ("__builtin__", "set"): _empty_set,
-                        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-                        ("torch._utils", "_rebuild_parameter"): _Param,
+        self.globals = {("collections", "OrderedDict"): OrderedDict, ("builtins", "set"): _Callable(_empty_set),
+                        ("__builtin__", "set"): _Callable(_empty_set),
+                        ("torch._utils", "_rebuild_tensor_v2"): _Callable(_rebuild_tensor),
+                        ("torch._utils", "_rebuild_parameter"): _Callable(_Param),
                         ("torch.nn.modules.container", "Sequential"): _module_class("Sequential"),
                         ("torch.nn.modules.linear", "Linear"): _module_class("Linear"),
                         ("torch.nn.modules.activation", "ReLU"): _module_class("ReLU")}
@@ -330,9 +340,28 @@ def _archive_layout(archive: zipfile.ZipFile, data: bytes, prefix: str) -> None:
     for i in infos:
         if not (i.filename.startswith(prefix) and _RECORDS.fullmatch(i.filename[len(prefix):])):
             raise ModelFileError(f"unexpected archive entry {i.filename[:60]!r} (not a record torch.save writes)")
-    if not _FOLDER.fullmatch(prefix) or min(i.header_offset for i in infos) != 0 or (
-            data[-22:-18] != b"PK\x05\x06" or data[-2:] != b"\x00\x00"):
-        raise ModelFileError("the archive is not laid out as torch.save writes it (prepended data or a comment)")
+    if not _FOLDER.fullmatch(prefix) or min(i.header_offset for i in infos) != 0 or not _torch_tail(data, len(infos)):
+        raise ModelFileError("the archive is not laid out as torch.save writes it (prepended data, a comment or "
+                             "inconsistent end records)")
+    version = _io_text(archive, prefix + "version")
+    if version is None or not version.strip().isdigit() or not 1 <= int(version.strip()) <= 10:
+        raise ModelFileError(f"archive format version {version!r} is not one torch reads (1 to 10)")
+
+
+def _torch_tail(data: bytes, entries: int) -> bool:
+    """The archive ends exactly as torch.save writes it: central directory, zip64 end record (44-byte body),
+    zip64 locator pointing at it, classic end record without comment — all naming one directory of ``entries``
+    records, so that every reader (Python's zipfile follows fixed positions, miniz the stored offsets) uses it."""
+    if len(data) < 98:
+        return False
+    sig, disk, cd_disk, n1, n2, size, offset, comment = struct.unpack("<4sHHHHIIH", data[-22:])
+    lsig, ldisk, where, disks = struct.unpack("<4sIQI", data[-42:-22])
+    zsig, zlen, _, _, zdisk, zcd_disk, z1, z2, zsize, zoffset = struct.unpack("<4sQHHIIQQQQ", data[-98:-42])
+    return (sig == b"PK\x05\x06" and lsig == b"PK\x06\x07" and zsig == b"PK\x06\x06" and zlen == 44
+            and disk == cd_disk == comment == ldisk == zdisk == zcd_disk == 0 and disks == 1
+            and where == len(data) - 98 and z1 == z2 == entries and zoffset + zsize == len(data) - 98
+            and n1 in (entries, 0xFFFF) and n2 in (entries, 0xFFFF) and size in (zsize, 0xFFFFFFFF)
+            and offset in (zoffset, 0xFFFFFFFF))
 
 
 def _scan(pkl: bytes) -> None:
@@ -346,18 +375,16 @@ def _scan(pkl: bytes) -> None:
         name = op.name
         if name not in _OPCODES:
             raise ModelFileError(f"the pickle uses opcode {name}, which model files do not need")
-        if name in ("BINPUT", "LONG_BINPUT", "MEMOIZE"):
-            index = len(kinds) if name == "MEMOIZE" else arg
-            if not 0 <= index <= len(ops):
+        if name in ("BINPUT", "LONG_BINPUT"):
+            if not 0 <= arg <= len(ops):
                 raise ModelFileError("the pickle uses a memo index out of range")
-            kinds[index] = prev
+            kinds[arg] = prev
         elif name in ("BINGET", "LONG_BINGET"):
             if kinds.get(arg) not in _SHAREABLE:
                 raise ModelFileError("the pickle reuses a container object (only atoms and built objects may be)")
             prev = kinds[arg]
             continue
-        if name != "FRAME":
-            prev = name
+        prev = name
 
 
 # --- module structure ----------------------------------------------------------------------------------------
@@ -495,6 +522,8 @@ def _safetensors(data: bytes) -> dict:
     body, spans, out = data[8 + n:], [], {}
     for key, spec in header.items():
         if key == "__metadata__":
+            if not (isinstance(spec, dict) and all(isinstance(v, str) for v in spec.values())):
+                raise ModelFileError("not a valid safetensors file: __metadata__ is not a map of strings")
             continue
         if not (isinstance(spec, dict) and set(spec) == {"dtype", "shape", "data_offsets"}
                 and spec["dtype"] in _SAFETENSORS_DTYPES and isinstance(spec["shape"], list)
@@ -508,8 +537,8 @@ def _safetensors(data: bytes) -> dict:
         spans.append((lo, hi))
         out[key] = _Tensor(_Storage(dtype, body[lo:hi]), 0, tuple(spec["shape"]), tuple(_contiguous(spec["shape"])))
     spans.sort()
-    if any(a[1] > b[0] for a, b in zip(spans, spans[1:], strict=False)) or (spans and spans[-1][1] != len(body)):
-        raise ModelFileError("not a valid safetensors file: entries overlap or leave unexplained bytes")
+    if [lo for lo, _ in spans] != [0] + [hi for _, hi in spans[:-1]] or (spans and spans[-1][1] != len(body)):
+        raise ModelFileError("not a valid safetensors file: entries do not tile the data (gap or overlap)")
     return out
 
 
