@@ -8,7 +8,9 @@
 The repository is copied (without .git and caches) to a temporary directory per job; each mutant rewrites one
 target file there, runs the given pytest selection with ``PYTHONPATH`` pointing at the copy (so the editable
 install of the real checkout is never imported) and with bytecode caching off (a same-size mutant written in the
-same second would otherwise reuse a stale .pyc), and restores the file.  A run that fails kills the mutant; a run
+same second would otherwise reuse a stale .pyc), and restores the file.  Runs are forked from a per-job server
+that has imported torch, numpy, hypothesis etc. but nothing of the repository (it checks), so each run pays only
+for the code under test (``--no-fork``: a fresh interpreter per run).  A run that fails kills the mutant; a run
 that exceeds the per-mutant timeout is killed (its process group) and counts as killed, listed as a timeout.
 Hypothesis runs derandomised, without an example database and without shrinking (a small plugin loaded into
 each run), so reports are reproducible and a failing property stops at its first counterexample; the same plugin
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
+import json
 import os
 import queue
 import random
@@ -354,10 +357,9 @@ def run_env(copy: Path) -> dict[str, str]:
     return env
 
 
-def pytest_command(tests: list[str], keyword: str | None) -> list[str]:
+def pytest_args(tests: list[str], keyword: str | None) -> list[str]:
     """Stop at the first failure; hypothesis derandomised, without shrinking or an example database."""
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", PLUGIN_NAME,
-           "-o", "addopts=", "-rf", "--no-header", *tests]
+    cmd = ["-x", "-q", "-p", "no:cacheprovider", "-p", PLUGIN_NAME, "-o", "addopts=", "-rf", "--no-header", *tests]
     return cmd + (["-k", keyword] if keyword else [])
 
 
@@ -368,7 +370,6 @@ def run_tests(copy: Path, cmd: list[str], timeout: float, record: bool = False) 
     """Run pytest in ``copy``; ('pass' | 'fail' | 'timeout', seconds, output).  On timeout the whole process
     group this call started is killed.  ``record``: the baseline run, which writes the per-test durations that
     later runs sort their tests by (cheapest first, so a mutant is usually killed early)."""
-    shutil.rmtree(copy / ".hypothesis", ignore_errors=True)
     env = run_env(copy) | ({"SLT_MUTATE_RECORD": "1"} if record else {})
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -386,12 +387,17 @@ def run_tests(copy: Path, cmd: list[str], timeout: float, record: bool = False) 
 
 
 def kill_running() -> None:
-    """Kill the process groups of the test runs still going (on an interrupt of this script)."""
-    for proc in list(RUNNING):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    """Stop the test runs and fork servers still going (on an interrupt of this script): SIGTERM first, so a fork
+    server kills its current child's process group, then SIGKILL to each process group this script started."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for proc in list(RUNNING):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+        while sig == signal.SIGTERM and time.monotonic() < deadline and any(p.poll() is None for p in RUNNING):
+            time.sleep(0.1)
 
 
 def check_isolation(copy: Path, path: str) -> None:
@@ -408,16 +414,126 @@ def failed_tests(output: str) -> list[str]:
     return re.findall(r"^(?:FAILED|ERROR) (\S+)", output, flags=re.M)
 
 
-def run_mutant(copies: queue.Queue, mutant: Mutant, original: str, cmd: list[str], timeout: float) -> Outcome:
+SERVER = r'''
+import json, os, signal, sys, time
+for name in sys.argv[1].split(","):
+    if name:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+import pytest
+leaked = sorted(m for m in sys.modules if m == "verify" or m.startswith("verify."))
+if leaked:
+    sys.exit(f"preloading imported the code under test: {leaked}")
+
+
+CURRENT = []
+
+
+def stop(*_):
+    for pid in CURRENT:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os._exit(143)
+
+
+signal.signal(signal.SIGTERM, stop)
+
+
+def run(req):
+    out = os.open(req["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    t0 = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.setpgid(0, 0)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0), os.dup2(out, 1), os.dup2(out, 2)
+        os.environ.update(req["env"])
+        try:
+            code = pytest.main(req["args"])
+        except BaseException:
+            code = 3
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(int(code))
+    os.close(out)
+    CURRENT[:] = [pid]
+    try:
+        os.setpgid(pid, pid)
+    except OSError:
+        pass
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return {"code": os.waitstatus_to_exitcode(status), "timeout": False, "seconds": time.monotonic() - t0}
+        if time.monotonic() - t0 > req["timeout"]:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            return {"code": -9, "timeout": True, "seconds": time.monotonic() - t0}
+        time.sleep(0.02)
+
+
+for line in sys.stdin:
+    print(json.dumps(run(json.loads(line))), flush=True)
+'''
+PRELOAD = "torch,numpy,scipy,hypothesis,mpmath,safetensors,z3,_pytest.python,_hypothesis_pytestplugin"
+
+
+class Worker:
+    """One private copy of the repository and a way to run the tests in it: a fork server (an interpreter that
+    has imported the heavy third-party modules, never the code under test, and forks one child per run, so a run
+    does not pay torch's import again) or, with ``preload=None``, a fresh ``python -m pytest`` per run."""
+
+    def __init__(self, copy: Path, preload: str | None):
+        self.copy = copy
+        self.out = copy.parent / f"{copy.name}.out"
+        self.server: subprocess.Popen | None = None
+        if preload is not None:
+            self.server = subprocess.Popen([sys.executable, "-c", SERVER, preload], cwd=copy, env=run_env(copy),
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                           start_new_session=True)
+            RUNNING.add(self.server)
+
+    def run(self, args: list[str], timeout: float, record: bool = False) -> tuple[str, float, str]:
+        """('pass' | 'fail' | 'timeout', seconds, output) of one pytest run in this copy."""
+        shutil.rmtree(self.copy / ".hypothesis", ignore_errors=True)
+        if self.server is None:
+            return run_tests(self.copy, [sys.executable, "-m", "pytest", *args], timeout, record)
+        req = {"args": args, "out": str(self.out), "timeout": timeout,
+               "env": {"SLT_MUTATE_RECORD": "1" if record else "0"}}
+        self.server.stdin.write(json.dumps(req) + "\n")
+        self.server.stdin.flush()
+        line = self.server.stdout.readline()
+        if not line:
+            raise SystemExit("the fork server died (run with --no-fork to see why)")
+        res = json.loads(line)
+        out = self.out.read_text(encoding="utf-8", errors="replace")
+        result = "timeout" if res["timeout"] else ("pass" if res["code"] == 0 else "fail")
+        return result, res["seconds"], out
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stdin.close()
+            self.server.wait(timeout=60)
+            RUNNING.discard(self.server)
+
+
+def run_mutant(workers: queue.Queue, mutant: Mutant, original: str, args: list[str], timeout: float) -> Outcome:
     """Apply one mutant in a free copy, run the tests, restore the file."""
-    copy = copies.get()
-    target = copy / mutant.path
+    worker = workers.get()
+    target = worker.copy / mutant.path
     try:
         target.write_text(Source(original).apply(mutant.edit), encoding="utf-8")
-        result, seconds, out = run_tests(copy, cmd, timeout)
+        result, seconds, out = worker.run(args, timeout)
     finally:
         target.write_text(original, encoding="utf-8")
-        copies.put(copy)
+        workers.put(worker)
     status = {"pass": "survived", "fail": "killed", "timeout": "timeout"}[result]
     return Outcome(mutant, status, seconds, failed_tests(out))
 
@@ -543,7 +659,7 @@ def command_line(argv: list[str]) -> str:
                                                      for a in argv)
 
 
-def run_file(path: str, args: argparse.Namespace, base: Path, copies: list[Path]) -> FileRun | None:
+def run_file(path: str, args: argparse.Namespace, workers: list[Worker]) -> FileRun | None:
     """Generate, choose and run the mutants of one target file."""
     original = (REPO / path).read_text(encoding="utf-8")
     mutants = mutants_of(path, original)
@@ -553,27 +669,27 @@ def run_file(path: str, args: argparse.Namespace, base: Path, copies: list[Path]
             print(f"{m.ident}  {path}:{m.line}  {m.operator:18s}  {m.mutated}")
         print(f"{len(chosen)} of {len(mutants)} mutants of {path}")
         return None
-    for c in copies:
-        check_isolation(c, path)
-    cmd = pytest_command(args.tests, args.keyword)
-    result, baseline, out = run_tests(copies[0], cmd, timeout=3600, record=True)
+    for w in workers:
+        check_isolation(w.copy, path)
+    cmd = pytest_args(args.tests, args.keyword)
+    result, baseline, out = workers[0].run(cmd, timeout=3600, record=True)
     if result != "pass":
         raise SystemExit(f"the tests fail without any mutant:\n{out[-3000:]}")
     timeout = args.timeout if args.timeout else 3 * baseline + 15
-    print(f"{path}: {len(chosen)} of {len(mutants)} mutants; baseline {baseline:.1f} s, timeout {timeout:.0f} s",
+    print(f"{path}: {len(chosen)} of {len(mutants)} mutants; baseline {baseline:.1f} s, timeout {timeout:.3g} s",
           flush=True)
     pool: queue.Queue = queue.Queue()
-    for c in copies:
-        pool.put(c)
+    for w in workers:
+        pool.put(w)
     t0 = time.perf_counter()
     outcomes: list[Outcome] = []
-    ex = ThreadPoolExecutor(max_workers=len(copies))
+    ex = ThreadPoolExecutor(max_workers=len(workers))
     try:
         futures = [ex.submit(run_mutant, pool, m, original, cmd, timeout) for m in chosen]
         for i, fut in enumerate(futures, 1):
             o = fut.result()
             outcomes.append(o)
-            print(f"  [{i}/{len(chosen)}] {o.status:8s} {o.mutant.ident} line {o.mutant.line:4d} "
+            print(f"  [{i}/{len(chosen)}] {o.status:8s} {o.seconds:5.1f}s {o.mutant.ident} line {o.mutant.line:4d} "
                   f"{o.mutant.operator:18s} {o.mutant.mutated[:70]}  {' '.join(o.failed[:1])}", flush=True)
     finally:
         ex.shutdown(wait=False, cancel_futures=True)
@@ -596,6 +712,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="Markdown report to update")
     p.add_argument("--equivalent", type=Path, default=DEFAULT_EQUIVALENT, help="equivalence arguments")
     p.add_argument("--list", action="store_true", help="list the mutants and exit")
+    p.add_argument("--no-fork", action="store_true",
+                   help="start a fresh interpreter per run instead of forking a preloaded one (slower)")
     args = p.parse_args(argv)
     args.argv = argv
     for f in args.files:
@@ -612,12 +730,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="slt-mutate-") as tmp:
         write_plugin(Path(tmp))
-        copies = [] if args.list else [make_copy(REPO, Path(tmp), f"job{i}") for i in range(max(1, args.jobs))]
-        for path in args.files:
-            try:
-                run = run_file(path, args, Path(tmp), copies)
-            finally:
-                kill_running()
+        preload = None if args.no_fork else PRELOAD
+        workers = [] if args.list else [Worker(make_copy(REPO, Path(tmp), f"job{i}"), preload)
+                                        for i in range(max(1, args.jobs))]
+        try:
+            runs = [run_file(path, args, workers) for path in args.files]
+            for w in workers:
+                w.close()
+        finally:
+            kill_running()
+        for path, run in zip(args.files, runs, strict=True):
             if run is None:
                 continue
             survivors = [o for o in run.outcomes if o.status == "survived"]

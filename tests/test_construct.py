@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import torch
 from conftest import SMALL, random_weights
@@ -83,10 +85,36 @@ def test_error_shrinks_a_lot():
     assert err("subset-sum", 32) < err("subset-sum", 8) / 100
 
 
-@settings(max_examples=15 if SMALL else 50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _exact_forward(mats: list[list[list[Fraction]]], x: list[Fraction]) -> list[Fraction]:
+    """A bias-free ReLU chain in exact rationals (ReLU between layers, none after the last)."""
+    for i, w in enumerate(mats):
+        x = [sum((a * b for a, b in zip(row, x, strict=True)), Fraction(0)) for row in w]
+        if i + 1 < len(mats):
+            x = [max(v, Fraction(0)) for v in x]
+    return x
+
+
+def _regenerated(c) -> list[list[list[Fraction]]]:
+    """G̃ rebuilt from the construction's kept indices and the generator (verify.rng), full size, exact."""
+    mats = []
+    for lp in c.layers:
+        U = [[Fraction(0)] * lp.n for _ in range(lp.hidden)]
+        for h in (lp.src >= 0).nonzero().squeeze(1).tolist():
+            U[h][int(lp.src[h])] = rng.weight(c.seed, 2 * lp.index - 1, h, int(lp.src[h]))
+        V = [[Fraction(0)] * lp.hidden for _ in range(lp.m)]
+        for r, h in zip(lp.rows.tolist(), lp.cols.tolist(), strict=True):
+            V[r][h] = rng.weight(c.seed, 2 * lp.index, r, h)
+        mats += [U, V]
+    return mats
+
+
+@settings(max_examples=30 if SMALL else 100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(["pair", "subset-sum"]),
        suffix=st.sampled_from([".pt", ".safetensors"]), drop=st.booleans())
 def test_exported_pruned_network_reproduces_the_engine(tmp_path_factory, seed, method, suffix, drop):
+    """The export is exact: its weights are G's float32 values, so the exported network, evaluated in exact
+    rationals, equals G̃ rebuilt from the kept indices and the generator, at every input tried (dropping dead
+    neurons removes only zero rows and columns)."""
     from safetensors.torch import load_file, save_file
 
     rs = np.random.RandomState(seed)
@@ -103,15 +131,14 @@ def test_exported_pruned_network_reproduces_the_engine(tmp_path_factory, seed, m
     # a plain nn.Sequential of 2L bias-free Linear layers with ReLUs between runs it
     keys = sorted(loaded, key=lambda s: int(s.split(".")[0]))
     assert len(keys) == 2 * (len(widths) - 1)
-    layers: list[torch.nn.Module] = []
-    for i, key in enumerate(keys):
-        lin = torch.nn.Linear(loaded[key].shape[1], loaded[key].shape[0], bias=False)
-        lin.weight.data = loaded[key].double()
-        layers += [lin] + ([torch.nn.ReLU()] if i + 1 < len(keys) else [])
-    net = torch.nn.Sequential(*layers)
-    x = torch.randn(32, widths[0], dtype=torch.float64)
-    with torch.no_grad():
-        assert torch.allclose(net(x), c.forward(x), rtol=1e-6, atol=1e-9)
+    exported = [[[Fraction(float(v)) for v in row] for row in loaded[key].tolist()] for key in keys]
+    reference = _regenerated(c)
+    for x in rs.normal(size=(4, widths[0])):
+        xf = [Fraction(float(v)) for v in x]
+        want = _exact_forward(reference, xf)
+        assert _exact_forward(exported, xf) == want
+        got = c.forward(torch.from_numpy(x[None, :]))[0].tolist()     # the engine's float64 forward: close
+        assert all(abs(g - float(w)) <= 1e-12 * (1 + abs(float(w))) for g, w in zip(got, want, strict=True))
     # and it is loadable by the tool itself as a (deeper) target
     if suffix == ".pt":
         assert len(load_target(path).weights) == len(keys)

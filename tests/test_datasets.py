@@ -86,12 +86,12 @@ def test_split_is_stratified(fraction):
 
 
 def test_split_rejects_bad_fraction():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"test_fraction must lie in \(0, 1\), got 1\.0"):
         digits_split(test_fraction=1.0)
 
 
 def test_unit_rows_rejects_zero_row():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a zero row cannot be scaled"):
         unit_rows(np.array([[1.0, 0.0], [0.0, 0.0]]))
 
 
@@ -107,9 +107,9 @@ def test_accuracy_matches_a_loop():
 
 
 def test_accuracy_rejects_mismatched_shapes():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"X has 3 rows but y has shape \(2,\)"):
         accuracy(lambda X: X, np.eye(3), np.array([0, 1]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"forward returned shape \(2, 3\), expected \(3, classes\)"):
         accuracy(lambda X: X[:2], np.eye(3), np.array([0, 1, 2]))
 
 
@@ -126,7 +126,7 @@ def test_mlp_forward_matches_torch():
 
 
 def test_mlp_forward_rejects_unchained_shapes():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"weight shapes \(4, 3\) then \(2, 5\) do not chain"):
         mlp_forward([np.zeros((4, 3)), np.zeros((2, 5))])
 
 

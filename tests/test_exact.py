@@ -1,7 +1,7 @@
-"""Tests for verify/exact.py, the exact sup oracle for tiny networks.
+"""Tests for verify/exact/, the exact sup oracle for tiny networks.
 
 The reference evaluator here is written independently of the module (plain Fractions), so a witness or
-a sampled error is checked without trusting exact.py's own arithmetic.
+a sampled error is checked without trusting verify/exact/'s own arithmetic.
 """
 
 from __future__ import annotations
@@ -267,7 +267,7 @@ def test_refuses_inputs_above_the_limits_and_malformed_ones() -> None:
 
 def test_time_limit_is_enforced() -> None:
     target, pruned = pair_pruned([3, 4, 3, 2], 8, seed=0)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError, match="exact oracle: time limit reached while"):
         exact_check(target, pruned, F(1, 10), timeout_s=0.01)
 
 
@@ -276,7 +276,7 @@ def test_time_limit_is_enforced() -> None:
 
 def _brute_force_rays(cons: list[tuple[int, ...]], d: int) -> set[tuple[int, ...]]:
     """Extreme rays of {x : g·x ≥ 0} from every (d−1)-subset of constraints, with sympy's exact linear
-    algebra (independent of exact.py's double description)."""
+    algebra (independent of verify/exact/regions.py's double description)."""
     import itertools
 
     import sympy

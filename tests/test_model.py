@@ -160,12 +160,13 @@ def test_bad_eps(small_model, capsys, eps):
     assert "--eps" in capsys.readouterr().err
 
 
-def test_bad_width_and_seed(small_model):
+def test_bad_width_and_seed(small_model, capsys):
     for args in (["--width-factor", "0"], ["--width-factor", "x"], ["--seed", "-1"], ["--seed", str(2**32)],
                  ["--max-candidates", "1"], ["--max-candidates", "41"], ["--max-candidates", "x"]):
         with pytest.raises(SystemExit) as e:
             main(["certify", str(small_model["state_dict"]), "--eps", "0.1", *args])
         assert e.value.code == 2
+        assert args[0] in capsys.readouterr().err, args   # refused for this option, not another reason
 
 
 def test_integer_weights_rejected():

@@ -1,4 +1,4 @@
-"""Tests for verify/proofs.py: the z3 lemmas, their false variants, and the exported SMT-LIB files."""
+"""Tests for verify/proofs/: the z3 lemmas, their false variants, the exported SMT-LIB files and `slt-verify prove`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 import z3
 
 from verify import proofs
+from verify.cli import build_parser, main
 
 PROOFS_DIR = Path(__file__).resolve().parents[1] / "proofs"
 
@@ -95,7 +96,7 @@ def test_harness_fails_when_a_lemma_is_wrong(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_committed_smt2_files_match_the_code() -> None:
-    """proofs/ is generated; regenerate with `python -m verify.proofs --write proofs` after a change."""
+    """proofs/ is generated; regenerate with `slt-verify prove --write proofs` after a change."""
     on_disk = {p.name for p in PROOFS_DIR.glob("*.smt2")}
     assert on_disk == {f"{name}.smt2" for name in proofs.LEMMAS}
     for name, lem in proofs.LEMMAS.items():
@@ -140,3 +141,50 @@ def test_cvc5_agrees_on_fast_lemmas() -> None:
     for name in names:
         lem = proofs.LEMMAS[name]
         assert proofs.cvc5_check(proofs.smt2_text(lem), timeout_s=30) == lem.expected, name
+
+
+def test_prove_command_runs_the_lemmas_named(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "pair_gadget", "pair_gadget.false", "--timeout", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "ALL AS EXPECTED: 2/2 queries" in out and "counterexample:" in out
+    assert main(["prove", "--json", "relu_neg_scale.false", "relu_neg_scale"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ok"] and [r["name"] for r in doc["lemmas"]] == ["relu_neg_scale.false", "relu_neg_scale"]
+
+
+def test_prove_command_lists_and_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(proofs.LEMMAS)
+    assert main(["prove", "--list", "--json", "pair_gadget.false"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["variant_of"] == "pair_gadget"
+    assert main(["prove", "--write", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out.split()
+    assert len(printed) == len(proofs.LEMMAS) + 1
+    for name in printed:
+        assert Path(name).read_bytes() == (PROOFS_DIR / Path(name).name).read_bytes()
+
+
+@pytest.mark.parametrize("args", [["no_such_lemma"], ["--write", "x", "pair_gadget"], ["--timeout", "0"],
+                                  ["--cvc5-timeout", "nan", "pair_gadget"]])
+def test_prove_command_refuses_bad_input(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("slt-verify: error:") and "Traceback" not in err
+    with pytest.raises(SystemExit) as exit_info:   # --list and --write exclude each other
+        main(["prove", "--list", "--write", "x"])
+    assert exit_info.value.code == 2
+
+
+@pytest.mark.skipif(proofs.cvc5_available(), reason="cvc5 is installed")
+def test_prove_command_without_cvc5_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prove", "--cvc5", "pair_gadget"]) == 2
+    assert "pip install cvc5" in capsys.readouterr().err
+
+
+def test_prove_help_states_the_library_defaults() -> None:
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices["prove"]
+    helps = {a.dest: a.help for a in sub._actions}
+    assert helps["timeout"].endswith(f"(default {proofs.TIMEOUT_MS // 1000})")
+    assert helps["cvc5_timeout"].endswith(f"(default {proofs.CVC5_TIMEOUT_S:g})")
+

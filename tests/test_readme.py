@@ -41,7 +41,7 @@ def test_as_written():
 
 def test_tiny_example_tightness_and_the_gain_of_the_neighbour_assignment():
     """'the certified bound fell X×, to Y× the exact sup': Y from the exact sup of the committed example (G̃ rebuilt
-    from the raw mask bits, verify/exact.py), X = bound of the plain layout (no reassignment, same method, k, seed
+    from the raw mask bits, verify/exact/), X = bound of the plain layout (no reassignment, same method, k, seed
     and rescaling) over the example's bound."""
     from verify.certify import bound_of
     from verify.engine.construct import build

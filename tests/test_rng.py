@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import torch
@@ -60,6 +62,43 @@ def test_distribution_is_uniform_on_minus_one_one(seed):
 
 
 def test_out_of_range_arguments_are_refused():
-    for args in ((-1, 0, 0, 0), (0, 2**32, 0, 0), (0, 0, -5, 0), (0, 0, 0, 2**32)):
-        with pytest.raises(ValueError):
+    for args, name in (((-1, 0, 0, 0), "seed"), ((0, 2**32, 0, 0), "layer"), ((0, 0, -5, 0), "row"),
+                       ((0, 0, 0, 2**32), "col"), ((1.0, 0, 0, 0), "seed"), ((0, 0, 0, "3"), "col")):
+        with pytest.raises(ValueError, match=rf"^{name} must be an integer in \[0, 2\^32\), got "):
             rng.weight_int(*args)
+    top = 2**32 - 1   # the ends of the range are accepted
+    assert rng.weight_int(0, 0, 0, 0) != rng.weight_int(top, top, top, top)
+
+
+def test_doctests():
+    import doctest
+
+    res = doctest.testmod(rng)
+    assert res.attempted > 0 and res.failed == 0
+
+
+def _reference_weight_int(seed: int, layer: int, row: int, col: int) -> int:
+    """slt-hash32-v1 written again from the module docstring alone (an oracle independent of rng.py's code)."""
+    def mix(x: int) -> int:
+        x ^= x >> 16
+        x = x * 0x7FEB352D % 2**32
+        x ^= x >> 15
+        x = x * 0x846CA68B % 2**32
+        return x ^ (x >> 16)
+
+    h = mix(seed ^ 0x9E3779B9)
+    for v in (layer, row, col):
+        h = mix(h ^ v)
+    m = mix(h ^ 0x85EBCA6B) >> 8
+    return (2 * m + 1 - 2**24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), layer=st.integers(0, 2**32 - 1), row=st.integers(0, 2**32 - 1),
+       col=st.integers(0, 2**32 - 1))
+def test_generator_is_the_published_one(seed, layer, row, col):
+    """The published generator of certs/FORMAT.md: every certificate's G depends on these exact values."""
+    want = _reference_weight_int(seed, layer, row, col)
+    assert rng.weight_int(seed, layer, row, col) == want
+    assert rng.weight_int(seed, layer, row, col, key=rng.row_key(seed, layer, row)) == want
+    assert rng.weight(seed, layer, row, col) == Fraction(want, 2**24)

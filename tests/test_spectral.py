@@ -253,8 +253,11 @@ def test_edge_cases():
     assert not spectral_bound_holds([[3, 4]], 0, Fraction(4999, 1000))
     assert spectral_bound_holds([[3, 4]], 0, 5)                    # ints accepted as c
     assert spectral_bound_holds([[3, 4]], -2, 20) and not spectral_bound_holds([[3, 4]], -2, Fraction(19999, 1000))
-    for bad in ([[1, 2], [3]], [[1.0]], [[True]], "x", [(1, 2)]):
-        with pytest.raises(ValueError):
+    for bad in ([[1, 2], [3]], [[1.0]], [[True]]):
+        with pytest.raises(ValueError, match="rows must be a rectangular list of lists of ints"):
+            spectral_bound_holds(bad, 0, Fraction(1))
+    for bad in ("x", [(1, 2)], [[1], (2,)]):
+        with pytest.raises(ValueError, match="rows must be a list of lists of ints"):
             spectral_bound_holds(bad, 0, Fraction(1))
 
 
@@ -309,9 +312,9 @@ def test_claim_inputs():
     a = np.random.RandomState(2).randn(5, 3)
     assert spectral_claim(torch.from_numpy(a)) == spectral_claim(a) == spectral_claim(a.T)
     assert spectral_claim(np.zeros((3, 4))) == 0 and spectral_claim(np.zeros((0, 4))) == 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="matrix has non-finite entries"):
         spectral_claim(np.array([[1.0, np.inf]]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected a matrix"):
         to_fixed_point(np.zeros(3))
 
 
@@ -423,6 +426,7 @@ def _margin_cases() -> dict[str, tuple[list[list[int]], int]]:
         "diagonal, rounded conversion": (diag([odd(70), odd(69), -odd(66), odd(30)], 6), 90),
         "diagonal, negative K": (diag([-odd(53), odd(50)], 3), -40),
         "flushed entries (L > 460)": (diag([odd(700), -odd(699), odd(200), odd(400)], 5), 650),
+        "flushed by one bit (L = 461)": (diag([odd(461), odd(460), -odd(300)], 4), 470),
         "dense row, sigma' > 1": ([[3 << 40, -(3 << 40), 3 << 40, 0, 0, 0], [0, 0, 0, 5 << 37, 0, 0]], 41),
         "tall": ([list(r) for r in zip(*diag([odd(66), odd(65), odd(61)], 7), strict=True)], 64),
     }
@@ -456,3 +460,46 @@ def test_margin_cases_exercise_every_branch_of_the_proof():
         f2 = sum(x * x for r in rows for x in r)
         assert lo * lo * (1 + Fraction(1, 10**6)) < (Fraction(f2, 4**K) if K >= 0 else Fraction(f2 * 4 ** (-K)))
     assert seen == {(k, v) for k in ("flush", "c2>1", "tall", "K<0") for v in (True, False)}
+
+
+@pytest.mark.parametrize("field, value", [("radix", 10), ("mant_dig", 64), ("max_exp", 16384), ("min_exp", -16381)])
+def test_refuses_to_prove_anything_on_a_platform_that_is_not_binary64(monkeypatch, field: str, value: int):
+    """The proof's floating-point model is IEEE binary64 (module docstring): on any other float format the
+    Cholesky path must answer False, while claims decided exactly (c ≥ ‖A‖_F) still hold."""
+    import sys
+    from types import SimpleNamespace
+
+    info = {k: getattr(sys.float_info, k) for k in ("radix", "mant_dig", "max_exp", "min_exp")} | {field: value}
+    monkeypatch.setattr(spectral, "sys", SimpleNamespace(float_info=SimpleNamespace(**info)))
+    assert not spectral._float_model_ok()
+    rows = [[3, 0], [0, -4]]
+    assert not spectral_bound_holds(rows, 0, Fraction(4000001, 1000000))   # true, but needs the float proof
+    assert spectral_bound_holds(rows, 0, Fraction(5))                      # = ‖A‖_F: exact, no floats
+    monkeypatch.undo()
+    assert spectral._float_model_ok() and spectral_bound_holds(rows, 0, Fraction(4000001, 1000000))
+
+
+@pytest.mark.parametrize("K", [-3, -1, 0, 1, 2, 7])
+def test_claims_at_exactly_the_frobenius_norm(K: int):
+    """c = ‖A‖_F is accepted exactly (for every sign of K), and for a rank-one A (σ_max = ‖A‖_F) any c below it is
+    refused, however close."""
+    scale = Fraction(2) ** -K
+    assert spectral_bound_holds([[3, 4]], K, 5 * scale)
+    assert spectral_bound_holds([[3], [4]], K, 5 * scale)
+    assert not spectral_bound_holds([[3, 4]], K, 5 * scale * (1 - Fraction(1, 2**200)))
+    assert spectral_bound_holds([[6, 0, 0], [0, 0, 8]], K, 10 * scale)               # rank two, σ = 8 < F = 10
+    assert not spectral_bound_holds([[6, 0, 0], [0, 0, 8]], K, 8 * scale)             # σ itself: fails safe
+
+
+@pytest.mark.parametrize("shape", [(3, 7), (7, 3), (4, 4), (1, 9), (9, 1)])
+def test_gram_side_is_the_smaller_one_and_exact(shape: tuple[int, int]):
+    """Step 1–2's Ã is taken on the side with m = min(rows, cols) rows (the Cholesky constants use that m), and
+    for entries of at most 53 bits it is exactly A·2^-L."""
+    rs = np.random.RandomState(sum(shape))
+    rows = [[int(v) for v in r] for r in rs.randint(-(2**52), 2**52, size=shape)]
+    L = max(abs(x) for r in rows for x in r).bit_length()
+    a, t = spectral._gram_side_floats(rows, L)
+    assert t == 0 and len(a) == min(shape) and len(a[0]) == max(shape)
+    wide = rows if shape[0] <= shape[1] else [list(c) for c in zip(*rows, strict=True)]
+    assert all(Fraction(x) == Fraction(n, 2**L) for ra, rn in zip(a, wide, strict=True)
+               for x, n in zip(ra, rn, strict=True))

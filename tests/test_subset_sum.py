@@ -62,7 +62,7 @@ def as_masks(chosen: torch.Tensor) -> list[int]:
     return [sum(1 << t for t, c in enumerate(row) if c) for row in chosen.tolist()]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(seed=SEEDS, s=st.integers(min_value=1, max_value=12), valid_frac=st.sampled_from([1.0, 0.8, 0.4]))
 def test_matches_brute_force_on_grid_products(seed: int, s: int, valid_frac: float) -> None:
     rng = np.random.default_rng(seed)
@@ -76,7 +76,7 @@ def test_matches_brute_force_on_grid_products(seed: int, s: int, valid_frac: flo
     assert torch.equal(fast, slow)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(seed=SEEDS, s=st.integers(min_value=1, max_value=11))
 def test_matches_brute_force_with_many_ties(seed: int, s: int) -> None:
     """Small integer products (many equal subset sums) and targets on or between half units."""
@@ -90,7 +90,7 @@ def test_matches_brute_force_with_many_ties(seed: int, s: int) -> None:
     assert as_masks(fast) == as_masks(slow)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(seed=SEEDS, s=st.integers(min_value=13, max_value=16))
 def test_optimum_against_numpy_enumeration(seed: int, s: int) -> None:
     """Independent exact check beyond the Python brute force: every subset sum in numpy int64, targets on
@@ -109,7 +109,7 @@ def test_optimum_against_numpy_enumeration(seed: int, s: int) -> None:
         assert as_masks(best_subsets(p[i:i + 1], w[i:i + 1])) == [best]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(seed=SEEDS, s=st.integers(min_value=1, max_value=20))
 def test_invalid_candidates_never_chosen(seed: int, s: int) -> None:
     rng = np.random.default_rng(seed)
@@ -129,7 +129,7 @@ def test_invalid_candidates_never_chosen(seed: int, s: int) -> None:
         assert exact_errors(p[i:i + 1], w[i:i + 1], chosen[i:i + 1]) == sub_err
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(seed=SEEDS, s=st.integers(min_value=1, max_value=18))
 def test_chunking_gives_identical_results(seed: int, s: int) -> None:
     p, w, valid = instances(seed, bsz=37, s=s, scale=1.0, valid_frac=0.9)
@@ -205,27 +205,60 @@ def test_equal_products_near_the_largest_sums(w: float, sign: int) -> None:
     assert as_masks(best_subsets(p, torch.tensor([w], dtype=torch.float64))) == [(1 << j) - 1]
 
 
+def test_forty_candidates_are_accepted_and_forty_one_refused() -> None:
+    """The documented limit (s ≤ 40, where 40·2^48 < 2^54 keeps every int64 intermediate exact)."""
+    p = torch.full((1, 40), 3, dtype=torch.int64)
+    chosen = best_subsets(p, torch.tensor([7.5 * 2.0**-48], dtype=torch.float64))   # 2 or 3 of the 3s: tie → 2
+    assert as_masks(chosen) == [0b11]
+    with pytest.raises(ValueError, match="at most 40 candidates per instance, got 41"):
+        best_subsets(torch.full((1, 41), 3, dtype=torch.int64), torch.zeros(1, dtype=torch.float64))
+
+
+def test_instance_bytes_matches_the_documented_table() -> None:
+    """The module docstring's memory row (instance_bytes, for s = 8 … 24) is what the function returns."""
+    import re
+
+    doc = subset_sum.__doc__
+    sizes = [int(v) for v in re.search(r"^\s+s((?:\s+\d+)+)\s*$", doc, flags=re.M).group(1).split()]
+    row = re.search(r"^\s+memory\s+(.*?)\s+\(``instance_bytes``", doc, flags=re.M).group(1)
+    figures = re.findall(r"([\d.]+) (KB|MB)", row)
+    assert len(figures) == len(sizes) == 5
+    for s, (value, unit) in zip(sizes, figures, strict=True):
+        got = instance_bytes(s) / (1000 if unit == "KB" else 1e6)
+        assert float(f"{got:.{len(value.replace('.', '').lstrip('0'))}g}") == float(value), (s, got, value)
+
+
 def test_rejects_bad_input() -> None:
     p = torch.ones((2, 3), dtype=torch.int64)
     w = torch.zeros(2, dtype=torch.float64)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="products_int must be an int64 tensor"):
         best_subsets(p.to(torch.int32), w)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="products_int must be an int64 tensor"):
+        best_subsets(p[0], w)
+    with pytest.raises(ValueError, match="targets must be a float64 tensor of shape"):
         best_subsets(p, w.to(torch.float32))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="targets must be a float64 tensor of shape"):
+        best_subsets(p, w[:1])
+    with pytest.raises(ValueError, match="targets contain NaN"):
         best_subsets(p, torch.tensor([0.0, float("nan")], dtype=torch.float64))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"\|p\| < 2\^48"):
         best_subsets(p * (1 << PRODUCT_BITS), w)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"\|p\| < 2\^48"):
+        best_subsets(-p * (1 << PRODUCT_BITS), w)
+    assert best_subsets(p * ((1 << PRODUCT_BITS) - 1), w).shape == (2, 3)   # the largest allowed |p|
+    with pytest.raises(ValueError, match=f"at most {MAX_CANDIDATES} candidates per instance, got {MAX_CANDIDATES + 1}"):
         best_subsets(torch.ones((1, MAX_CANDIDATES + 1), dtype=torch.int64), w[:1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"memory_bytes=\d+ is below one instance's need"):
         best_subsets(p, w, memory_bytes=instance_bytes(3) - 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="valid must be a bool tensor of the same shape"):
         best_subsets(p, w, torch.ones((2, 2), dtype=torch.bool))
+    with pytest.raises(ValueError, match="valid must be a bool tensor of the same shape"):
+        best_subsets(p, w, torch.ones((2, 3), dtype=torch.int64))
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(subset_sum).failed == 0
+    res = doctest.testmod(subset_sum)
+    assert res.attempted > 0 and res.failed == 0
 
 
 @pytest.mark.gpu

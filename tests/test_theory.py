@@ -100,17 +100,17 @@ def test_pensia_constant_scales_factor() -> None:
 
 
 def test_rejects_bad_input() -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="layer 2 takes 5 inputs but layer 1 gives 3"):
         pensia_width([(3, 4), (2, 5)], 0.1)  # 3 outputs feed a layer taking 5
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="eps must be a positive number, got 0.0"):
         malach_width([(3, 4)], 0.0)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"delta must lie in \(0, 1\), got 1.0"):
         malach_width([(3, 4)], 0.1, delta=1.0)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="weight_bounds needs 1 positive finite values"):
         pensia_width([(3, 4)], 0.1, weight_bounds=[1.0, 1.0])
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="the target needs at least one layer"):
         pensia_width([], 0.1)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="the constant c must be positive, got 0.0"):
         pensia_width([(3, 4)], 0.1, c=0.0)
 
 
@@ -127,4 +127,5 @@ def test_format_table_lists_every_row_and_assumption() -> None:
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(theory).failed == 0
+    res = doctest.testmod(theory)
+    assert res.attempted > 0 and res.failed == 0

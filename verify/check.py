@@ -404,7 +404,7 @@ def check_certificate(cert: object, model: bytes | Path) -> Checked:
 
 def exact_networks(ok: Checked) -> tuple[list, list]:
     """(F, G̃) of an accepted certificate as lists of Fraction matrices ((out, in) convention) for the exact
-    oracle (verify/exact.py), built from what ``check_certificate`` decoded."""
+    oracle (verify/exact/), built from what ``check_certificate`` decoded."""
     target = [[[Fraction(x) for x in row] for row in w] for w in ok.weights]
     pruned = []
     for i, (w, (src, edges)) in enumerate(zip(ok.weights, ok.pruned, strict=True)):

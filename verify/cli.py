@@ -133,8 +133,28 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the single-neuron lemma and the one-layer composition step (docs/gadgets.md, "
                                    "docs/composition.md). Each lemma also has a deliberately false variant that z3 "
                                    "must refute with a counterexample. Exit 0 only if all true lemmas are proved and "
-                                   "all false ones refuted. SMT-LIB 2 copies are in proofs/.")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+                                   "all false ones refuted. SMT-LIB 2 copies are in proofs/.",
+                       epilog="exit status: 0 = every query as expected (or --list / --write done), 1 = some query "
+                              "not as expected, 2 = bad input (unknown lemma, --cvc5 without cvc5, unwritable "
+                              "directory).")
+    p.add_argument("lemmas", nargs="*", metavar="LEMMA",
+                   help="run only these queries, in this order (names as --list prints them, e.g. pair_gadget "
+                        "pair_gadget.false); default: every lemma and every false variant")
+    p.add_argument("--json", action="store_true", help="machine-readable output (also for --list)")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--list", action="store_true",
+                      help="list the lemmas (name, expected answer, statement) and exit without running a solver")
+    only.add_argument("--write", metavar="DIR",
+                      help="write every query as SMT-LIB 2 to DIR/<name>.smt2 plus the index DIR/README.md, print "
+                           "the paths and exit without running a solver (`--write proofs` regenerates the "
+                           "committed copies)")
+    p.add_argument("--cvc5", action="store_true",
+                   help="also re-check every query's SMT-LIB 2 export with cvc5 (optional package: pip install "
+                        "cvc5); an answer contradicting z3 fails the run, 'unknown' or 'timeout' does not")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="z3's time limit per query (default 60)")
+    p.add_argument("--cvc5-timeout", type=float, default=None, metavar="SECONDS",
+                   help="cvc5's time limit per query, with --cvc5 (default 10)")
 
     d = sub.add_parser("demo", help="certify the embedded digits MLP end to end (no download)",
                        description="Certify an MLP trained on scikit-learn's digits (shipped with the package), "
@@ -182,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             from verify.commands import run_check
             return run_check(args)
         if args.command == "prove":
-            from verify.proofs import run_all
-            return run_all(json_output=args.json)
+            from verify.commands import run_prove
+            return run_prove(args)
         if args.command == "demo":
             from verify.commands import run_demo
             return run_demo(args)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from verify.errors import InputError, NotReachedError
 
-__all__ = ["run_certify", "run_check", "run_demo", "run_width", "run_experiment", "certify_flow", "write_json"]
+__all__ = ["run_certify", "run_check", "run_prove", "run_demo", "run_width", "run_experiment", "certify_flow",
+           "write_json"]
 
 
 def _progress(total: int, desc: str):
@@ -205,7 +206,7 @@ def run_check(args: Namespace) -> int:
 
 
 def _exact(ok) -> int:
-    """``check --exact``: the true sup by exact region enumeration (verify/exact.py), for tiny networks."""
+    """``check --exact``: the true sup by exact region enumeration (verify/exact/), for tiny networks."""
     from verify import check
     from verify.exact import exact_check
 
@@ -224,6 +225,51 @@ def _exact(ok) -> int:
     print(f"EXACT: true sup in [{float(res.sup_lower):.6g}, {float(res.sup_upper):.6g}]; certified bound "
           f"{float(bound):.6g}; tightness (bound / true sup) = {ratio}; {res.seconds:.1f} s")
     return 0
+
+
+def run_prove(args: Namespace) -> int:
+    """``slt-verify prove``: run the z3 lemmas (all, or the LEMMA names given) and print a table or JSON; or, with
+    ``--list``, list them; or, with ``--write DIR``, write their SMT-LIB 2 exports and the index (verify/proofs/)."""
+    from verify import proofs
+
+    if args.write is not None:
+        if args.lemmas:
+            raise InputError("--write exports every lemma (and the index of all of them); name no LEMMA with it")
+        try:
+            written = proofs.write_smt2(args.write)
+        except OSError as e:
+            raise InputError(f"--write {args.write}: {e.strerror or e}") from None
+        print("\n".join(str(path) for path in written))
+        return 0
+    try:
+        lemmas = proofs.select(args.lemmas or None)
+    except ValueError as e:
+        raise InputError(f"{e} (`slt-verify prove --list` names them all)") from None
+    if args.list:
+        _list_lemmas(lemmas, args.json)
+        return 0
+    if args.cvc5 and not proofs.cvc5_available():
+        raise InputError("--cvc5 needs the optional 'cvc5' package (pip install cvc5)")
+    limits = {}
+    for option, value in (("--timeout", args.timeout), ("--cvc5-timeout", args.cvc5_timeout)):
+        if value is not None and not 0 < value < float("inf"):
+            raise InputError(f"{option} must be a positive number of seconds, got {value}")
+    if args.timeout is not None:
+        limits["timeout_ms"] = max(1, round(args.timeout * 1000))
+    if args.cvc5_timeout is not None:
+        limits["cvc5_timeout_s"] = args.cvc5_timeout
+    return proofs.run_all(args.json, sys.stdout, names=[lem.name for lem in lemmas], cross_check=args.cvc5,
+                          **limits)
+
+
+def _list_lemmas(lemmas, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([{"name": lem.name, "expected": lem.expected, "statement": lem.statement,
+                           "variant_of": lem.variant_of} for lem in lemmas], indent=1, ensure_ascii=False))
+        return
+    width = max(len(lem.name) for lem in lemmas)
+    for lem in lemmas:
+        print(f"{lem.name:<{width}}  {lem.expected:<5}  {lem.statement}")
 
 
 def run_demo(args: Namespace) -> int:

@@ -1,0 +1,98 @@
+"""benchmarks/mutate.py: the mutants it generates, how it applies them, and how it writes its report."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def mutate():
+    spec = importlib.util.spec_from_file_location("slt_mutate_tool", ROOT / "benchmarks" / "mutate.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod          # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+SAMPLE = '''"""Doc with 1 < 2 in it."""
+
+
+def f(x: int | None, y: int) -> bool:
+    """‖x‖ — unicode before the code."""
+    if x is None:
+        raise ValueError("x")
+    if x < y and y >= 0:
+        return True
+    z = (x + y) * 3 - (x << 2)  # comment with + and <
+    z ^= 0x7F
+    return False
+'''
+
+
+def test_operators_and_byte_exact_application(mutate):
+    ms = mutate.mutants_of("sample.py", SAMPLE)
+    got = {(m.operator, m.mutated) for m in ms}
+    for want in [("delete if-raise", "pass"), ("negate if", "if not (x is None):"),
+                 ("is -> is not", "if x is not None:"), ("< -> <=", "if x <= y and y >= 0:"),
+                 (">= -> >", "if x < y and y > 0:"),
+                 ("and -> or", "if x < y or y >= 0:"), ("return True -> False", "return False"),
+                 ("return False -> True", "return True"),
+                 ("+ -> -", "z = (x - y) * 3 - (x << 2)  # comment with + and <"),
+                 ("* -> //", "z = (x + y) // 3 - (x << 2)  # comment with + and <"),
+                 ("<< -> >>", "z = (x + y) * 3 - (x >> 2)  # comment with + and <"),
+                 ("remove term", "z = ((x + y) * 3)  # comment with + and <"),
+                 ("remove term", "z = ((x)) * 3 - (x << 2)  # comment with + and <"),
+                 ("constant +1", "z = (x + y) * 4 - (x << 2)  # comment with + and <"),
+                 ("constant -1", "z ^= 0x7E"), ("^= -> |=", "z |= 0x7F")]:
+        assert want in got, want
+    assert not any("|" in m.mutated and "None" in m.mutated for m in ms), "annotations are not mutated"
+    assert not any("Doc" in m.mutated for m in ms), "docstrings are not mutated"
+    for m in ms:
+        text = mutate.Source(SAMPLE).apply(m.edit)
+        compile(text, "sample.py", "exec")
+        lines_a, lines_b = SAMPLE.splitlines(), text.splitlines()
+        changed = [i for i, (a, b) in enumerate(zip(lines_a, lines_b, strict=False)) if a != b]
+        assert changed and changed[0] + 1 == m.line          # the change starts on the reported line
+    assert len({m.ident for m in ms}) == len(ms)                 # ids are unique …
+    shifted = mutate.mutants_of("sample.py", "\n\n# a new comment\n" + SAMPLE)
+    assert {m.ident for m in shifted} == {m.ident for m in ms}   # … and survive edits elsewhere in the file
+
+
+def test_report_sections_are_replaced_per_file(mutate, tmp_path):
+    ms = mutate.mutants_of("sample.py", SAMPLE)
+    outcomes = [mutate.Outcome(ms[0], "survived", 1.0), mutate.Outcome(ms[1], "killed", 1.0),
+                mutate.Outcome(ms[2], "timeout", 9.0)]
+    run = mutate.FileRun("sample.py", "python benchmarks/mutate.py --files sample.py", len(ms), outcomes, 2.0, 20.0,
+                         60.0, "")
+    report = tmp_path / "MUTATION.md"
+    mutate.write_report(report, {"sample.py": mutate.section(run, {})})
+    mutate.write_report(report, {"other.py": mutate.section(run, {}).replace("sample.py", "other.py")})
+    first = report.read_text()
+    assert "**not killed**" in first and "Timeouts" in first and first.count("mutate:begin") == 2
+    mutate.write_report(report, {"sample.py": mutate.section(run, {("sample.py", ms[0].ident): "same value"})})
+    text = report.read_text()
+    assert text.count("mutate:begin sample.py") == 1 and "equivalent: same value" in text
+    assert "mutate:begin other.py" in text and text.index("sample.py") < text.index("other.py")
+    row = f"| {len(ms)} | 3 | 2 | 1 | 1 | 1 | 0 |"
+    assert row in text
+
+
+def test_equivalence_file_is_read(mutate, tmp_path):
+    f = tmp_path / "eq.txt"
+    f.write_text("# comment\n\nverify/x.py abcd1234 the branch is unreachable\n")
+    assert mutate.read_equivalent(f) == {("verify/x.py", "abcd1234"): "the branch is unreachable"}
+
+
+def test_every_argued_equivalent_names_a_current_mutant(mutate):
+    """Arguments in benchmarks/mutation_equivalent.txt must match a mutant the tool still generates (an edit of
+    the target file that changes a mutated line retires its argument, which must then be re-made)."""
+    for (path, ident), argument in mutate.read_equivalent(mutate.DEFAULT_EQUIVALENT).items():
+        idents = {m.ident for m in mutate.mutants_of(path, (ROOT / path).read_text(encoding="utf-8"))}
+        assert ident in idents, (path, ident, argument)
+        assert len(argument) > 10
