@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from verify.commands import set_threads
 from verify.engine.model import Target, load_target, target_from_weights
+from verify.engine.runtime import set_threads
 
 set_threads(None)  # the same thread policy as the CLI (1 thread on machines with at most 2 cores)
 

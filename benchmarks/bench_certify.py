@@ -20,7 +20,9 @@ from _targets import random_mlp, saved, table
 
 from verify import check
 from verify.certify import certify
+from verify.engine.construct import build
 from verify.engine.model import load_target
+from verify.options import Eps, Options
 
 
 def mpmath_layer_time(model: Path, cert: dict, budget_s: float = 20.0) -> tuple[float, int]:
@@ -54,8 +56,8 @@ def main() -> None:
         model = Path(d) / "target.safetensors"
         target = saved(target, model)
         t0 = time.perf_counter()
-        res = certify(target, eps_text="0.01", method=args.method, k=args.k, seed=0, device=args.device,
-                      empirical=True, record_timings=True)
+        built = build(target.weights, Options(method=args.method, seed=0, device=args.device), k=args.k)
+        res = certify(target, Eps.parse("0.01"), built, empirical=True, record_timings=True)
         t_certify = time.perf_counter() - t0
         cert_path = Path(d) / "target.cert.json"
         cert_path.write_text(json.dumps(res.cert))

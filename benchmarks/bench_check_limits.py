@@ -31,7 +31,9 @@ import torch
 
 from verify import io
 from verify.certify import certify
+from verify.engine.construct import build
 from verify.engine.model import load_target
+from verify.options import Eps, Options
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from zipcraft import torch_zip  # noqa: E402  (the tests' torch-layout zip writer)
@@ -73,7 +75,9 @@ def rows(quick: bool) -> list[tuple[str, object, Path, str | None]]:
     tmp = Path(tempfile.mkdtemp(prefix="slt-limits-"))
     one = tmp / "one.pt"
     torch.save({"0.weight": torch.tensor([[0.5]])}, one)
-    base = certify(load_target(one), eps_text="1", method="pair", k=2, seed=0, device="cpu", empirical=False).cert
+    target = load_target(one)
+    built = build(target.weights, Options(method="pair", seed=0, device="cpu"), k=2)
+    base = certify(target, Eps.parse("1"), built, empirical=False).cert
     out: list[tuple[str, object, Path, str | None]] = [("honest 1x1 certificate (baseline)", base, one, None)]
 
     c = copy.deepcopy(base)

@@ -4,7 +4,7 @@
     python benchmarks/bench_rescale.py --big --no-digits --rescale layer auto   # 784-256-256-10 (slow on CPU)
 
 "plain" is the layout of docs/gadgets.md §1 with whole-layer exponents (no neuron reassignment, the first construction);
-"layer" adds the neighbour and uneven neuron assignments (construct.py: _candidates, _rebalanced), i.e. the
+"layer" adds the neighbour and uneven neuron assignments (gadgets.py: candidates, rebalanced), i.e. the
 construction before per-neuron rescaling (F's layers balanced as wholes, exponents independent of k);
 "neuron" chooses per-neuron exponents from the reach of the candidates G offers at each k
 (verify/engine/rescale.py: reach_exponents); "auto" (the default of `slt-verify certify`) prunes with both and keeps
@@ -20,8 +20,9 @@ from fractions import Fraction
 
 from _targets import digits, random_mlp, table
 
-from verify.certify import search_width
 from verify.engine.construct import g_parameters
+from verify.options import Options
+from verify.search import search_width
 
 
 def main() -> None:
@@ -42,9 +43,10 @@ def main() -> None:
         for eps in args.eps:
             for rescale in args.rescale:
                 t0 = time.perf_counter()
-                k, bound, c = search_width(target, eps=Fraction(eps), method="subset-sum", seed=0, device="cpu",
-                                           rescale="layer" if rescale == "plain" else rescale,
-                                           reassign=rescale != "plain", k_start=args.k_start)
+                opts = Options(method="subset-sum", seed=0, device="cpu",
+                               rescale="layer" if rescale == "plain" else rescale, reassign=rescale != "plain")
+                found = search_width(target, opts, Fraction(eps), k_start=args.k_start)
+                k, bound, c = found.k, found.bound, found.construction
                 rows.append([name, eps, rescale, k if k else "not reached",
                              f"{g_parameters(target.widths, k):,}" if k else "-", f"{float(bound):.4g}",
                              c.rescaling if c else "-", f"{time.perf_counter() - t0:.0f}"])

@@ -21,8 +21,10 @@ from pathlib import Path
 from _targets import digits, random_mlp, saved, table
 
 from verify import check
-from verify.certify import certify, search_width
-from verify.engine.construct import g_parameters
+from verify.certify import certify
+from verify.engine.construct import build, g_parameters
+from verify.options import Eps, Options
+from verify.search import search_width
 
 
 def checker_time(widths: list[int], norm: str) -> tuple[float, float, str]:
@@ -31,7 +33,8 @@ def checker_time(widths: list[int], norm: str) -> tuple[float, float, str]:
         model = Path(d) / "t.safetensors"
         target = saved(target, model)
         t0 = time.perf_counter()
-        res = certify(target, eps_text="1000", method="pair", k=4, seed=0, device="cpu", empirical=False, norm=norm)
+        built = build(target.weights, Options(method="pair", seed=0, device="cpu", norm=norm), k=4)
+        res = certify(target, Eps.parse("1000"), built, empirical=False)
         t_cert = time.perf_counter() - t0
         path = Path(d) / "t.cert.json"
         path.write_text(json.dumps(res.cert))
@@ -53,8 +56,9 @@ def main() -> None:
     for name, target in targets:
         for norm in ("frobenius", "spectral"):
             t0 = time.perf_counter()
-            k, bound, _ = search_width(target, eps=Fraction(args.eps), method="subset-sum", seed=0, device="cpu",
-                                    norm=norm)
+            found = search_width(target, Options(method="subset-sum", seed=0, device="cpu", norm=norm),
+                                 Fraction(args.eps))
+            k, bound = found.k, found.bound
             rows.append([name, args.eps, norm, k if k else "not reached", f"{g_parameters(target.widths, k):,}"
                          if k else "-", f"{float(bound):.4g}", f"{time.perf_counter() - t0:.0f}"])
     print(table(["target", "eps", "norm", "smallest k", "G parameters", "certified bound", "search s"], rows))

@@ -20,15 +20,16 @@ import torch
 from _targets import digits, random_mlp, table
 from bench_subset_sum_kernel import exact_error, mip_subset
 
-from verify.certify import search_width
 from verify.engine import rng_torch
 from verify.engine.construct import build, g_parameters
 from verify.engine.subset_sum import best_subsets, chosen_sums
+from verify.options import Options
+from verify.search import search_width
 
 
 def mip_sample(target, k: int, seed: int, count: int) -> tuple[float, float, float]:
     """(our µs/weight, MIP ms/weight, fraction of equal errors) on `count` positive-side instances of layer 1."""
-    w = torch.from_numpy(build(target.weights, method="pair", k=1, seed=seed).scaled[0])
+    w = torch.from_numpy(build(target.weights, Options(method="pair", seed=seed, device="cpu"), k=1).scaled[0])
     m, n = w.shape
     rs = np.random.RandomState(0)
     count_ours = max(count, 2000)  # time ours on a batch (as the engine runs it); the MIP on the first `count`
@@ -79,15 +80,16 @@ def main() -> None:
             for method in ("pair", "subset-sum"):
                 kmax = args.pair_kmax if method == "pair" else None
                 t0 = time.perf_counter()
-                k, bound, _ = search_width(target, eps=Fraction(eps), method=method, seed=0, device=args.device,
-                                        k_max=kmax)
+                found = search_width(target, Options(method=method, seed=0, device=args.device), Fraction(eps),
+                                     k_max=kmax)
+                k, bound = found.k, found.bound
                 t_search = time.perf_counter() - t0
                 if k is None:
                     rows.append([name, eps, method, "not reached", "-", f"best bound {float(bound):.3g}", "-",
                                  f"{t_search:.1f}"])
                     continue
                 t0 = time.perf_counter()
-                build(target.weights, method=method, k=k, seed=0, device=args.device)
+                build(target.weights, Options(method=method, seed=0, device=args.device), k=k)
                 rows.append([name, eps, method, k, f"{g_parameters(target.widths, k):,}", f"{float(bound):.4g}",
                              f"{time.perf_counter() - t0:.2f}", f"{t_search:.1f}"])
     if rows:

@@ -366,6 +366,15 @@ def pytest_args(tests: list[str], keyword: str | None) -> list[str]:
 RUNNING: set[subprocess.Popen] = set()
 
 
+def _limit_memory() -> None:
+    """In a fresh test process: cap its address space (MEMORY_LIMIT), so a runaway mutant fails instead of
+    exhausting the machine."""
+    import resource
+
+    if MEMORY_LIMIT[0]:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT[0], MEMORY_LIMIT[0]))
+
+
 def run_tests(copy: Path, cmd: list[str], timeout: float, record: bool = False) -> tuple[str, float, str]:
     """Run pytest in ``copy``; ('pass' | 'fail' | 'timeout', seconds, output).  On timeout the whole process
     group this call started is killed.  ``record``: the baseline run, which writes the per-test durations that
@@ -373,7 +382,7 @@ def run_tests(copy: Path, cmd: list[str], timeout: float, record: bool = False) 
     env = run_env(copy) | ({"SLT_MUTATE_RECORD": "1"} if record else {})
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_limit_memory)
     RUNNING.add(proc)
     try:
         out, _ = proc.communicate(timeout=timeout)
@@ -450,6 +459,9 @@ def run(req):
     if pid == 0:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.setpgid(0, 0)
+        if req["memory"]:
+            import resource
+            resource.setrlimit(resource.RLIMIT_AS, (req["memory"], req["memory"]))
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0), os.dup2(out, 1), os.dup2(out, 2)
         os.environ.update(req["env"])
@@ -482,6 +494,7 @@ def run(req):
 for line in sys.stdin:
     print(json.dumps(run(json.loads(line))), flush=True)
 '''
+MEMORY_LIMIT = [6 << 30]   # bytes of address space per run (a mutant may ask for 2^40 subset sums); --memory-gb
 PRELOAD = "torch,numpy,scipy,hypothesis,mpmath,safetensors,z3,_pytest.python,_hypothesis_pytestplugin"
 
 
@@ -505,7 +518,7 @@ class Worker:
         shutil.rmtree(self.copy / ".hypothesis", ignore_errors=True)
         if self.server is None:
             return run_tests(self.copy, [sys.executable, "-m", "pytest", *args], timeout, record)
-        req = {"args": args, "out": str(self.out), "timeout": timeout,
+        req = {"args": args, "out": str(self.out), "timeout": timeout, "memory": MEMORY_LIMIT[0],
                "env": {"SLT_MUTATE_RECORD": "1" if record else "0"}}
         self.server.stdin.write(json.dumps(req) + "\n")
         self.server.stdin.flush()
@@ -556,7 +569,9 @@ def read_equivalent(path: Path) -> dict[tuple[str, str], str]:
 
 
 def _cell(text: str) -> str:
-    return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+    """A source line as a table cell: without a trailing comment, pipes escaped."""
+    code = re.sub(r"\s+#[^'\"]*$", "", text)
+    return "`" + code.replace("|", "\\|").replace("`", "'") + "`"
 
 
 @dataclass
@@ -615,18 +630,28 @@ a private copy of the repository; every survivor is either argued equivalent in 
 
 Re-run one target (the commands below are the ones that produced each section):
 
-    python benchmarks/mutate.py --files verify/rng.py --tests tests/test_rng.py
-    python benchmarks/mutate.py --files verify/check.py --tests tests/test_check.py tests/test_cert_examples.py --jobs 2
-    python benchmarks/mutate.py --files verify/io.py --tests tests/test_check.py tests/test_cert_examples.py --jobs 2
+    python benchmarks/mutate.py --jobs 2 --files verify/rng.py --tests tests/test_rng.py
+    python benchmarks/mutate.py --jobs 2 --files verify/spectral.py --tests tests/test_spectral.py
+    python benchmarks/mutate.py --jobs 2 --files verify/engine/subset_sum.py --tests tests/test_subset_sum.py
+
+and for the checker's other trusted modules (not run yet; one command per file, any selection of tests):
+
+    python benchmarks/mutate.py --jobs 2 --files verify/check.py --tests tests/test_check*.py tests/test_cert*.py
+    python benchmarks/mutate.py --jobs 2 --files verify/io.py --tests tests/test_check*.py tests/test_cert*.py
+    python benchmarks/mutate.py --jobs 2 --files verify/modelfile.py --tests tests/test_check*.py tests/test_model.py
 
 `--list` prints the mutants without running anything, `--sample N` / `--max-mutants N` run a small form (such a
-section says so), `--only ID …` reruns chosen mutants without touching the report.
+section says so), `--only ID …` reruns chosen mutants without touching the report, `--report PATH` writes
+elsewhere. Each run forks from a preloaded interpreter (`--no-fork` to start fresh ones) with its address space
+capped (`--memory-gb`, default 6).
 """
 
 
 def write_report(path: Path, sections: dict[str, str]) -> None:
-    """Replace (or append) each file's section, keeping the sections of other files."""
-    text = path.read_text(encoding="utf-8") if path.exists() else REPORT_HEAD
+    """Replace (or append) each file's section, keeping the sections of other files; the head is rewritten."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    first = text.find("<!-- mutate:begin ")
+    text = REPORT_HEAD + ("\n" + text[first:] if first >= 0 else "")
     for target, body in sections.items():
         pattern = re.compile(rf"<!-- mutate:begin {re.escape(target)} -->.*?<!-- mutate:end {re.escape(target)} -->",
                              flags=re.S)
@@ -712,6 +737,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="Markdown report to update")
     p.add_argument("--equivalent", type=Path, default=DEFAULT_EQUIVALENT, help="equivalence arguments")
     p.add_argument("--list", action="store_true", help="list the mutants and exit")
+    p.add_argument("--memory-gb", type=float, default=6.0,
+                   help="address-space limit per test run in GiB, 0 for none (default 6; a mutant that asks for "
+                        "more fails, i.e. is killed)")
     p.add_argument("--no-fork", action="store_true",
                    help="start a fresh interpreter per run instead of forking a preloaded one (slower)")
     args = p.parse_args(argv)
@@ -725,6 +753,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    MEMORY_LIMIT[0] = int(args.memory_gb * (1 << 30))
     equivalent = read_equivalent(args.equivalent)
     sections: dict[str, str] = {}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

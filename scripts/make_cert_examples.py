@@ -20,7 +20,9 @@ sys.path.insert(0, str(ROOT))
 from verify import io  # noqa: E402
 from verify.certify import certify  # noqa: E402
 from verify.commands import write_json  # noqa: E402
+from verify.engine.construct import build  # noqa: E402
 from verify.engine.model import load_target  # noqa: E402
+from verify.options import Eps, Options  # noqa: E402
 
 OUT = ROOT / "certs" / "examples"
 
@@ -31,7 +33,9 @@ def main() -> None:
     weights = {"0.weight": (torch.rand(3, 2, generator=gen) - 0.5), "2.weight": (torch.rand(2, 3, generator=gen) - 0.5)}
     model = OUT / "tiny.safetensors"
     save_file(weights, str(model))
-    res = certify(load_target(model), eps_text="0.01", method="subset-sum", k=28, seed=7, device="cpu")
+    target = load_target(model)
+    res = certify(target, Eps.parse("0.01"), build(target.weights, Options(method="subset-sum", seed=7, device="cpu"),
+                                                   k=28))
     cert = res.cert
     write_json(OUT / "tiny.cert.json", cert)
 

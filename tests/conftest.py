@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from verify.commands import set_threads
+from verify.engine.runtime import set_threads
 
 # The default is the small form that .ci/run uses; SLT_SLOW_SCALE=full runs the slow cases at full size.
 SMALL = os.environ.get("SLT_SLOW_SCALE", "small") != "full"
@@ -56,10 +56,13 @@ def small_cert(small_model, tmp_path_factory) -> dict:
     import json
 
     from verify.certify import certify
+    from verify.engine.construct import build
     from verify.engine.model import load_target
+    from verify.options import Eps, Options
 
     target = load_target(small_model["state_dict"])
-    res = certify(target, eps_text="2", method="subset-sum", k=12, seed=3, device="cpu")
+    built = build(target.weights, Options(method="subset-sum", seed=3, device="cpu"), k=12)
+    res = certify(target, Eps.parse("2"), built)
     assert res.certified, res.bound
     path = tmp_path_factory.mktemp("certs") / "small.cert.json"
     path.write_text(json.dumps(res.cert))

@@ -57,19 +57,22 @@ def test_composition_rounds_up_and_carries_rounded_values():
 def test_search_width_finds_the_smallest_k_from_any_start(small_model):
     """search_width returns the smallest certified k (checked against every smaller k) and the same k from any
     k_start; the construction it returns is that k's."""
-    from verify.certify import bound_of, search_width
+    from verify.certify import bound_of
     from verify.engine.construct import build
     from verify.engine.model import load_target
+    from verify.options import Options
+    from verify.search import search_width
 
     target = load_target(small_model["state_dict"])
     eps = Fraction(1, 2)
-    found = {s: search_width(target, eps=eps, method="subset-sum", seed=0, device="cpu", rescale="layer", k_start=s)
-             for s in (1, 3, 5, 50)}
+    opts = Options(method="subset-sum", seed=0, device="cpu", rescale="layer")
+    searches = {s: search_width(target, opts, eps, k_start=s) for s in (1, 3, 5, 50)}
+    found = {s: (f.k, f.bound, f.construction) for s, f in searches.items()}
     ks = {k for k, _, _ in found.values()}
     assert len(ks) == 1
     k = ks.pop()
     for kk in range(1, k):
-        assert bound_of(build(target.weights, method="subset-sum", k=kk, seed=0, rescale="layer")) > eps
+        assert bound_of(build(target.weights, opts, k=kk)) > eps
     for k_found, bound, c in found.values():
         assert c is not None and c.k == k_found and bound_of(c) == bound <= eps
 
@@ -113,14 +116,17 @@ def _search_on_table(monkeypatch, certified: set[int], **kwargs) -> tuple[int | 
     2 elsewhere.  Returns the k found and every k tried with whether it reached eps."""
     from types import SimpleNamespace
 
-    import verify.certify as vc
+    import verify.search as vc
+    from verify.options import Options
 
-    monkeypatch.setattr(vc, "build", lambda weights, k, **_: SimpleNamespace(k=k))
-    monkeypatch.setattr(vc, "bound_of", lambda c, norm: Fraction(0) if c.k in certified else Fraction(2))
+    monkeypatch.setattr(vc, "build", lambda weights, options, k, **_: SimpleNamespace(k=k))
+    monkeypatch.setattr(vc, "bounded", lambda c: SimpleNamespace(
+        construction=c, bound=Fraction(0) if c.k in certified else Fraction(2)))
     tried: dict[int, bool] = {}
     target = SimpleNamespace(weights=[], widths=[2, 2, 2])
-    k, bound, c = vc.search_width(target, eps=Fraction(1), method="subset-sum", seed=0, device="cpu",
-                                  on_try=lambda kk, b: tried.setdefault(kk, b <= 1), **kwargs)
+    found = vc.search_width(target, Options(method="subset-sum", seed=0, device="cpu"), Fraction(1),
+                            on_try=lambda kk, b: tried.setdefault(kk, b <= 1), **kwargs)
+    k, bound, c = found.k, found.bound, found.construction
     if k is not None:
         assert c is not None and c.k == k and bound == 0
     return k, tried

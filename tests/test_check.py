@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 
 from verify import check, io
 from verify.certify import certify
+from verify.engine.construct import build
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import load_target, target_from_weights
+from verify.options import Eps, Options
 
 
 def _check(cert, model) -> None:
@@ -42,7 +44,8 @@ def test_engine_certificate_is_accepted(small_cert):
 @pytest.mark.parametrize("fmt", ["module", "safetensors"])
 def test_other_model_formats_certify_and_check(small_model, fmt):
     t = load_target(small_model[fmt])
-    res = certify(t, eps_text="10", method="pair", k=8, seed=0, device="cpu", empirical=False)
+    res = certify(t, Eps.parse("10"), build(t.weights, Options(method="pair", seed=0, device="cpu"), k=8),
+                  empirical=False)
     ok = check.check_certificate(res.cert, small_model[fmt])
     assert ok.bound == io.parse_decimal(res.cert["layers"][-1]["delta"])
 
@@ -154,8 +157,9 @@ def _pruned_from_raw_bits(cert: dict) -> list[torch.Tensor]:
 def test_mask_entries_are_verified(small_model):
     """With Frobenius rows every single mask bit flip is rejected: the engine's subsets are optimal per weight, so
     any change raises some exact error, and structural changes break check 4."""
-    res = certify(load_target(small_model["state_dict"]), eps_text="5", method="subset-sum", k=10, seed=3,
-                  device="cpu", norm="frobenius", empirical=False)
+    target = load_target(small_model["state_dict"])
+    built = build(target.weights, Options(method="subset-sum", seed=3, device="cpu", norm="frobenius"), k=10)
+    res = certify(target, Eps.parse("5"), built, empirical=False)
     cert = res.cert
     for layer in range(len(cert["mask"])):
         rows, cols = cert["mask"][layer]["shape"]
@@ -257,7 +261,7 @@ def test_rescaled_large_weights_certify(tmp_path):
     p = tmp_path / "big.pt"
     torch.save(m.state_dict(), p)
     t = load_target(p)
-    res = certify(t, eps_text="100", method="subset-sum", k=16, seed=0, device="cpu")
+    res = certify(t, Eps.parse("100"), build(t.weights, Options(method="subset-sum", seed=0, device="cpu"), k=16))
     assert res.cert["rescaling"]["neuron_exponents"][0][0] != 0
     ok = check.check_certificate(res.cert, p)
     emp = empirical_sup(t.forward, res.construction.forward, 3, samples=2048, steps=40, seed=1)
@@ -277,7 +281,8 @@ def test_soundness_bound_never_below_attack(seed, depth, k, method, scale):
     rs = __import__("numpy").random.RandomState(seed)
     widths = [int(rs.randint(1, 6)) for _ in range(depth + 1)]
     target = target_from_weights(random_weights(widths, seed, scale))
-    res = certify(target, eps_text="1", method=method, k=k, seed=seed % 1000, device="cpu", empirical=False)
+    built = build(target.weights, Options(method=method, seed=seed % 1000, device="cpu"), k=k)
+    res = certify(target, Eps.parse("1"), built, empirical=False)
     emp = empirical_sup(target.forward, res.construction.forward, widths[0], samples=1024, restarts=8, steps=40,
                         seed=seed)
     assert emp.max_error <= float(res.bound) * (1 + 1e-12) + 1e-12, (emp.max_error, res.bound)
@@ -294,8 +299,9 @@ def test_layer_order_cannot_be_swapped(tmp_path):
     torch.save(m.state_dict(), paths["torch-state-dict"])
     save_file({k: v.contiguous() for k, v in m.state_dict().items()}, str(paths["safetensors"]))
     for path in paths.values():
-        res = certify(load_target(path), eps_text="100", method="subset-sum", k=4, seed=0, device="cpu",
-                      empirical=False)
+        target = load_target(path)
+        built = build(target.weights, Options(method="subset-sum", seed=0, device="cpu"), k=4)
+        res = certify(target, Eps.parse("100"), built, empirical=False)
         check.check_certificate(res.cert, path)
         bad = copy.deepcopy(res.cert)
         layers = bad["model"]["layers"]

@@ -28,8 +28,10 @@ from zipcraft import torch_zip
 
 from verify import check, io
 from verify.certify import certify
+from verify.engine.construct import build
 from verify.engine.model import load_target
 from verify.errors import InputError
+from verify.options import Eps, Options
 
 _ALLOWED = [nn.Sequential, nn.Linear, nn.ReLU]
 
@@ -48,7 +50,9 @@ def honest(tmp_path_factory) -> dict:
     A, B = _linear(3, 3, 1), _linear(3, 3, 2)
     path = d / "honest.pt"
     torch.save(nn.Sequential(A, nn.ReLU(), B), path)
-    res = certify(load_target(path), eps_text="1", method="subset-sum", k=16, seed=0, device="cpu", empirical=False)
+    target = load_target(path)
+    built = build(target.weights, Options(method="subset-sum", seed=0, device="cpu"), k=16)
+    res = certify(target, Eps.parse("1"), built, empirical=False)
     ok = check.check_certificate(res.cert, path)
     return {"dir": d, "A": A, "B": B, "cert": res.cert, "ok": ok}
 
@@ -195,7 +199,9 @@ def tiny(honest) -> dict:
     """A 1×1 target and its honest certificate (k = 2), for the size attacks."""
     path = honest["dir"] / "one.pt"
     torch.save({"0.weight": torch.tensor([[0.5]])}, path)
-    res = certify(load_target(path), eps_text="1", method="pair", k=2, seed=0, device="cpu", empirical=False)
+    target = load_target(path)
+    res = certify(target, Eps.parse("1"), build(target.weights, Options(method="pair", seed=0, device="cpu"), k=2),
+                  empirical=False)
     return {"path": path, "cert": res.cert}
 
 

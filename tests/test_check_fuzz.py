@@ -26,9 +26,11 @@ from torch import nn
 
 from verify import check, io
 from verify.certify import certify
+from verify.engine.construct import build
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import load_target
 from verify.exact import exact_check
+from verify.options import Eps, Options
 
 SCALE = int(os.environ.get("SLT_FUZZ_EXAMPLES", "1"))
 _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
@@ -45,7 +47,9 @@ def base(tmp_path_factory) -> dict:
         B.weight.copy_(torch.rand(2, 3, generator=gen) * 2 - 1)
     path = d / "base.pt"
     torch.save(nn.Sequential(A, nn.ReLU(), B), path)
-    res = certify(load_target(path), eps_text="10", method="pair", k=3, seed=1, device="cpu", empirical=False)
+    target = load_target(path)
+    res = certify(target, Eps.parse("10"), build(target.weights, Options(method="pair", seed=1, device="cpu"), k=3),
+                  empirical=False)
     return {"dir": d, "path": path, "cert": res.cert, "A": A, "B": B, "data": path.read_bytes()}
 
 

@@ -37,7 +37,9 @@ from torch import nn
 
 from verify import check
 from verify.certify import certify
+from verify.engine.construct import build
 from verify.engine.model import load_target
+from verify.options import Eps, Options
 
 _ROOT = Path(__file__).resolve().parents[1]
 W1 = [0.5, -0.25, 0.75, 0.125, -0.5, 0.25, 0.375, 0.5, -0.75, 0.25, 0.5, -0.125]   # 4 x 3
@@ -65,7 +67,9 @@ def honest(tmp_path_factory) -> dict:
     d = tmp_path_factory.mktemp("review2")
     path = d / "honest.pt"
     path.write_bytes(_saved())
-    res = certify(load_target(path), eps_text="1", method="subset-sum", k=28, seed=0, device="cpu", empirical=False)
+    target = load_target(path)
+    built = build(target.weights, Options(method="subset-sum", seed=0, device="cpu"), k=28)
+    res = certify(target, Eps.parse("1"), built, empirical=False)
     ok = check.check_certificate(res.cert, path)
     _, pruned = check.exact_networks(ok)
     return {"cert": res.cert, "bound": ok.bound, "pruned": pruned}

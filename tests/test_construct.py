@@ -15,6 +15,7 @@ from verify.certify import bound_of
 from verify.engine.construct import build, g_parameters, g_widths
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import load_target, target_from_weights
+from verify.options import Options
 
 
 def _per_weight_errors(c) -> list[torch.Tensor]:
@@ -28,7 +29,7 @@ def _per_weight_errors(c) -> list[torch.Tensor]:
 def test_structure_each_hidden_neuron_keeps_one_input_edge():
     w = random_weights([5, 7, 3], seed=0)
     for method in ("pair", "subset-sum"):
-        c = build(w, method=method, k=10, seed=1)
+        c = build(w, Options(method=method, seed=1, device="cpu"), k=10)
         for lp in c.layers:
             U, V = lp.dense()
             assert U.shape == (10 * lp.n, lp.n) and V.shape == (lp.m, 10 * lp.n)
@@ -57,7 +58,8 @@ def test_error_shrinks_as_k_grows(seed, method):
     widths = [int(v) for v in rs.randint(1, 6, size=int(rs.randint(2, 4)))]
     w = [rs.uniform(-0.4, 0.4, size=(b, a)) for a, b in zip(widths[:-1], widths[1:], strict=True)]
     ks = [2, 4, 8, 32] if method == "subset-sum" else [2, 8, 32, 128]
-    cons = [build(w, method=method, k=k, seed=seed % 97, rescale="layer", reassign=False) for k in ks]
+    opts = Options(method=method, seed=seed % 97, device="cpu", rescale="layer", reassign=False)
+    cons = [build(w, opts, k=k) for k in ks]
     errs = [_per_weight_errors(c) for c in cons]
     for small, big in zip(errs[:-1], errs[1:], strict=True):
         for a, b in zip(small, big, strict=True):
@@ -78,7 +80,7 @@ def test_error_shrinks_a_lot():
     t = target_from_weights(w)
 
     def err(method: str, k: int) -> float:
-        c = build(w, method=method, k=k, seed=0)
+        c = build(w, Options(method=method, seed=0, device="cpu"), k=k)
         return empirical_sup(t.forward, c.forward, 4, samples=1024, steps=30, seed=0).max_error
 
     assert err("pair", 256) < err("pair", 8) / 8
@@ -119,7 +121,8 @@ def test_exported_pruned_network_reproduces_the_engine(tmp_path_factory, seed, m
 
     rs = np.random.RandomState(seed)
     widths = [int(v) for v in rs.randint(1, 7, size=int(rs.randint(2, 5)))]
-    c = build(random_weights(widths, seed), method=method, k=int(rs.randint(1, 12)), seed=seed % 1000)
+    c = build(random_weights(widths, seed), Options(method=method, seed=seed % 1000, device="cpu"),
+              k=int(rs.randint(1, 12)))
     sd = c.pruned_state_dict(drop_dead=drop)
     path = tmp_path_factory.mktemp("pruned") / f"g{suffix}"
     if suffix == ".pt":
@@ -145,7 +148,7 @@ def test_exported_pruned_network_reproduces_the_engine(tmp_path_factory, seed, m
 
 
 def test_kept_weights_regenerate_from_the_seed():
-    c = build(random_weights([4, 6, 3], seed=3), method="subset-sum", k=9, seed=424242)
+    c = build(random_weights([4, 6, 3], seed=3), Options(method="subset-sum", seed=424242, device="cpu"), k=9)
     for lp in c.layers:
         alive = (lp.src >= 0).nonzero().squeeze(1).tolist()
         for h in alive:
@@ -164,14 +167,16 @@ def test_uneven_allocation_never_hurts_and_moves_neurons_of_the_right_sign():
     moved neuron the needed sign; the chosen layer error is never above the uniform assignment's."""
     from verify.datasets import embedded_model_path
     from verify.engine import construct as C
+    from verify.engine import gadgets
 
     t = load_target(embedded_model_path())
     w = torch.from_numpy(C.apply_exponents(t.weights, C.balanced_exponents(t.weights))[0])
     dev = torch.device("cpu")
-    uniform = C._prune_layer(w, 1, 48, 0, "subset-sum", C._candidates(0, 1, 48, w.shape[1], False, dev), dev, 22)
-    chosen = build(t.weights, method="subset-sum", k=48, seed=0, rescale="layer").layers[0]
+    opts = Options(method="subset-sum", seed=0, device="cpu", max_candidates=22, rescale="layer")
+    uniform = gadgets.prune_layer(w, 1, gadgets.candidates(0, 1, 48, w.shape[1], False, dev), opts)
+    chosen = build(t.weights, opts, k=48).layers[0]
     zero = np.zeros(w.shape[0], dtype=np.int64), np.zeros(w.shape[1], dtype=np.int64)
-    assert C._layer_error(chosen, w, *zero) <= C._layer_error(uniform, w, *zero)
+    assert gadgets.layer_error(chosen, w, *zero) <= gadgets.layer_error(uniform, w, *zero)
     moved = ((chosen.src >= 0) & (chosen.src != torch.arange(chosen.hidden) % chosen.n)).nonzero().squeeze(1)
     assert moved.numel() > 0
     for h in moved.tolist():
@@ -182,7 +187,7 @@ def test_plain_layout_without_reassignment():
     """build(reassign=False) is the layout of docs/gadgets.md §1: every kept hidden neuron h serves input h mod n."""
     rs = np.random.RandomState(3)
     w = [rs.uniform(-0.5, 0.5, (5, 4)), rs.uniform(-0.5, 0.5, (3, 5))]
-    c = build(w, method="subset-sum", k=6, seed=1, rescale="layer", reassign=False)
+    c = build(w, Options(method="subset-sum", seed=1, device="cpu", rescale="layer", reassign=False), k=6)
     for lp in c.layers:
         alive = (lp.src >= 0).nonzero().squeeze(1)
         assert alive.numel() > 0 and bool((lp.src[alive] == alive % lp.n).all())

@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from verify import check, io
 from verify.certify import certify
 from verify.cli import main
+from verify.engine.construct import build
 from verify.engine.model import target_from_weights
 from verify.exact import exact_check
+from verify.options import Eps, Options
 
 TIGHTNESS: list[float] = []
 
@@ -40,8 +42,9 @@ def test_no_certificate_is_unsound(tmp_path_factory, seed, k, method, norm):
     path = _save(tmp_path_factory.mktemp("exact"), random_weights(widths, seed, scale=float(rs.choice([0.5, 2.0]))))
     from verify.engine.model import load_target
 
-    res = certify(load_target(path), eps_text="1000", method=method, k=k, seed=seed % 100, device="cpu",
-                  empirical=False, norm=norm)
+    loaded = load_target(path)
+    built = build(loaded.weights, Options(method=method, seed=seed % 100, device="cpu", norm=norm), k=k)
+    res = certify(loaded, Eps.parse("1000"), built, empirical=False)
     target, pruned = check.exact_networks(check.check_certificate(res.cert, path))
     out = exact_check(target, pruned, io.parse_decimal(res.cert["claim"]["bound"]), timeout_s=60)
     assert out.sound, (out.witness, res.cert["claim"]["bound"])
@@ -64,7 +67,8 @@ def test_an_unsound_bound_is_caught_with_a_witness(tmp_path):
     """Adversarial: shrink a valid certificate's bound below the true sup; the oracle must find a witness."""
     w = random_weights([2, 3, 2], seed=5)
     target = target_from_weights(w)
-    res = certify(target, eps_text="1000", method="pair", k=3, seed=1, device="cpu", empirical=False)
+    res = certify(target, Eps.parse("1000"), build(target.weights, Options(method="pair", seed=1, device="cpu"), k=3),
+                  empirical=False)
     path = _save(tmp_path, w)
     cert = json.loads(json.dumps(res.cert))
     cert["model"]["sha256"] = __import__("hashlib").sha256(path.read_bytes()).hexdigest()
@@ -81,8 +85,9 @@ def test_cli_exact(tmp_path, capsys):
     from verify.engine.model import load_target
 
     path = _save(tmp_path, random_weights([3, 2, 2], seed=2))
-    res = certify(load_target(path), eps_text="1000", method="subset-sum", k=4, seed=0, device="cpu",
-                  empirical=False)
+    target = load_target(path)
+    built = build(target.weights, Options(method="subset-sum", seed=0, device="cpu"), k=4)
+    res = certify(target, Eps.parse("1000"), built, empirical=False)
     cert = tmp_path / "c.json"
     cert.write_text(json.dumps(res.cert))
     assert main(["check", str(cert), "--model", str(path), "--exact"]) == 0

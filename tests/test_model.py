@@ -178,13 +178,14 @@ def test_integer_weights_rejected():
 
 def test_weights_at_any_scale_are_accepted():
     from verify.engine.construct import build
+    from verify.options import Options
 
     m = make_sequential([3, 5, 2], seed=0, scale=1000.0)
     w = [p.detach().double().numpy() for p in m.parameters()]
     x = torch.randn(5, 3, dtype=torch.float64)
     g = torch.relu(x @ torch.from_numpy(w[0]).T) @ torch.from_numpy(w[1]).T
     for rescale in ("layer", "neuron", "auto"):
-        c = build(w, method="pair", k=4, seed=0, rescale=rescale)
+        c = build(w, Options(method="pair", seed=0, device="cpu", rescale=rescale), k=4)
         assert c.rescaling in {"layer": ("layer",), "neuron": ("neuron",), "auto": ("layer", "neuron")}[rescale]
         # exact power-of-two rescaling: the function is unchanged
         f = torch.relu(x @ torch.from_numpy(c.scaled[0]).T) @ torch.from_numpy(c.scaled[1]).T

@@ -47,6 +47,7 @@ def test_tiny_example_tightness_and_the_gain_of_the_neighbour_assignment():
     from verify.engine.construct import build
     from verify.engine.model import load_target
     from verify.exact import exact_check
+    from verify.options import Options
 
     m = find(r"the certified bound fell ([\d.]+)×, to ([\d.]+)× the exact sup")
     cert = read(EXAMPLES / "tiny.cert.json")
@@ -57,16 +58,17 @@ def test_tiny_example_tightness_and_the_gain_of_the_neighbour_assignment():
     for sup in (exact.sup_lower, exact.sup_upper):      # the figure holds over the whole exact bracket
         assert as_written(m.group(2), float(bound / sup)), (m.group(2), float(bound / sup))
     net = cert["random_network"]
-    plain = bound_of(build(load_target(model).weights, method=cert["info"]["method"], k=net["width_factor"],
-                           seed=net["seed"], rescale=cert["info"]["rescaling"], reassign=False))
+    plain = bound_of(build(load_target(model).weights, Options(method=cert["info"]["method"], seed=net["seed"],
+                                                               device="cpu", rescale=cert["info"]["rescaling"],
+                                                               reassign=False), k=net["width_factor"]))
     assert as_written(m.group(1), float(plain / bound)), (m.group(1), float(plain / bound))
 
 
 def test_neighbour_assignment_tries_the_next_seven_coordinates():
-    from verify.engine import construct
+    from verify.engine import gadgets
 
     n = int(find(r"serve the first of the next (\d+) coordinates").group(1))
-    assert n == construct._REASSIGN_TRIES - 1          # its own coordinate, then the next ones
+    assert n == gadgets.REASSIGN_TRIES - 1          # its own coordinate, then the next ones
     assert find(r"\(j\+1, …, j\+(\d+), cyclically\)").group(1) == str(n)
 
 
@@ -109,6 +111,7 @@ def test_demo_figures(tmp_path, capsys):
     from verify.datasets import embedded_model_path
     from verify.engine.construct import build
     from verify.engine.model import load_target
+    from verify.options import Options
 
     m = find(r"k = (\d+), G with ([\d,]+) weights, certified bound ([\d.]+) ≤ ([\d.]+), attack ([\d.]+), "
              r"([\d.]+) % held-out accuracy for both F and G̃")
@@ -123,5 +126,6 @@ def test_demo_figures(tmp_path, capsys):
     assert as_written(m.group(5), float(re.search(r"largest error found\s+([\d.e+-]+)", out).group(1)))
     acc = re.search(r"target F ([\d.]+)%, pruned random network G~ ([\d.]+)%", out)
     assert acc and acc.group(1) == acc.group(2) == m.group(6), out
-    below = bound_of(build(load_target(embedded_model_path()).weights, method="subset-sum", k=int(k) - 1, seed=0))
+    below = bound_of(build(load_target(embedded_model_path()).weights,
+                           Options(method="subset-sum", seed=0, device="cpu"), k=int(k) - 1))
     assert below > Fraction(eps)

@@ -19,6 +19,7 @@ from verify.datasets import embedded_model_path
 from verify.engine.construct import build
 from verify.engine.model import load_target
 from verify.engine.rescale import apply_exponents, reach_exponents
+from verify.options import Eps, Options
 
 
 def test_reach_exponents_scale_a_row_just_into_reach():
@@ -50,7 +51,8 @@ def test_error_matrices_bound_each_layer_in_f_units(seed):
     widths = [int(v) for v in rs.randint(1, 7, size=int(rs.randint(3, 5)))]
     w = random_weights(widths, seed % 1000)
     w[0] = w[0] * float(rs.choice([1 / 64, 1.0, 16.0]))   # unbalanced, so that the exponents are not all 0
-    c = build(w, method="subset-sum", k=int(rs.randint(2, 12)), seed=seed % 101, rescale="neuron")
+    c = build(w, Options(method="subset-sum", seed=seed % 101, device="cpu", rescale="neuron"),
+              k=int(rs.randint(2, 12)))
     s = [np.zeros(c.widths[0], dtype=np.int64), *c.exponents, np.zeros(c.widths[-1], dtype=np.int64)]
     for i, (lp, e) in enumerate(zip(c.layers, c.error_matrices(), strict=True)):
         z = torch.from_numpy(rs.normal(size=(64, c.widths[i])))
@@ -73,9 +75,10 @@ def test_per_neuron_rescaling_pays_on_digits_and_auto_takes_the_better(digits_ta
     k = 48 the bound is Z'.  'auto' must keep the better of the two at k = 48."""
     from test_readme import as_written, find
 
-    b = {r: bound_of(build(digits_target.weights, method="subset-sum", k=48, seed=0, rescale=r))
+    b = {r: bound_of(build(digits_target.weights, Options(method="subset-sum", seed=0, device="cpu", rescale=r), k=48))
          for r in ("layer", "neuron", "auto")}
-    b["layer57"] = bound_of(build(digits_target.weights, method="subset-sum", k=57, seed=0, rescale="layer"))
+    b["layer57"] = bound_of(build(digits_target.weights,
+                                  Options(method="subset-sum", seed=0, device="cpu", rescale="layer"), k=57))
     m = find(r"With whole-layer rescaling, subset-sum's bound on digits drops from ([\d.]+) at k = 48 to "
              r"([\d.]+) at k = 57")
     z = find(r"within reach: at k = 48 the bound is ([\d.]+)").group(1)
@@ -86,8 +89,8 @@ def test_per_neuron_rescaling_pays_on_digits_and_auto_takes_the_better(digits_ta
 
 
 def test_neuron_rescaled_certificate_checks_and_rows_are_in_f_units(digits_target, tmp_path):
-    res = certify(digits_target, eps_text="0.1", method="subset-sum", k=44, seed=0, rescale="neuron",
-                  empirical=True)
+    built = build(digits_target.weights, Options(method="subset-sum", seed=0, device="cpu", rescale="neuron"), k=44)
+    res = certify(digits_target, Eps.parse("0.1"), built, empirical=True)
     cert = res.cert
     assert cert["info"]["rescaling"] == "neuron"
     assert any(v != 0 for s in cert["rescaling"]["neuron_exponents"] for v in s)
@@ -111,7 +114,7 @@ def test_neuron_rescaled_certificate_checks_and_rows_are_in_f_units(digits_targe
 def test_sub_block_errors_equal_the_full_pruning(seed, method):
     """refine.sub_errors (what the exact refinement of per-neuron exponents evaluates) on any rows × columns equals
     the same block of the error matrix of a full pruning with the same exponents and assignment."""
-    from verify.engine import construct as C
+    from verify.engine import gadgets
     from verify.engine.refine import sub_errors
 
     rs = np.random.RandomState(seed)
@@ -122,12 +125,13 @@ def test_sub_block_errors_equal_the_full_pruning(seed, method):
     s = [np.zeros(widths[0], dtype=np.int64), rs.randint(-2, 3, size=widths[1]), np.zeros(widths[2], dtype=np.int64)]
     scaled = apply_exponents(w, [s[1]])
     for i in (1, 2):
-        cand = C._candidates(seed % 89, 2 * i - 1, k, widths[i - 1], i > 1, dev)
-        lp = C._prune_layer(torch.from_numpy(scaled[i - 1]), i, k, seed % 89, method, cand, dev, 22)
+        opts = Options(method=method, seed=seed % 89, device="cpu", max_candidates=22)
+        cand = gadgets.candidates(seed % 89, 2 * i - 1, k, widths[i - 1], i > 1, dev)
+        lp = gadgets.prune_layer(torch.from_numpy(scaled[i - 1]), i, cand, opts)
         full = lp.eta_matrix_f_units(torch.from_numpy(scaled[i - 1]), s[i], s[i - 1]).abs()
         rows = np.sort(rs.choice(widths[i], size=int(rs.randint(1, widths[i] + 1)), replace=False))
         cols = np.sort(rs.choice(widths[i - 1], size=int(rs.randint(1, widths[i - 1] + 1)), replace=False))
-        sub = sub_errors(w[i - 1], rows, cols, s[i][rows], s[i - 1][cols], cand, i, seed % 89, method, dev, 22)
+        sub = sub_errors(w[i - 1], rows, cols, s[i][rows], s[i - 1][cols], cand, i, opts)
         want = full[np.ix_(rows, cols)]
         if i == 1:
             want = torch.cat([want, full[:, widths[0]:][np.ix_(rows, cols)]], dim=1)
@@ -156,13 +160,13 @@ def test_any_exponents_give_a_sound_certificate(seed, depth):
         path = Path(d) / "m.safetensors"
         save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
         target = load_target(path)
-        res = certify(target, eps_text="1000", method="subset-sum", k=int(rs.randint(1, 9)), seed=seed % 97,
-                      empirical=False, rescale="layer")
+        opts = Options(method="subset-sum", seed=seed % 97, device="cpu", rescale="layer")
+        res = certify(target, Eps.parse("1000"), build(target.weights, opts, k=int(rs.randint(1, 9))), empirical=False)
         c = res.construction
         exps = [rs.randint(-6, 7, size=w.shape[0]).astype(np.int64) for w in c.originals[:-1]]
         framed = dataclasses.replace(c, exponents=exps, scaled=apply_exponents(c.originals, exps))
         rows = compose(layer_bounds(framed))
-        cert = certificate(target, framed, "1000", rows, {})
+        cert = certificate(target, framed, Eps.parse("1000"), rows, {})
         (Path(d) / "c.json").write_text(json.dumps(cert))
         bound = check.check_files(Path(d) / "c.json", path).bound
     emp = empirical_sup(target.forward, c.forward, widths[0], samples=512, restarts=4, steps=30, seed=seed)

@@ -341,9 +341,11 @@ def _wide(rows: list[list[int]]) -> list[list[int]]:
     return [list(col) for col in zip(*rows, strict=True)] if len(rows) > len(rows[0]) else rows
 
 
-def proof_d_max(rows: list[list[int]], K: int, c: Fraction) -> Fraction | None:
-    """Step 5's d_max for claim c, exactly as the module docstring states steps 1–5 (None where the proof gives
-    up: c₁ ≤ 0, c₂ ≤ 0 or nothing left for d).  √(mn) is bounded by ⌊√(mn)⌋ + 1 and ‖A'‖_F by F, as stated."""
+def proof_steps(rows: list[list[int]], K: int, c: Fraction) -> tuple[int, Fraction | None]:
+    """Steps 1–5 of the module docstring for claim c, exactly: (stage, d_max).  The stage says how far the proof
+    gets: 0 if c₁ ≤ 0, 1 if c₂ ≤ 0, 2 if nothing is left for d, 3 if d_max is below the smallest float
+    2^-1074 (so the float d is 0), else 4 with step 5's d_max.  √(mn) is bounded by ⌊√(mn)⌋ + 1 and ‖A'‖_F
+    by F, as stated there."""
     wide = _wide(rows)
     m, n = len(wide), len(wide[0])
     f2 = sum(x * x for r in rows for x in r)
@@ -355,31 +357,40 @@ def proof_d_max(rows: list[list[int]], K: int, c: Fraction) -> Fraction | None:
     beta = U * F + (1 + U) * phi * (math.isqrt(m * n) + 1)
     c1 = c_scaled - beta
     if c1 <= 0:
-        return None
+        return 0, None
     c2 = c1 * c1 - _gamma_k(n) * (F + beta) ** 2
     if c2 <= 0:
-        return None
+        return 1, None
     g = _gamma_k(m + 2)
     eps_abs = (2 * m + 4 * max(Fraction(1), c2)) * ETA
     rest = c2 - m * eps_abs / (1 - g)
     if rest <= 0:
-        return None
-    return rest / (1 + U + g * (1 + U) * m / (1 - g))
+        return 2, None
+    d_max = rest / (1 + U + g * (1 + U) * m / (1 - g))
+    return (3 if d_max < Fraction(1, 2**1074) else 4), d_max
+
+
+def proof_d_max(rows: list[list[int]], K: int, c: Fraction) -> Fraction | None:
+    """Step 5's d_max for claim c (None where the proof gives up before it: stages 0–2 of ``proof_steps``)."""
+    stage, d_max = proof_steps(rows, K, c)
+    return d_max if stage >= 3 else None
 
 
 def float_gram_diagonal_max(rows: list[list[int]]) -> float:
     """max_j B̃_jj for rows with disjoint supports: Ã = fl(N >> t)·2^(t−L) (step 1), B̃_jj = the float sum of
-    the rounded squares, which math.fsum gives exactly when, as here, a row has one nonzero or exact squares."""
+    the rounded squares: one rounding of at most two of them, or (more nonzeros) exact squares summed exactly."""
     wide = _wide(rows)
     L = max(abs(x) for r in rows for x in r).bit_length()
     t = max(0, L - FLUSH_BITS)
     best = 0.0
     for r in wide:
         a = [float(x >> t) * 2.0 ** (t - L) for x in r]
-        squares = [x * x for x in a]
-        assert sum(1 for s in squares if s) <= 1 or all(Fraction(x) ** 2 == Fraction(s) for x, s in
-                                                         zip(a, squares, strict=True)), "not exact"
-        best = max(best, math.fsum(squares))
+        squares = [x * x for x in a if x]
+        if len(squares) <= 2:      # fl(fl(x²) + fl(y²)): one rounding, whatever the summation algorithm
+            best = max(best, sum(squares, 0.0))
+        else:
+            assert all(Fraction(x) ** 2 == Fraction(s) for x, s in zip([x for x in a if x], squares, strict=True))
+            best = max(best, math.fsum(squares))
     return best
 
 
@@ -429,6 +440,8 @@ def _margin_cases() -> dict[str, tuple[list[list[int]], int]]:
         "flushed by one bit (L = 461)": (diag([odd(461), odd(460), -odd(300)], 4), 470),
         "dense row, sigma' > 1": ([[3 << 40, -(3 << 40), 3 << 40, 0, 0, 0], [0, 0, 0, 5 << 37, 0, 0]], 41),
         "tall": ([list(r) for r in zip(*diag([odd(66), odd(65), odd(61)], 7), strict=True)], 64),
+        # square, rows disjoint but columns not: the column-side Cholesky rejects where the row side accepts
+        "square, Gram on the rows": ([[4968414789081033, 3470635888792985, 0], [0, 0, 1 << 50], [0, 0, 0]], 53),
     }
     return cases
 
@@ -503,3 +516,35 @@ def test_gram_side_is_the_smaller_one_and_exact(shape: tuple[int, int]):
     wide = rows if shape[0] <= shape[1] else [list(c) for c in zip(*rows, strict=True)]
     assert all(Fraction(x) == Fraction(n, 2**L) for ra, rn in zip(a, wide, strict=True)
                for x, n in zip(ra, rn, strict=True))
+
+
+def _claim_in_stage(rows: list[list[int]], K: int, stage: int) -> Fraction:
+    """A claim c at which the proof stops at ``stage`` (``proof_steps``), by exact bisection on c ∈ [0, ‖A‖_∞·n]."""
+    lo, hi = Fraction(0), Fraction(sum(abs(x) for r in rows for x in r), 2**K) if K >= 0 else \
+        Fraction(sum(abs(x) for r in rows for x in r) * 2 ** (-K))
+    assert proof_steps(rows, K, lo)[0] <= stage < proof_steps(rows, K, hi)[0]
+    for _ in range(4000):
+        got = proof_steps(rows, K, lo)[0]
+        if got == stage:
+            return lo
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if proof_steps(rows, K, mid)[0] <= stage else (lo, mid)
+    raise AssertionError(f"no claim found in stage {stage}")
+
+
+@pytest.mark.parametrize("rows, K", [([[3, 1, 0], [0, 2, 5]], 0), ([[7], [1], [-2]], 3),
+                                     ([[1 << 500, 3], [1, 1]], -20)])
+@pytest.mark.parametrize("stage", [0, 1, 2, 3])
+def test_every_early_exit_of_the_proof_refuses(rows, K, stage: int):
+    """Claims where the proof gives up before the Cholesky — c₁ ≤ 0, c₂ ≤ 0, nothing left for d, d rounding to
+    0 (windows down to 2^-1070 wide, found by exact bisection) — are refused; they are far below σ_max."""
+    c = _claim_in_stage(rows, K, stage)
+    assert proof_steps(rows, K, c)[0] == stage
+    assert c * c * 4 < exact_sigma_sq_dense(rows, K)
+    assert not spectral_bound_holds(rows, K, c)
+
+
+def exact_sigma_sq_dense(rows: list[list[int]], K: int) -> Fraction:
+    """A lower bound on σ_max²: the largest squared row norm (exact)."""
+    top = max(sum(x * x for x in r) for r in rows)
+    return Fraction(top, 4**K) if K >= 0 else Fraction(top * 4 ** (-K))

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verify.engine import subset_sum
+from verify.engine.subset_sum import EXACT_INT64_CANDIDATES as MAX_CANDIDATES
 from verify.engine.subset_sum import (
-    MAX_CANDIDATES,
     PRODUCT_BITS,
     best_subsets,
     brute_force_subsets,
@@ -162,6 +162,11 @@ def test_edge_shapes_and_clamp() -> None:
     # Far targets: take every candidate of the right sign (largest / smallest sum), smallest mask on ties.
     assert as_masks(best_subsets(p, torch.tensor([1e300], dtype=torch.float64))) == [0b1101]
     assert as_masks(best_subsets(p, torch.tensor([-float("inf")], dtype=torch.float64))) == [0b0010]
+    # an empty batch, or instances without candidates, need no working memory at all
+    none = best_subsets(torch.zeros((0, 30), dtype=torch.int64), torch.zeros(0, dtype=torch.float64), memory_bytes=1)
+    assert none.shape == (0, 30)
+    assert best_subsets(torch.zeros((3, 0), dtype=torch.int64), torch.ones(3, dtype=torch.float64),
+                        memory_bytes=1).shape == (3, 0)
 
 
 def _independent_optimum(products: list[int], w: float) -> int:

@@ -5,8 +5,10 @@ Rooms (see docs/overview.md §2):
   verify.io           certificate JSON and exact number encodings                          [trusted]
   verify.check        the independent checker                                              [trusted]
   verify.spectral     verified spectral-norm bounds used by the checker                    [trusted]
-  verify.engine       PyTorch: model loading, pair / subset-sum construction, attack       [untrusted]
-  verify.certify      engine output -> certificate
+  verify.engine       PyTorch: model loading, gadgets, pair / subset-sum construction     [untrusted]
+  verify.options      the frozen settings of a construction: choices, defaults, limits
+  verify.certify      engine output -> certified rows -> certificate
+  verify.search       the width search (--width-factor auto): build and bound k = 1, 2, 4, ...
   verify.proofs       z3 lemmas (proofs/ holds their SMT-LIB 2 exports)
   verify.exact        exact sup oracle for tiny networks
   verify.experiments  Section 3: neuron-subnetworks and random features

@@ -19,13 +19,14 @@ from fractions import Fraction
 import torch
 
 from verify import __version__, io, rng
-from verify.engine.construct import MAX_CANDIDATES, Construction, build, g_parameters, g_widths, largest_k
+from verify.engine.construct import Construction, g_parameters, g_widths
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import Target
 from verify.errors import InputError
+from verify.options import Eps
 
-__all__ = ["LayerBounds", "frobenius_sq_upper", "layer_bounds", "compose", "certificate", "certify",
-           "search_width", "Certified"]
+__all__ = ["LayerBounds", "frobenius_sq_upper", "layer_bounds", "compose", "Bounded", "bounded", "bound_of",
+           "certificate", "certify", "Certified"]
 
 DIGITS = 12
 _U = Fraction(1, 2**53)
@@ -94,24 +95,23 @@ class LayerBounds:
         return {"eta": self.eta, "omega": self.omega, "delta": self.delta, "rho": self.rho, "norm": self.norm}
 
 
-NORMS = ("spectral", "frobenius")
-
-
 def _smaller(a: str, b: str) -> str:
     return a if io.parse_decimal(a) <= io.parse_decimal(b) else b
 
 
-def layer_bounds(c: Construction, norm: str = "spectral") -> list[tuple[str, str, str]]:
+def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, str, str]]:
     """(η_i, ω_i, norm) for every target layer, as upward-rounded decimals (docs/rescaling.md §2), both in F's own
     units: η_i bounds ‖D_i⁻¹ E'_i D_{i−1}‖ (the gadget error of the rescaled layer mapped back) and ω_i bounds
     ‖W_i‖.  Composing in F's units keeps per-neuron rescaling from inflating the ω_i; for per-layer rescaling
     the two frames give the same δ_L.
 
-    Frobenius bounds come from ``frobenius_sq_upper``.  With ``norm="spectral"`` each is replaced by the smaller
-    claim of ``spectral_hint.spectral_claim`` (σ_max + 10^-5 relative), which ``verify.spectral`` proves in the
-    checker; the float64 E differs from the exact one by ≤ u|E| entrywise, far inside that margin."""
+    Frobenius bounds come from ``frobenius_sq_upper``.  With ``norm="spectral"`` (default: the construction's
+    ``options.norm``) each is replaced by the smaller claim of ``spectral_hint.spectral_claim`` (σ_max + 10^-5
+    relative), which ``verify.spectral`` proves in the checker; the float64 E differs from the exact one by ≤ u|E|
+    entrywise, far inside that margin."""
     from verify.engine.spectral_hint import spectral_claim
 
+    norm = norm or c.options.norm
     out = []
     for e, ws in zip(c.error_matrices(), c.originals, strict=True):
         w = torch.from_numpy(ws).to(c.device)
@@ -138,9 +138,31 @@ def compose(rows_in: list[tuple[str, str, str]]) -> list[LayerBounds]:
     return rows
 
 
-def bound_of(c: Construction, norm: str = "spectral") -> Fraction:
+@dataclass(frozen=True)
+class Bounded:
+    """A construction with its certified rows (docs/composition.md §4): what the width search measured for the k it
+    returns, and what the certificate states; ``seconds`` is how long bounding took."""
+
+    construction: Construction
+    rows: list[LayerBounds]
+    seconds: float = 0.0
+
+    @property
+    def bound(self) -> Fraction:
+        """δ_L, the certified bound."""
+        return io.parse_decimal(self.rows[-1].delta)
+
+
+def bounded(c: Construction, norm: str | None = None) -> Bounded:
+    """The certified rows of a construction, in ``norm`` (default: its ``options.norm``)."""
+    t0 = time.perf_counter()
+    rows = compose(layer_bounds(c, norm))
+    return Bounded(c, rows, time.perf_counter() - t0)
+
+
+def bound_of(c: Construction, norm: str | None = None) -> Fraction:
     """Certified δ_L for a construction (what ``--width-factor auto`` minimises over k)."""
-    return io.parse_decimal(compose(layer_bounds(c, norm))[-1].delta)
+    return bounded(c, norm).bound
 
 
 def _masks(c: Construction) -> list[dict]:
@@ -159,28 +181,33 @@ def _masks(c: Construction) -> list[dict]:
 
 @dataclass
 class Certified:
-    """What ``certify`` returns: the certificate dict, the construction behind it, and the exact bound."""
+    """What ``certify`` returns: the certificate dict, the bounded construction behind it, ε and the timings."""
 
     cert: dict
-    construction: Construction
-    bound: Fraction
-    eps: Fraction
+    bounded: Bounded
+    eps: Eps
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
+    def construction(self) -> Construction:
+        return self.bounded.construction
+
+    @property
+    def bound(self) -> Fraction:
+        return self.bounded.bound
+
+    @property
     def certified(self) -> bool:
-        return self.bound <= self.eps
+        return self.bound <= self.eps.value
 
 
-def certificate(target: Target, c: Construction, eps_text: str, rows: list[LayerBounds],
-                info: dict) -> dict:
+def certificate(target: Target, c: Construction, eps: Eps, rows: list[LayerBounds], info: dict) -> dict:
     """Assemble the certificate JSON object (format in certs/FORMAT.md, schema in certs/schema.json)."""
-    eps = io.parse_decimal(eps_text)
     bound_s = rows[-1].delta
     return {
         "format": io.FORMAT,
-        "verdict": "certified" if io.parse_decimal(bound_s) <= eps else "not-certified",
-        "claim": {"eps": eps_text, "bound": bound_s, **io.CLAIM},
+        "verdict": "certified" if io.parse_decimal(bound_s) <= eps.value else "not-certified",
+        "claim": {"eps": eps.text, "bound": bound_s, **io.CLAIM},
         "model": {"sha256": target.sha256, "format": target.file_format,
                   "layers": [{"key": key, "shape": list(w.shape)} for key, w in zip(target.keys, target.weights,
                                                                                   strict=True)]},
@@ -194,91 +221,30 @@ def certificate(target: Target, c: Construction, eps_text: str, rows: list[Layer
     }
 
 
-def certify(target: Target, *, eps_text: str, method: str = "pair", k: int, seed: int = 0,
-            device: str | torch.device = "cpu", empirical: bool = True, record_timings: bool = False,
-            norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, rescale: str = "auto", progress=None,
-            construction: Construction | None = None) -> Certified:
-    """Build G̃ (``engine.construct.build``; or take ``construction``, already built with these options, e.g. by
-    ``search_width``), bound it (docs/composition.md) and write the certificate."""
+def certify(target: Target, eps: Eps, built: Construction | Bounded, *, empirical: bool = True,
+            record_timings: bool = False) -> Certified:
+    """The certificate of a construction (docs/composition.md): bound it, unless ``built`` is already bounded (as
+    ``search.search_width`` returns it), and write the certificate; with ``empirical`` also the attack's lower bound
+    (engine/empirical.py) under ``info``.  Nothing is searched or rebuilt here."""
+    b = built if isinstance(built, Bounded) else bounded(built)
+    c = b.construction
     t0 = time.perf_counter()
-    c = construction if construction is not None else build(
-        target.weights, method=method, k=k, seed=seed, device=device, max_candidates=max_candidates,
-        rescale=rescale, progress=progress)
-    t1 = time.perf_counter()
-    rows = compose(layer_bounds(c, norm))
-    t2 = time.perf_counter()
-    bound = io.parse_decimal(rows[-1].delta)
-    info: dict = {"tool": f"slt-verify {__version__}", "method": method, "device": str(c.device),
+    info: dict = {"tool": f"slt-verify {__version__}", "method": c.method, "device": str(c.device),
                   "layout": "odd G layer 2i-1: hidden neuron h = t*n + j serves input j (t < k); for i >= 2 it may "
                             "serve one of j+1..j+7 (mod n) instead, where its weight is positive",
                   "kept_weights": c.kept, "target_parameters": target.parameters}
-    if method == "subset-sum":
-        info["subset_candidates"] = max_candidates
+    if c.method == "subset-sum":
+        info["subset_candidates"] = c.options.max_candidates
     info["rescaling"] = c.rescaling
     if empirical:
-        emp = empirical_sup(target.forward, c.forward, target.widths[0], device=c.device, seed=seed)
+        emp = empirical_sup(target.forward, c.forward, target.widths[0], device=c.device, seed=c.seed)
         info["empirical"] = {"max_error": f"{emp.max_error:.6e}", "points": emp.points,
-                             "method": emp.method, "tightness": f"{float(bound) / emp.max_error:.4g}"
+                             "method": emp.method, "tightness": f"{float(b.bound) / emp.max_error:.4g}"
                              if emp.max_error > 0 else None}
-    timings = {"construct_s": t1 - t0, "bound_s": t2 - t1, "total_s": time.perf_counter() - t0}
+    timings = {"construct_s": c.seconds, "bound_s": b.seconds,
+               "total_s": c.seconds + b.seconds + time.perf_counter() - t0}
     if record_timings:
         info["timings"] = {k_: round(v, 3) for k_, v in timings.items()}
         info["host"] = platform.node()
         info["torch"] = torch.__version__
-    cert = certificate(target, c, eps_text, rows, info)
-    return Certified(cert, c, bound, io.parse_decimal(eps_text), timings)
-
-
-def search_width(target: Target, *, eps: Fraction, method: str, seed: int, device, k_max: int | None = None,
-                 norm: str = "spectral", max_candidates: int = MAX_CANDIDATES, rescale: str = "auto",
-                 on_try=None, k_start: int = 1,
-                 reassign: bool = True) -> tuple[int | None, Fraction, Construction | None]:
-    """A width factor k whose certified bound is ≤ ε while k − 1's is not: doubling, then bisection; k is the
-    smallest certified one among the k tried, and the smallest of all where the bound is monotone in k.
-
-    Monotone because G for width k is a prefix of G for k+1 (construct.py), so every per-weight error and hence
-    every η_i is non-increasing in k (for subset-sum while no block has more than ``max_candidates`` candidates
-    on a side; beyond that the candidate list is chosen per weight and the bound is only roughly monotone).
-    Per-neuron rescaling (``rescale``) and the neuron assignment (``reassign``) are chosen per k, so with them
-    the bound is only roughly monotone too.
-    ``reassign`` is passed to ``build``.  ``k_start`` (a guess, e.g. the k another setting needed) is tried
-    first: if it reaches eps the search halves down from it until a k fails, else it doubles up from it; then
-    bisection as usual.
-    Returns (k, its bound, its construction), or (None, best bound, None) if even ``k_max`` fails; for
-    subset-sum the default k_max is 4·max_candidates, past which the candidate lists stop growing."""
-    if k_max is None:
-        k_max = 4 * max_candidates if method == "subset-sum" else 1 << 16
-    k_max = min(k_max, largest_k(target.widths))
-    tried: dict[int, Fraction] = {}
-    latest: Construction | None = None  # the last construction that reached eps: always that of the current hi
-
-    def bound_at(k: int) -> Fraction:
-        nonlocal latest
-        if k not in tried:
-            c = build(target.weights, method=method, k=k, seed=seed, device=device,
-                      max_candidates=max_candidates, rescale=rescale, reassign=reassign)
-            tried[k] = bound_of(c, norm)
-            if tried[k] <= eps:
-                latest = c
-            if on_try:
-                on_try(k, tried[k])
-        return tried[k]
-
-    hi = max(1, min(k_start, k_max))
-    if bound_at(hi) <= eps:
-        lo = hi // 2
-        while lo >= 1 and bound_at(lo) <= eps:
-            hi, lo = lo, lo // 2
-    else:
-        lo = hi
-        while bound_at(hi) > eps:
-            if hi >= k_max:
-                return None, tried[hi], None
-            lo, hi = hi, min(2 * hi, k_max)  # lo: the last k tried that failed (not hi // 2 when k_max clamps)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if bound_at(mid) <= eps:
-            hi = mid
-        else:
-            lo = mid
-    return hi, tried[hi], latest
+    return Certified(certificate(target, c, eps, b.rows, info), b, eps, timings)

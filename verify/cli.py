@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from verify import options
 from verify.errors import InputError, NotReachedError
 
 __all__ = ["main", "build_parser"]
@@ -17,20 +18,19 @@ _EPILOG = """exit status: 0 = eps certified / certificate valid, 1 = eps not rea
 2 = bad input (missing or malformed file, unsupported model, bad option)."""
 
 
-def _eps(text: str) -> str:
-    from verify import io
-
+def _eps(text: str) -> options.Eps:
+    """--eps, parsed once: the text the certificate states and its exact value."""
     try:
-        value = io.parse_decimal(text.strip())
+        eps = options.Eps.parse(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--eps must be a positive finite number, got {text!r}") from None
-    if value <= 0:
+    if eps.value <= 0:
         raise argparse.ArgumentTypeError(f"--eps must be positive, got {text!r}")
-    return text.strip()
+    return eps
 
 
 def _width(text: str) -> int | str:
-    if text == "auto":
+    if text == options.WIDTH_AUTO:
         return text
     try:
         k = int(text)
@@ -46,8 +46,9 @@ def _candidates(text: str) -> int:
         s = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--max-candidates must be an integer, got {text!r}") from None
-    if not 2 <= s <= 40:
-        raise argparse.ArgumentTypeError("--max-candidates must lie in [2, 40]")
+    lo, hi = options.CANDIDATES_RANGE
+    if not lo <= s <= hi:
+        raise argparse.ArgumentTypeError(f"--max-candidates must lie in [{lo}, {hi}]")
     return s
 
 
@@ -56,41 +57,53 @@ def _seed(text: str) -> int:
         s = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--seed must be an integer, got {text!r}") from None
-    if not 0 <= s < 2**32:
+    if not 0 <= s < options.SEED_LIMIT:
         raise argparse.ArgumentTypeError("--seed must lie in [0, 2^32)")
     return s
 
 
 def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | None) -> None:
+    """The options of a construction: choices and defaults from verify/options.py (``main`` gathers the parsed
+    values into one ``options.Options``, ``args.options``)."""
+    d = options.DEFAULTS
+    lo, hi = options.CANDIDATES_RANGE
     p.add_argument("--eps", type=_eps, required=default_eps is None, default=default_eps,
                    help="target sup-norm error on the unit l2 ball, in the units of F's output"
                         + (f" (default {default_eps})" if default_eps else ""))
-    p.add_argument("--method", choices=["subset-sum", "pair"], default="subset-sum",
+    p.add_argument("--method", choices=options.METHODS, default=d.method,
                    help="subset-sum (Pensia et al. 2020, default: width O(log 1/eps)) or pair (Malach et al. "
                         "2020: one candidate per sign and weight, width poly(1/eps))")
-    p.add_argument("--width-factor", type=_width, default="auto", metavar="K|auto",
+    p.add_argument("--width-factor", type=_width, default=d.width, metavar="K|auto",
                    help="hidden width of G per target input (k); 'auto' (default) doubles k = 1, 2, 4, ... until "
                         "the certified bound reaches eps, then bisects, and returns a k that reaches eps while k-1 "
                         "does not (the smallest such k among those tried). The bound is not monotone in k, so a "
                         "smaller untried k may reach eps too")
-    p.add_argument("--seed", type=_seed, default=0, help="seed of the random network G (default 0)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+    p.add_argument("--seed", type=_seed, default=d.seed, help=f"seed of the random network G (default {d.seed})")
+    p.add_argument("--device", choices=options.DEVICES, default=d.device,
                    help="where the engine runs (default: cuda when available)")
-    p.add_argument("--max-candidates", type=_candidates, default=22, metavar="S",
-                   help="subset-sum: candidates per weight and sign searched exactly, 2..40 (default 22: "
-                        "2 x 2^11 subset sums per weight). With k <= 2*S every candidate of the block is used, so "
-                        "the subset is the exact optimum over the whole block")
+    p.add_argument("--max-candidates", type=_candidates, default=d.max_candidates, metavar="S",
+                   help=f"subset-sum: candidates per weight and sign searched exactly, {lo}..{hi} (default "
+                        f"{d.max_candidates}: 2 x 2^{d.max_candidates // 2} subset sums per weight). With k <= 2*S "
+                        "every candidate of the block is used, so the subset is the exact optimum over the whole "
+                        "block")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads for torch (default: 1 on machines with at most 2 cores, where many small "
                         "tensor operations run faster single-threaded; torch's default otherwise)")
-    p.add_argument("--rescale", choices=["auto", "neuron", "layer"], default="auto",
+    p.add_argument("--rescale", choices=options.RESCALINGS, default=d.rescale,
                    help="exact power-of-two rescaling of F's hidden neurons before pruning (the function is "
                         "unchanged): 'layer' balances whole layers, 'neuron' picks per-neuron exponents that keep "
                         "every weight within reach of G's candidates, 'auto' (default) tries both and keeps the "
                         "smaller certified bound (about three times the construction time)")
-    p.add_argument("--norm", choices=["spectral", "frobenius"], default="spectral",
+    p.add_argument("--norm", choices=options.NORMS, default=d.norm,
                    help="norm of the per-layer bounds: spectral (default, tighter; the checker proves it with a "
                         "verified floating-point Cholesky test) or frobenius (checked in exact integers, faster)")
+
+
+def _construction_options(args: argparse.Namespace) -> options.Options:
+    """The parsed construction options as one frozen ``options.Options``."""
+    return options.Options(method=args.method, seed=args.seed, device=args.device,
+                           max_candidates=args.max_candidates, rescale=args.rescale, norm=args.norm,
+                           width=args.width_factor)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--model", required=True, help="target model file")
     w.add_argument("--eps", type=_eps, required=True, help="target sup-norm error")
     w.add_argument("--delta", type=float, default=0.01, help="failure probability for the theorems (default 0.01)")
-    w.add_argument("--seed", type=_seed, default=0)
-    w.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    w.add_argument("--seed", type=_seed, default=options.DEFAULTS.seed)
+    w.add_argument("--device", choices=options.DEVICES, default=options.DEFAULTS.device)
 
     e = sub.add_parser("experiment", help="Section 3 experiments: neuron- vs weight-subnetworks",
                        description="separation: error vs parameter count of weight-pruning (certified) and of "
@@ -184,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("name", choices=["separation", "random-features"])
     e.add_argument("--out", default="slt-experiments", help="output directory (default ./slt-experiments)")
     e.add_argument("--quick", action="store_true", help="small sizes (seconds)")
-    e.add_argument("--seed", type=_seed, default=0)
+    e.add_argument("--seed", type=_seed, default=options.DEFAULTS.seed)
     return parser
 
 
@@ -194,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command in ("certify", "demo"):
+        args.options = _construction_options(args)
     try:
         if args.command == "certify":
             from verify.commands import run_certify

@@ -6,9 +6,18 @@ import json
 import sys
 import time
 from argparse import Namespace
+from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from verify.errors import InputError, NotReachedError
+
+if TYPE_CHECKING:  # the engine (torch) is imported only by the commands that run it
+    from verify.certify import Bounded, Certified
+    from verify.engine.construct import Construction
+    from verify.engine.model import Target
+    from verify.options import Eps, Options
+    from verify.search import WidthSearch
 
 __all__ = ["run_certify", "run_check", "run_prove", "run_demo", "run_width", "run_experiment", "certify_flow",
            "write_json"]
@@ -43,29 +52,25 @@ def _short(q) -> str:
         return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
 
 
-def _auto_width(target, eps, method: str, seed: int, device, norm: str, max_candidates: int, rescale: str):
-    """``--width-factor auto``: ``search_width``'s doubling and bisection.  It returns a k whose bound reaches eps
-    while k − 1 does not, the smallest such k among those it tried; the bound is not monotone in k, so a smaller,
-    untried k may certify too (README, "Options of certify")."""
-    from verify.certify import search_width
+def _search(target: Target, options: Options, eps: Fraction, known: Bounded | None = None) -> WidthSearch:
+    """``--width-factor auto``: ``search.search_width``'s doubling and bisection, with a progress bar.  It returns a
+    k whose bound reaches eps while k − 1 does not, the smallest such k among those it tried; the bound is not
+    monotone in k, so a smaller, untried k may certify too (README, "Options of certify")."""
+    from verify.search import search_width
 
-    bar = _progress(0, f"searching width factor ({method})")
+    bar = _progress(0, f"searching width factor ({options.method})")
 
     def on_try(k, bound):
         bar.set_postfix_str(f"k={k} bound={_short(bound)}")
         bar.update(1)
 
     try:
-        k, bound, construction = search_width(target, eps=eps, method=method, seed=seed, device=device, norm=norm,
-                                              max_candidates=max_candidates, rescale=rescale, on_try=on_try)
+        return search_width(target, options, eps, on_try=on_try, known=known)
     finally:
         bar.close()
-    if k is None:
-        raise NotReachedError(f"no width factor up to the search limit reaches eps (best bound {_short(bound)})")
-    return k, construction
 
 
-def _save_pruned(construction, path: Path) -> None:
+def _save_pruned(construction: Construction, path: Path) -> None:
     sd = construction.pruned_state_dict()
     if path.suffix == ".safetensors":
         from safetensors.torch import save_file
@@ -75,78 +80,64 @@ def _save_pruned(construction, path: Path) -> None:
         torch.save(sd, path)
 
 
-def set_threads(threads: int | None) -> None:
-    """torch CPU threads: measured on a 2-core machine, the subset-sum construction of the digits target at k = 61
-    took 1.2 s with 1 thread and 2.2 s with 2 (many mid-sized tensor operations), so 1 is the default there."""
-    import os
-
-    import torch
-
-    if threads is not None and threads < 1:
-        raise InputError("--threads must be at least 1")
-    if threads is None and (os.cpu_count() or 1) <= 2:
-        threads = 1
-    if threads:
-        torch.set_num_threads(threads)
-
-
-def certify_flow(target, *, eps: str, method: str, width, seed: int, device_name: str, out: Path,
-                 norm: str = "spectral", save_pruned: Path | None = None, record_timings: bool = False,
-                 empirical: bool = True, threads: int | None = None, max_candidates: int = 22,
-                 rescale: str = "auto", stream=None):
-    """Shared by ``certify`` and ``demo``: width search, construction, certificate, summary table."""
-    from verify import io
-    from verify.certify import certify
-    from verify.engine.construct import rescale_tries
-    from verify.engine.rng_torch import device_of
+def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_pruned: Path | None = None,
+                 record_timings: bool = False, empirical: bool = True, stream: TextIO | None = None) -> Certified:
+    """Shared by ``certify`` and ``demo``, one way: construct (``options.width``: a fixed k is built, ``auto`` is
+    searched), bound, write the certificate (and G̃ with ``save_pruned``), print the summary table.  ``eps`` is the
+    parsed ``options.Eps``.  Returns ``certify.Certified``; raises NotReachedError when the search reaches no k."""
+    from verify.certify import bounded, certify
+    from verify.engine.construct import build, rescale_tries
+    from verify.engine.runtime import device_of
+    from verify.options import WIDTH_AUTO
 
     stream = stream or sys.stdout
-    set_threads(threads)
-    device = device_of(device_name)
+    device_of(options.device)   # refuse an unavailable device before anything is written
     _check_writable(out, "certificate")
     if save_pruned is not None:
         _check_writable(save_pruned, "--save-pruned")
         if save_pruned.suffix not in (".pt", ".pth", ".safetensors"):
             raise InputError("--save-pruned must end in .pt, .pth or .safetensors")
-    eps_q = io.parse_decimal(eps)
     t0 = time.perf_counter()
-    built = None
-    if width == "auto":
-        k, built = _auto_width(target, eps_q, method, seed, device, norm, max_candidates, rescale)
+    if options.width == WIDTH_AUTO:
+        search = _search(target, options, eps.value)
+        if search.chosen is None:
+            raise NotReachedError(f"no width factor up to the search limit reaches eps (best bound "
+                                  f"{_short(search.bound)})")
+        built = search.chosen
     else:
-        k = width
-    bar = _progress(0 if built else len(target.weights) * rescale_tries(rescale, len(target.weights)),
-                    f"pruning G (k={k})")
-    try:
-        res = certify(target, eps_text=eps, method=method, k=k, seed=seed, device=device, empirical=empirical,
-                      record_timings=record_timings, norm=norm, max_candidates=max_candidates,
-                      rescale=rescale, progress=bar.update, construction=built)
-    finally:
-        bar.close()
+        bar = _progress(len(target.weights) * rescale_tries(options.rescale, len(target.weights)),
+                        f"pruning G (k={options.width})")
+        try:
+            built = bounded(build(target.weights, options, k=options.width, progress=bar.update))
+        finally:
+            bar.close()
+    res = certify(target, eps, built, empirical=empirical, record_timings=record_timings)
     write_json(out, res.cert)
     if save_pruned is not None:
         _save_pruned(res.construction, save_pruned)
     elapsed = time.perf_counter() - t0
     cert = res.cert
+    c = res.construction
     emp = cert["info"].get("empirical", {})
     rows = [
         ("target F", f"{' -> '.join(map(str, target.widths))}  ({target.parameters:,} parameters)"),
         ("random G", f"depth {2 * len(target.weights)}, {cert['random_network']['parameters']:,} parameters, "
-                     f"seed {seed}"),
-        ("method / width factor", f"{method} / k = {k}" + ("  (auto: k-1 fails)" if width == "auto" else "")),
-        ("kept weights of G", f"{res.construction.kept:,}"),
-        ("rescaling", f"{res.construction.rescaling}: {_rescale_text(res.construction.exponents)}"),
-        ("certified bound", f"{cert['claim']['bound']}  (eps = {eps})"),
+                     f"seed {options.seed}"),
+        ("method / width factor", f"{options.method} / k = {c.k}"
+                                  + ("  (auto: k-1 fails)" if options.width == WIDTH_AUTO else "")),
+        ("kept weights of G", f"{c.kept:,}"),
+        ("rescaling", f"{c.rescaling}: {_rescale_text(c.exponents)}"),
+        ("certified bound", f"{cert['claim']['bound']}  (eps = {eps.text})"),
         ("largest error found", f"{emp.get('max_error', 'not measured')}  (attack lower bound, not a certificate)"),
         ("tightness", f"bound / largest error = {emp.get('tightness')}"),
-        ("time / device", f"{elapsed:.2f} s on {res.construction.device}"),
+        ("time / device", f"{elapsed:.2f} s on {c.device}"),
         ("certificate", f"{out}  (verify: slt-verify check {out} --model {target.path or '<model>'})"),
     ]
     if save_pruned is not None:
         rows.append(("pruned network", str(save_pruned)))
     width_col = max(len(a) for a, _ in rows)
     print("\n".join(f"  {a.ljust(width_col)}  {b}" for a, b in rows), file=stream)
-    return res, k
+    return res
 
 
 def _rescale_text(exponents) -> str:
@@ -165,32 +156,35 @@ def _rescale_text(exponents) -> str:
 
 def run_certify(args: Namespace) -> int:
     from verify.engine.model import load_target
+    from verify.engine.runtime import set_threads
 
     target = load_target(args.model)
+    set_threads(args.threads)
     model = Path(args.model)
     out = Path(args.output) if args.output else model.with_name(model.stem + ".cert.json")
-    res, k = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
-                          device_name=args.device, out=out, norm=args.norm, threads=args.threads,
-                          max_candidates=args.max_candidates, rescale=args.rescale,
-                          save_pruned=Path(args.save_pruned) if args.save_pruned else None,
-                          record_timings=args.record_timings, empirical=not args.no_empirical)
+    res = certify_flow(target, args.options, args.eps, out,
+                       save_pruned=Path(args.save_pruned) if args.save_pruned else None,
+                       record_timings=args.record_timings, empirical=not args.no_empirical)
     if res.certified:
-        print(f"CERTIFIED: sup_(||x||<=1) ||G~(x) - F(x)||_2 <= {res.cert['claim']['bound']} <= eps {args.eps}")
+        print(f"CERTIFIED: sup_(||x||<=1) ||G~(x) - F(x)||_2 <= {res.cert['claim']['bound']} <= eps {args.eps.text}")
         return 0
-    if args.method == "pair":
-        need = f"about k = {int(k * res.bound / res.eps) + 1} would be needed (pair error ~ 1/k)"
-    else:  # subset-sum widths are small: find the answer instead of guessing it
-        from verify.engine.rng_torch import device_of
+    raise NotReachedError(f"NOT CERTIFIED: bound {res.cert['claim']['bound']} > eps {args.eps.text} at width factor "
+                          f"{res.construction.k}; {_needed(target, res)}. The certificate (verdict not-certified) was "
+                          f"written to {out}.")
 
-        try:
-            k_need, _ = _auto_width(target, res.eps, args.method, args.seed, device_of(args.device), args.norm,
-                                    args.max_candidates, args.rescale)
-            need = f"width factor {k_need} reaches it (--width-factor {k_need}, or auto)"
-        except NotReachedError:
-            need = (f"no width factor up to {4 * args.max_candidates} reaches it; try a larger --max-candidates "
-                    "or another seed")
-    raise NotReachedError(f"NOT CERTIFIED: bound {res.cert['claim']['bound']} > eps {args.eps} at width factor "
-                          f"{k}; {need}. The certificate (verdict not-certified) was written to {out}.")
+
+def _needed(target: Target, res: Certified) -> str:
+    """What a fixed width factor that missed eps would need.  Pair: the measured bound times k (its error falls
+    like 1/k).  Subset-sum widths are small, so the answer is found instead of guessed: the search, which reuses
+    the construction just bounded for its k."""
+    k, options = res.construction.k, res.construction.options
+    if options.method == "pair":
+        return f"about k = {int(k * res.bound / res.eps.value) + 1} would be needed (pair error ~ 1/k)"
+    search = _search(target, options, res.eps.value, known=res.bounded)
+    if search.k is None:
+        return (f"no width factor up to {search.k_max} reaches it; try a larger --max-candidates or another "
+                "seed")
+    return f"width factor {search.k} reaches it (--width-factor {search.k}, or auto)"
 
 
 def run_check(args: Namespace) -> int:
@@ -279,17 +273,16 @@ def run_demo(args: Namespace) -> int:
     from verify import check
     from verify.datasets import accuracy, digits_split, embedded_model_path
     from verify.engine.model import load_target
+    from verify.engine.runtime import set_threads
 
     model_path = embedded_model_path()
     target = load_target(model_path)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     cert_path = out_dir / "digits_mlp.cert.json"
-    print(f"slt-verify demo: target = MLP trained on scikit-learn digits ({model_path.name}), eps = {args.eps}")
-    res, _ = certify_flow(target, eps=args.eps, method=args.method, width=args.width_factor, seed=args.seed,
-                          device_name=args.device, out=cert_path, norm=args.norm, threads=args.threads,
-                          max_candidates=args.max_candidates, rescale=args.rescale,
-                          save_pruned=out_dir / "digits_pruned.safetensors")
+    print(f"slt-verify demo: target = MLP trained on scikit-learn digits ({model_path.name}), eps = {args.eps.text}")
+    set_threads(args.threads)
+    res = certify_flow(target, args.options, args.eps, cert_path, save_pruned=out_dir / "digits_pruned.safetensors")
     print("\nindependent check:")
     code = check.main(str(cert_path), str(model_path))
     _, _, X_test, y_test = digits_split()
@@ -308,31 +301,31 @@ def run_demo(args: Namespace) -> int:
 
 
 def run_width(args: Namespace) -> int:
-    from verify import io
-    from verify.certify import search_width
+    import numpy as np
+
     from verify.engine.construct import g_parameters
     from verify.engine.model import load_target
-    from verify.engine.rng_torch import device_of
+    from verify.engine.runtime import device_of, set_threads
+    from verify.options import METHODS, Options
+    from verify.search import search_width
     from verify.theory import format_table, malach_width, pensia_width
 
     set_threads(None)
     target = load_target(args.model)
     shapes = target.shapes
-    eps = float(io.parse_decimal(args.eps))
-    import numpy as np
-
+    eps = float(args.eps.value)
     norms = [float(np.linalg.norm(w, 2)) for w in target.weights]  # the theorems assume ‖W_i‖₂ ≤ 1
     theory = [malach_width(shapes, eps, args.delta, norms), pensia_width(shapes, eps, args.delta, norms)]
     print(format_table(theory))
-    device = device_of(args.device)
+    device_of(args.device)
     print("\nwhat slt-verify needed (certified, this seed):")
-    for method in ("pair", "subset-sum"):
-        k, bound, _ = search_width(target, eps=io.parse_decimal(args.eps), method=method, seed=args.seed,
-                                   device=device, k_max=1 << 13)
-        if k is None:
-            print(f"  {method:10s}  not reached up to k = 8192 (best bound {float(bound):.3g})")
+    for method in sorted(METHODS):   # pair, then subset-sum
+        found = search_width(target, Options(method=method, seed=args.seed, device=args.device), args.eps.value,
+                             k_max=1 << 13)
+        if found.k is None:
+            print(f"  {method:10s}  not reached up to k = 8192 (best bound {float(found.bound):.3g})")
         else:
-            print(f"  {method:10s}  k = {k:6d}   G parameters {g_parameters(target.widths, k):,}")
+            print(f"  {method:10s}  k = {found.k:6d}   G parameters {g_parameters(target.widths, found.k):,}")
     return 0
 
 

@@ -1,6 +1,7 @@
-"""Per-neuron rescaling measured on G itself (issue 7): what each weight's gadget can reach, and an exact greedy
-refinement of the exponents.  Untrusted engine code; the certificate's rows are re-derived by the checker whatever
-exponents it names (certs/FORMAT.md check 5, z3 lemma ``rescaled_frame``)."""
+"""Per-neuron rescaling measured on G itself (docs/rescaling.md §4): what each weight's gadget can reach, and an exact
+greedy refinement of the exponents, both with the gadget primitives of gadgets.py.  Untrusted engine code; the
+certificate's rows are re-derived by the checker whatever exponents it names (certs/FORMAT.md check 5, z3 lemma
+``rescaled_frame``)."""
 
 from __future__ import annotations
 
@@ -8,31 +9,28 @@ import numpy as np
 import torch
 
 from verify.engine import rng_torch
-from verify.engine.construct import (
-    Candidates,
-    LayerPruning,
-    _padded,
-    _pair_layer,
-    _row_chunks,
-    _subset_layer,
-)
+from verify.engine.gadgets import Candidates, LayerPruning, Pruned, kept_edges, padded, row_chunks, signs_of
+from verify.options import Options
 
 __all__ = ["reach", "refine", "sub_errors"]
 
 
-def reach(w: torch.Tensor, cand: Candidates, seed: int, layer: int, signs: tuple[int, ...], cap: int) -> np.ndarray:
-    """Per weight, R: the largest |sum| of products v·u of the weight's sign among its block's candidates (the
-    ``cap`` best aligned: the subset-sum list, or the single best for ``pair``) — the input to
-    rescale.reach_exponents.  Both input signs must reach w in the first layer, so there the worse side counts."""
+def reach(w: torch.Tensor, cand: Candidates, i: int, options: Options) -> np.ndarray:
+    """Per weight of target layer i, R: the largest |sum| of products v·u of the weight's sign among its block's
+    candidates (the ``cap`` best aligned: the subset-sum list of ``options.max_candidates``, or the single best for
+    ``pair``) — the input to rescale.reach_exponents (docs/rescaling.md §4).  Both input signs must reach w in the
+    first layer, so there the worse side counts."""
+    seed, layer = options.seed, 2 * i
+    cap = 1 if options.method == "pair" else options.max_candidates
     m, n = w.shape
     s = cand.h.shape[0]
     out = torch.empty(m, n, dtype=torch.float64, device=w.device)
-    for r0, r1 in _row_chunks(m, s * n):
+    for r0, r1 in row_chunks(m, s * n):
         r = torch.arange(r0, r1, device=w.device)
         v = rng_torch.weights(seed, layer, r[:, None, None], cand.h[None])              # (mc, s, n)
         aligned = v * cand.u[None] * torch.where(w[r0:r1] < 0, -1.0, 1.0)[:, None, :]
         rr = torch.full((r1 - r0, n), torch.inf, dtype=torch.float64, device=w.device)
-        for sign in signs:
+        for sign in signs_of(i):
             a = torch.where((cand.valid & (cand.u * sign > 0))[None] & (aligned > 0), aligned, 0.0)
             if cap < s:
                 a = torch.topk(a, cap, dim=1).values
@@ -42,44 +40,41 @@ def reach(w: torch.Tensor, cand: Candidates, seed: int, layer: int, signs: tuple
 
 
 def sub_errors(w: np.ndarray, rows: np.ndarray, cols: np.ndarray, s_out: np.ndarray, s_in: np.ndarray,
-                cand: Candidates, i: int, seed: int, method: str, dev: torch.device,
-                max_candidates: int) -> torch.Tensor:
+               cand: Candidates, i: int, options: Options) -> torch.Tensor:
     """|gadget errors| in F's units of the sub-block rows × cols of target layer i (1-based) rescaled by the
     exponents s_out (of those rows) and s_in (of those columns): shape (a, b), or (a, 2b) with both input signs
-    for i = 1.  Every weight's subset depends only on its own value and candidates, so these are exactly the
-    errors a full pruning with these exponents would give there."""
+    for i = 1 (docs/rescaling.md §2).  Every weight's subset depends only on its own value and candidates, so these
+    are exactly the errors a full pruning with these exponents would give there.  Runs on ``cand``'s device."""
+    dev = cand.h.device
     shift = s_out[:, None] - s_in[None, :]
     ws = torch.from_numpy(np.ldexp(w[np.ix_(rows, cols)], shift.astype(np.int32))).to(dev)
     col_t = torch.as_tensor(cols, device=dev)
     sub = Candidates(cand.h[:, col_t], cand.u[:, col_t], cand.valid[:, col_t], cand.owner, cand.u_of)
     row_t = torch.as_tensor(rows, device=dev)
-    signs = (1, -1) if i == 1 else (1,)
-    if method == "pair":
-        rr, hs = _pair_layer(ws, sub, seed, 2 * i, signs, dev, row_t)
-    else:
-        rr, hs = _subset_layer(ws, sub, seed, 2 * i, signs, dev, max_candidates, row_t)
+    rr, hs = kept_edges(ws, sub, i, options, row_t)
     # the kept edges as a LayerPruning of the sub-block: rows local, hidden neurons global, inputs local
     local = torch.full((cand.h.shape[1],), -1, dtype=torch.int64, device=dev)
     local[col_t] = torch.arange(len(cols), device=dev)
-    v = rng_torch.weights(seed, 2 * i, row_t[rr], hs)
+    v = rng_torch.weights(options.seed, 2 * i, row_t[rr], hs)
     lp = LayerPruning(i, len(cols), len(rows), cand.h.shape[0], local[cand.owner], cand.u_of, rr, hs, v)
     return lp.eta_matrix_f_units(ws, s_out, s_in).abs()
 
 
-def refine(weights: list[np.ndarray], scaled: list[np.ndarray], exps: list[np.ndarray], layers: list[LayerPruning],
-            chosen: list[Candidates], gains: list[float], seed: int, method: str, dev: torch.device,
-            max_candidates: int, rounds: int = 6, per_layer: int = 6) -> list[np.ndarray]:
+def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], options: Options, *, rounds: int = 6,
+           per_layer: int = 6) -> list[np.ndarray]:
     """Greedy exact improvement of per-neuron exponents (issue 7).  The composed bound is about Σ_i gains_i ·
     ‖E_i‖₂ and ‖E_i‖₂ is close to its largest entry (measured 1.003–1.06 on digits' first layer), so only the
     neurons holding a layer's largest errors matter: for each of them (the ``per_layer`` largest entries of every
     layer, in F's units) moving its exponent by ±1 is evaluated exactly — its row of layer i and its column of
     layer i+1 re-pruned (``sub_errors``) — and kept if Σ_i gains_i · max|E_i| falls.  Cheap (one row and one
-    column per try), unlike re-pruning whole layers.  ``scaled`` are the weights rescaled by ``exps``, which
-    ``layers`` (kept with the assignments ``chosen``) approximate."""
+    column per try), unlike re-pruning whole layers (docs/rescaling.md §4).  ``pruned`` is the pruning with the
+    exponents to refine (``construct.build``'s per-neuron try); runs on its device."""
     n_layers = len(weights)
-    s = _padded([e.copy() for e in exps], [weights[0].shape[1]] + [w.shape[0] for w in weights])
+    chosen = pruned.chosen
+    dev = pruned.layers[0].u.device
+    s = padded([e.copy() for e in pruned.exponents], [weights[0].shape[1]] + [w.shape[0] for w in weights])
     err = [lp.eta_matrix_f_units(torch.from_numpy(ws).to(dev), s[i + 1], s[i]).abs()
-           for i, (lp, ws) in enumerate(zip(layers, scaled, strict=True))]
+           for i, (lp, ws) in enumerate(zip(pruned.layers, pruned.scaled, strict=True))]
 
     def objective(e: list[torch.Tensor]) -> float:
         return sum(g * float(x.max()) for g, x in zip(gains, e, strict=True) if x.numel())
@@ -103,9 +98,8 @@ def refine(weights: list[np.ndarray], scaled: list[np.ndarray], exps: list[np.nd
                 rows_h = np.array([r])
                 cols_n = np.arange(weights[h].shape[0])
                 row = sub_errors(weights[h - 1], rows_h, np.arange(weights[h - 1].shape[1]), sh[rows_h], s[h - 1],
-                                  chosen[h - 1], h, seed, method, dev, max_candidates)
-                col = sub_errors(weights[h], cols_n, rows_h, s[h + 1], sh[rows_h], chosen[h], h + 1, seed, method,
-                                  dev, max_candidates)
+                                 chosen[h - 1], h, options)
+                col = sub_errors(weights[h], cols_n, rows_h, s[h + 1], sh[rows_h], chosen[h], h + 1, options)
                 trial = list(err)
                 trial[h - 1] = err[h - 1].clone()
                 trial[h - 1][r] = row[0]

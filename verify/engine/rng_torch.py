@@ -10,20 +10,9 @@ import torch
 
 from verify import rng
 
-__all__ = ["mix32", "weights_int", "weights", "device_of"]
+__all__ = ["mix32", "weights_int", "weights"]
 
 _M32 = 0xFFFFFFFF
-
-
-def device_of(name: str) -> torch.device:
-    """Resolve ``auto|cpu|cuda`` (``--device``) to a torch device."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        from verify.errors import InputError
-
-        raise InputError("--device cuda requested but no CUDA device is available (try --device auto)")
-    return torch.device(name)
 
 
 def _mulmod32(x: torch.Tensor, c: int) -> torch.Tensor:

@@ -57,11 +57,13 @@ from fractions import Fraction
 
 import torch
 
-__all__ = ["MAX_CANDIDATES", "PRODUCT_BITS", "best_subsets", "brute_force_subsets", "instance_bytes",
+__all__ = ["EXACT_INT64_CANDIDATES", "PRODUCT_BITS", "best_subsets", "brute_force_subsets", "instance_bytes",
            "chosen_sums"]
 
 PRODUCT_BITS = 48  # products are integers in units of 2^-48
-MAX_CANDIDATES = 40  # |S| < 40·2^48 < 2^54 keeps every int64 below 2^62
+# the most candidates one instance may have: |S| < 40·2^48 < 2^54 keeps every int64 below 2^62 (module docstring).
+# Not the option --max-candidates (verify/options.py: CANDIDATES_RANGE), which must stay within it.
+EXACT_INT64_CANDIDATES = 40
 _CLAMP = float(1 << 60)
 _BIG = torch.iinfo(torch.int64).max
 _CPU_CHUNK_BYTES = 16 << 20  # cache-sized chunks were 10-40% faster on CPU than 256 MiB ones
@@ -143,8 +145,8 @@ def _check(products_int: torch.Tensor, targets: torch.Tensor, valid: torch.Tenso
     if products_int.dtype != torch.int64 or products_int.dim() != 2:
         raise ValueError("products_int must be an int64 tensor of shape (B, s)")
     bsz, s = products_int.shape
-    if s > MAX_CANDIDATES:
-        raise ValueError(f"at most {MAX_CANDIDATES} candidates per instance, got {s}")
+    if s > EXACT_INT64_CANDIDATES:
+        raise ValueError(f"at most {EXACT_INT64_CANDIDATES} candidates per instance, got {s}")
     if bsz and s and int(products_int.abs().max()) >= (1 << PRODUCT_BITS):
         raise ValueError("products must be integers in units of 2^-48 with |p| < 2^48")
     targets = torch.as_tensor(targets)

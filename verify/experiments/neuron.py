@@ -46,13 +46,14 @@ import numpy as np
 import torch
 
 from verify.engine import rng_torch
+from verify.options import CANDIDATES_DEFAULT
 
 __all__ = ["RandomFeatures", "NeuronSubnetwork", "SELECTIONS", "SUBSET_CAP", "feature_layer",
            "head_weights", "select_greedy", "select_subset_sum", "default_selection", "neuron_subnetwork",
            "sup_error_bound"]
 
 SELECTIONS = ("greedy", "subset-sum")
-SUBSET_CAP = 22      # candidates per (r, i) searched exactly by "subset-sum"; the rest are removed
+SUBSET_CAP = CANDIDATES_DEFAULT  # candidates per (r, i) searched exactly by "subset-sum"; the rest are removed
 FEATURE_LAYER = 1    # verify.rng layer of the random first layer W
 HEAD_LAYER = 2       # verify.rng layer of the random output weights u
 _MARGIN = 1.0 + 1e-9

@@ -74,7 +74,11 @@ def _accuracy(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.argmax(scores, axis=1) == y))
 
 
-def _row(X_tr, y_tr, X_te, y_te, n: int, m: int, select: str, seed: int, ridge: float) -> dict:
+def _row(data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], n: int, m: int, select: str, seed: int,
+         ridge: float) -> dict:
+    """One table row: random features of width n fitted on the training part of ``data`` = (X_tr, y_tr, X_te, y_te)
+    and their neuron-subnetwork with m copies per feature, evaluated on the test part."""
+    X_tr, y_tr, X_te, y_te = data
     t0 = time.perf_counter()
     Y = np.eye(10)[y_tr]
     # λ in units of N/n: the diagonal of ΦᵀΦ grows like N while ‖α‖² of a fixed function shrinks like 1/n
@@ -123,13 +127,14 @@ def random_features_experiment(out: Path, quick: bool = False, seed: int = 0) ->
     Writes ``random_features.csv`` (columns ``RF_COLUMNS``) under ``out`` and prints the table.  Returns 0."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    X_tr, y_tr, X_te, y_te = digits_split()
+    data = digits_split()
+    X_tr, X_te = data[0], data[2]
     widths = (25, 100) if quick else (25, 50, 100, 200, 400, 800)
     # copies per feature: the sign/magnitude rule needs m ≳ 1/|α| copies of the right sign, the exact
     # subset-sum only enough that no group is one-signed (probability 2^{1-m} per group)
     copies = {"greedy": 256 if quick else 1024, "subset-sum": 16 if quick else 20}
     selects = ["greedy"] + (["subset-sum"] if default_selection() == "subset-sum" else [])
-    rows = [_row(X_tr, y_tr, X_te, y_te, n, copies[s], s, seed, ridge=0.1)
+    rows = [_row(data, n, copies[s], s, seed, ridge=0.1)
             for n in widths for s in selects]
     write_table(rows, RF_COLUMNS, out / "random_features.csv")
     print(f"random features vs neuron-subnetwork on digits ({len(X_tr)} train / {len(X_te)} test, "

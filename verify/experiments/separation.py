@@ -81,8 +81,9 @@ def weight_method() -> str:
     """"subset-sum" when the engine's kernel imports and builds a tiny case, else "pair"."""
     try:
         from verify.engine.construct import build
+        from verify.options import Options
 
-        build([np.array([[0.5]]), np.array([[0.5]])], method="subset-sum", k=2, seed=0)
+        build([np.array([[0.5]]), np.array([[0.5]])], Options(method="subset-sum", seed=0, device="cpu"), k=2)
     except Exception:  # noqa: BLE001 - any failure means the method is not usable yet
         return "pair"
     return "subset-sum"
@@ -98,8 +99,9 @@ def weight_rows(w: np.ndarray, ks: tuple[int, ...], seed: int, method: str,
     import torch
 
     from verify.certify import certify
-    from verify.engine.construct import g_parameters
+    from verify.engine.construct import build, g_parameters
     from verify.engine.model import target_from_weights
+    from verify.options import Eps, Options
 
     d = w.size
     target = target_from_weights([w[None, :], np.array([[1.0]])])
@@ -107,7 +109,8 @@ def weight_rows(w: np.ndarray, ks: tuple[int, ...], seed: int, method: str,
     rows = []
     for k in ks:
         t0 = time.perf_counter()
-        res = certify(target, eps_text="0.01", method=method, k=k, seed=seed, device="cpu", empirical=True)
+        built = build(target.weights, Options(method=method, seed=seed, device="cpu"), k=k)
+        res = certify(target, Eps.parse("0.01"), built, empirical=True)
         with torch.no_grad():
             g = res.construction.forward(torch.from_numpy(X_held)).cpu().numpy()[:, 0]
         e = np.abs(g - y)
