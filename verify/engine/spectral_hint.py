@@ -41,8 +41,7 @@ def spectral_claim(a: torch.Tensor | np.ndarray, rel_margin: float = 1e-5, digit
     if amax == 0.0:
         return Fraction(0)
     # scale by a power of two first: exact, and keeps LAPACK away from overflow and underflow.  One BLAS
-    # thread: on the shared 2-core machine a 1024x1568 SVD took 0.3 s single-threaded but 11 s (numpy) and
-    # 22 s (torch) with 2 threads under load.
+    # thread (measured: benchmarks/subset_sum.md, "spectral hint").
     shift = int(np.frexp(amax)[1])
     with threadpool_limits(1):
         sigma = float(np.linalg.svd(np.ldexp(arr, -shift), compute_uv=False)[0])

@@ -37,18 +37,8 @@ of (key, mask), mask = low + high·2^a, which is the lexicographic minimum over 
 Invalid candidates (``valid`` False) are replaced by 0: a subset that contains one has the same sum
 as the subset without it and a larger mask, so the tie rule never chooses it.
 
-Cost per instance: time O(2^a·b), memory O(2^a).  Measured on this project's 2-core CPU VM (torch
-2.13, 1 torch thread, random grid products, w ~ U[-1,1]; ``benchmarks/bench_subset_sum_kernel.py
---kernel-only --sizes 8 12 16 20 24``), time per weight, idle machine .. machine shared at load 3:
-
-    s       8          12         16          20           24
-    time    1.4-2.9us  4.2-9.0us  19-39us     87-190us     0.4-0.8ms
-    memory  3.6 KB     13 KB      50 KB       0.20 MB      0.79 MB     (``instance_bytes``: estimate)
-    rss     -          -          24 KB       0.13 MB      0.57 MB     (measured growth of max RSS)
-
-With 2 torch threads the same runs were 5-60x slower (OpenMP overhead of ~7 ms per op on the shared VM),
-so callers on small CPUs should prefer ``torch.set_num_threads(1)``.  On CPU the chunk is capped at
-16 MiB (cache-sized chunks were 10-40% faster than 256 MiB ones); on CUDA the whole budget is used.
+Cost per instance: time O(2^a·b), memory O(2^a) (``instance_bytes`` estimates it); measured figures per size,
+and the thread and chunk-size choices they led to, are in benchmarks/subset_sum.md.
 """
 
 from __future__ import annotations
