@@ -228,7 +228,8 @@ def test_cli_exit_codes(small_cert, tmp_path, capsys):
 
 
 def test_checker_import_closure_is_the_kernel():
-    """Importing verify.check loads exactly {check, io, modelfile, rng, spectral} of verify, and otherwise only the
+    """Importing verify.check loads exactly the kernel {check, io, modelfile, rng, spectral, tensordata, torchzip} of
+    verify, and otherwise only the
     standard library (no torch, numpy or safetensors)."""
     code = ("import sys; before = set(sys.modules); import verify.check; "
             "print(sorted(m for m in sys.modules if m.startswith('verify'))); "
@@ -237,7 +238,7 @@ def test_checker_import_closure_is_the_kernel():
     out = subprocess.run([sys.executable, "-c", code], check=True, timeout=120, capture_output=True, text=True).stdout
     mods, heavy = out.splitlines()
     assert mods == str(sorted(["verify", "verify.check", "verify.io", "verify.modelfile", "verify.rng",
-                               "verify.spectral"]))
+                               "verify.spectral", "verify.tensordata", "verify.torchzip"]))
     assert heavy == "[]"   # nothing outside the standard library
 
 

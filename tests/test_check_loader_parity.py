@@ -323,7 +323,7 @@ def test_build_on_an_allowed_function_cannot_change_later_reads():
     torch's weights-only unpickler refuses BUILD on functions).  Fix: refuse BUILD unless the object below the state
     is a module built by NEWOBJ (e.g. track it in ``_scan``), or make every allowed global a per-unpickler wrapper
     whose ``__setstate__`` raises."""
-    from verify import modelfile
+    from verify import modelfile, torchzip
 
     def s(text: str) -> bytes:
         return b"X" + struct.pack("<I", len(text)) + text.encode()
@@ -331,13 +331,13 @@ def test_build_on_an_allowed_function_cannot_change_later_reads():
     evil = (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\nN}" + s("__defaults__") + b"\x89NK\x01\x87s\x86b"
             + b".")
     blob = _with_pickle(_saved(), lambda _: evil)
-    saved_defaults = modelfile._rebuild_tensor.__defaults__, modelfile._empty_set.__defaults__
+    saved_defaults = torchzip._rebuild_tensor.__defaults__, torchzip._empty_set.__defaults__
     try:
         with pytest.raises(modelfile.ModelFileError):
             modelfile.read_chain(blob)
         assert modelfile.read_chain(_saved()).kind == "torch-module", "an honest file is refused after the attack"
     finally:
-        modelfile._rebuild_tensor.__defaults__, modelfile._empty_set.__defaults__ = saved_defaults
+        torchzip._rebuild_tensor.__defaults__, torchzip._empty_set.__defaults__ = saved_defaults
 
 
 # --- resources ----------------------------------------------------------------------------------------------------

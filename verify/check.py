@@ -161,6 +161,8 @@ def _well_formed(cert: object) -> None:
     _int(rn["width_factor"], "random_network.width_factor", 1, 2**32 - 1)
     for j, w in enumerate(_list(rn["widths"], "random_network.widths")):
         _int(w, f"random_network.widths[{j}]", 1, 2**63)
+    if len(rn["widths"]) < 3:
+        raise Unusable("malformed certificate: random_network.widths must list at least 3 widths")
     _int(rn["parameters"], "random_network.parameters", 1, 2**63)
     exps = _list(_obj(cert["rescaling"], "rescaling", ("neuron_exponents",))["neuron_exponents"], "rescaling")
     for i, s in enumerate(exps):
