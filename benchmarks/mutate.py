@@ -608,7 +608,7 @@ def section(run: FileRun, equivalent: dict[tuple[str, str], str]) -> str:
         for o in survived:
             m = o.mutant
             why = equivalent.get((run.path, m.ident))
-            verdict = f"equivalent: {why}" if why else "**not killed**"
+            verdict = f"equivalent: {why.replace('|', chr(92) + '|')}" if why else "**not killed**"
             lines.append(f"| {m.ident} | {m.line} | {m.operator} | {_cell(m.original)} | {_cell(m.mutated)} | "
                          f"{verdict} |")
         lines.append("")
