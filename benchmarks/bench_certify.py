@@ -18,10 +18,10 @@ from pathlib import Path
 import torch
 from _targets import random_mlp, saved, table
 
-from verify import check
 from verify.certify import certify
 from verify.engine.construct import build
 from verify.engine.model import load_target
+from verify.kernel import check
 from verify.options import Eps, Options
 
 

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import torch
 
-from verify import io
 from verify.certify import certify
 from verify.engine.construct import build
 from verify.engine.model import load_target
+from verify.kernel import io
 from verify.options import Eps, Options
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))

@@ -1,4 +1,4 @@
-"""Timing and tightness of the verified spectral bound (verify/spectral.py) against the Frobenius norm.
+"""Timing and tightness of the verified spectral bound (verify/kernel/spectral.py) against the Frobenius norm.
 
     python benchmarks/bench_spectral.py                # shapes 256x784, 1024x1568, 1024x1024
     python benchmarks/bench_spectral.py --quick        # 256x784 only
@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from verify.engine.spectral_hint import spectral_claim, to_fixed_point
-from verify.spectral import spectral_bound_holds
+from verify.kernel.spectral import spectral_bound_holds
 
 
 def make(kind: str, m: int, n: int, seed: int = 0) -> np.ndarray:

@@ -5,7 +5,7 @@ Baseline: scipy's HiGHS ``scipy.optimize.milp`` on the same instance,
     minimise t   s.t.   −t ≤ Σ_i p_i x_i − w ≤ t,   x ∈ {0,1}^s,  t ≥ 0,
 
 with ``mip_rel_gap = 0``.  Instances: candidates p_i = u_i v_i with u, v on G's grid (odd multiples of
-2^-24 in (−1, 1), i.e. U[−1,1] discretised as in ``verify.rng``), targets w ~ U[−1, 1].  Both errors are
+2^-24 in (−1, 1), i.e. U[−1,1] discretised as in ``verify.kernel.rng``), targets w ~ U[−1, 1].  Both errors are
 recomputed exactly (fractions) from the returned subsets.  Ours is timed batched over ``--batch``
 instances on the CPU; the MIP one instance at a time; both in the same run and thread setting.
 

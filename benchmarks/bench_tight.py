@@ -4,7 +4,7 @@
     python benchmarks/bench_tight.py --big           # also the 784-256-256-10 target (slow on CPU)
 
 "before" = Frobenius-norm rows (exact, what the first certificates used); "after" = spectral rows proved by
-verify/spectral.py.  Same seed, same subset-sum construction; the smallest certified k is searched for each.
+verify/kernel/spectral.py.  Same seed, same subset-sum construction; the smallest certified k is searched for each.
 The checker timing certifies a 784-1024-1024-10 target with the cheap pair construction at k = 4 (its bound does
 not matter: the checker's cost is regenerating the kept weights and proving the four spectral bounds).
 """
@@ -20,9 +20,9 @@ from pathlib import Path
 
 from _targets import digits, random_mlp, saved, table
 
-from verify import check
 from verify.certify import certify
 from verify.engine.construct import build, g_parameters
+from verify.kernel import check
 from verify.options import Eps, Options
 from verify.search import search_width
 

@@ -1,9 +1,9 @@
 """Mutation testing of slt-verify's own code: curated ``ast`` operators, one mutant at a time, in a private copy.
 
-    python benchmarks/mutate.py --files verify/rng.py --tests tests/test_rng.py
-    python benchmarks/mutate.py --files verify/spectral.py --tests tests/test_spectral.py --jobs 2
-    python benchmarks/mutate.py --files verify/io.py --tests tests/test_check.py --sample 30   # a small form
-    python benchmarks/mutate.py --files verify/rng.py --tests tests/test_rng.py --list          # mutants only
+    python benchmarks/mutate.py --files verify/kernel/rng.py --tests tests/test_rng.py
+    python benchmarks/mutate.py --files verify/kernel/spectral.py --tests tests/test_spectral.py --jobs 2
+    python benchmarks/mutate.py --files verify/kernel/io.py --tests tests/test_check.py --sample 30   # a small form
+    python benchmarks/mutate.py --files verify/kernel/rng.py --tests tests/test_rng.py --list          # mutants only
 
 The repository is copied (without .git and caches) to a temporary directory per job; each mutant rewrites one
 target file there, runs the given pytest selection with ``PYTHONPATH`` pointing at the copy (so the editable
@@ -630,15 +630,16 @@ a private copy of the repository; every survivor is either argued equivalent in 
 
 Re-run one target (the commands below are the ones that produced each section):
 
-    python benchmarks/mutate.py --jobs 2 --files verify/rng.py --tests tests/test_rng.py
-    python benchmarks/mutate.py --jobs 2 --files verify/spectral.py --tests tests/test_spectral.py
+    python benchmarks/mutate.py --jobs 2 --files verify/kernel/rng.py --tests tests/test_rng.py
+    python benchmarks/mutate.py --jobs 2 --files verify/kernel/spectral.py --tests tests/test_spectral.py
     python benchmarks/mutate.py --jobs 2 --files verify/engine/subset_sum.py --tests tests/test_subset_sum.py
 
 and for the checker's other trusted modules (not run yet; one command per file, any selection of tests):
 
-    python benchmarks/mutate.py --jobs 2 --files verify/check.py --tests tests/test_check*.py tests/test_cert*.py
-    python benchmarks/mutate.py --jobs 2 --files verify/io.py --tests tests/test_check*.py tests/test_cert*.py
-    python benchmarks/mutate.py --jobs 2 --files verify/modelfile.py --tests tests/test_check*.py tests/test_model.py
+    python benchmarks/mutate.py --jobs 2 --files verify/kernel/check.py --tests tests/test_check*.py tests/test_cert*.py
+    python benchmarks/mutate.py --jobs 2 --files verify/kernel/io.py --tests tests/test_check*.py tests/test_cert*.py
+    python benchmarks/mutate.py --jobs 2 --files verify/kernel/modelfile.py \
+        --tests tests/test_check*.py tests/test_model.py
 
 `--list` prints the mutants without running anything, `--sample N` / `--max-mutants N` run a small form (such a
 section says so), `--only ID …` reruns chosen mutants without touching the report, `--report PATH` writes

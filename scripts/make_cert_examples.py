@@ -17,11 +17,11 @@ from safetensors.torch import save_file
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from verify import io  # noqa: E402
 from verify.certify import certify  # noqa: E402
 from verify.commands import write_json  # noqa: E402
 from verify.engine.construct import build  # noqa: E402
 from verify.engine.model import load_target  # noqa: E402
+from verify.kernel import io  # noqa: E402
 from verify.options import Eps, Options  # noqa: E402
 
 OUT = ROOT / "certs" / "examples"

@@ -1,9 +1,9 @@
 """Oracles for tests that must not trust the code under test.
 
 Certificates are read here from their raw JSON with the standard library only: masks are inflated with
-``base64``/``zlib`` and their bits counted from the integer they spell (not with ``verify.io``), the layer rows
-are parsed with ``Fraction`` and composed exactly (not with ``verify.check``), and G̃ is rebuilt from the kept
-bits and ``verify.rng`` (the published generator, itself tested against an independent torch twin).
+``base64``/``zlib`` and their bits counted from the integer they spell (not with ``verify.kernel.io``), the layer rows
+are parsed with ``Fraction`` and composed exactly (not with ``verify.kernel.check``), and G̃ is rebuilt from the kept
+bits and ``verify.kernel.rng`` (the published generator, itself tested against an independent torch twin).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import zlib
 from fractions import Fraction
 from pathlib import Path
 
-from verify import rng
+from verify.kernel import rng
 
 Matrix = list[list[Fraction]]
 
@@ -80,3 +80,12 @@ def target_from_safetensors(path: Path, cert: dict) -> list[Matrix]:
 
 def read(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def relu_net(mats: list[Matrix], x: list[Fraction]) -> list[Fraction]:
+    """A ReLU network with weight matrices ``mats`` ((out, in) convention) at x, exactly: σ between layers only."""
+    for i, w in enumerate(mats):
+        x = [sum((a * b for a, b in zip(row, x, strict=True)), Fraction(0)) for row in w]
+        if i + 1 < len(mats):
+            x = [max(v, Fraction(0)) for v in x]
+    return x

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from verify import check, io
+from verify.kernel import check, io
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "certs" / "examples"
 MODEL = EXAMPLES / "tiny.safetensors"

@@ -11,8 +11,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify import io
 from verify.certify import compose, frobenius_sq_upper
+from verify.kernel import io
 
 
 @settings(max_examples=60, deadline=None)

@@ -16,11 +16,11 @@ from conftest import SMALL, make_sequential, random_weights
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify import check, io
 from verify.certify import certify
 from verify.engine.construct import build
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import load_target, target_from_weights
+from verify.kernel import check, io
 from verify.options import Eps, Options
 
 
@@ -228,17 +228,16 @@ def test_cli_exit_codes(small_cert, tmp_path, capsys):
 
 
 def test_checker_import_closure_is_the_kernel():
-    """Importing verify.check loads exactly the kernel {check, io, modelfile, rng, spectral, tensordata, torchzip} of
-    verify, and otherwise only the
-    standard library (no torch, numpy or safetensors)."""
-    code = ("import sys; before = set(sys.modules); import verify.check; "
+    """Importing verify.kernel.check loads exactly the kernel {check, io, modelfile, rng, spectral, tensordata,
+    torchzip}, and otherwise only the standard library (no torch, numpy or safetensors)."""
+    code = ("import sys; before = set(sys.modules); import verify.kernel.check; "
             "print(sorted(m for m in sys.modules if m.startswith('verify'))); "
             "print(sorted({m.split('.')[0] for m in set(sys.modules) - before} - set(sys.stdlib_module_names) - "
             "{'verify'}))")
     out = subprocess.run([sys.executable, "-c", code], check=True, timeout=120, capture_output=True, text=True).stdout
     mods, heavy = out.splitlines()
-    assert mods == str(sorted(["verify", "verify.check", "verify.io", "verify.modelfile", "verify.rng",
-                               "verify.spectral", "verify.tensordata", "verify.torchzip"]))
+    kernel = ["check", "io", "modelfile", "rng", "spectral", "tensordata", "torchzip"]
+    assert mods == str(sorted(["verify", "verify.kernel", *(f"verify.kernel.{m}" for m in kernel)]))
     assert heavy == "[]"   # nothing outside the standard library
 
 

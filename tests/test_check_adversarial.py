@@ -26,11 +26,11 @@ import torch
 from torch import nn
 from zipcraft import torch_zip
 
-from verify import check, io
 from verify.certify import certify
 from verify.engine.construct import build
 from verify.engine.model import load_target
 from verify.errors import InputError
+from verify.kernel import check, io
 from verify.options import Eps, Options
 
 _ALLOWED = [nn.Sequential, nn.Linear, nn.ReLU]

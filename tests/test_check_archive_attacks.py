@@ -1,6 +1,7 @@
-"""Attacks found by an adversarial review of the trusted checker (verify/check.py, verify/modelfile.py): zip-name and
-layout tricks on which Python's zipfile and torch's reader disagree, BUILD on tensors, storage locations, duplicate
-layer indices, and small files that would exhaust time or memory.  Each test failed before the fix it guards.
+"""Attacks found by an adversarial review of the trusted checker (verify/kernel/check.py, verify/kernel/modelfile.py):
+zip-name and layout tricks on which Python's zipfile and torch's reader disagree, BUILD on tensors, storage
+locations, duplicate layer indices, and small files that would exhaust time or memory.  Each test failed before the
+fix it guards.
 
 Soundness tests share one honest certificate for the 3-4-2 F = W2 σ(W1 x) of ``_honest_blob`` (float32 weights,
 checker bound ≈ 0.0846).  Each attack file is read by the checker as exactly that F (so the honest certificate,
@@ -27,13 +28,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from independent import relu_net
 from torch import nn
 from zipcraft import entry, torch_zip
 
-from verify import check, modelfile
 from verify.certify import certify
 from verify.engine.construct import build
 from verify.engine.model import load_target
+from verify.kernel import check, modelfile
 from verify.options import Eps, Options
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -167,14 +169,6 @@ def _torch_module(blob: bytes) -> nn.Module:
     return obj
 
 
-def _forward(pruned: list, x: list[Fraction]) -> list[Fraction]:
-    for i, w in enumerate(pruned):
-        x = [sum((a * b for a, b in zip(row, x, strict=True)), Fraction(0)) for row in w]
-        if i + 1 < len(pruned):
-            x = [max(v, Fraction(0)) for v in x]
-    return x
-
-
 def _worst_gap(honest: dict, module: nn.Module) -> Fraction:
     """max over x ∈ {±e_i} ∪ {a fixed unit vector} of ‖G̃(x) − module(x)‖₂², exact G̃, float64 torch forward."""
     module = module.double()
@@ -182,7 +176,7 @@ def _worst_gap(honest: dict, module: nn.Module) -> Fraction:
     points = [[s * (i == j) for j in range(3)] for i in range(3) for s in (1, -1)]
     points.append([Fraction(3, 5), Fraction(4, 5), 0])
     for x in points:
-        g = _forward(honest["pruned"], [Fraction(v) for v in x])
+        g = relu_net(honest["pruned"], [Fraction(v) for v in x])
         with torch.no_grad():
             f = module(torch.tensor([float(v) for v in x], dtype=torch.float64)).tolist()
         best = max(best, sum((a - Fraction(b)) ** 2 for a, b in zip(g, f, strict=True)))

@@ -24,12 +24,12 @@ from hypothesis import strategies as st
 from safetensors.torch import save_file
 from torch import nn
 
-from verify import check, io
 from verify.certify import certify
 from verify.engine.construct import build
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import load_target
 from verify.exact import exact_check
+from verify.kernel import check, io
 from verify.options import Eps, Options
 
 SCALE = int(os.environ.get("SLT_FUZZ_EXAMPLES", "1"))

@@ -1,7 +1,7 @@
-"""Loader parity, from a second adversarial review of the trusted checker (verify/check.py, verify/modelfile.py): the
-checker must read a file as torch's and safetensors' own loaders do, or refuse it (zip64 end records, format
-versions, pickle protocol, rebuild arguments, safetensors tiling), and hostile JSON must not multiply memory.  Each
-test failed before the fix it guards.
+"""Loader parity, from a second adversarial review of the trusted checker (verify/kernel/check.py,
+verify/kernel/modelfile.py): the checker must read a file as torch's and safetensors' own loaders do, or refuse it
+(zip64 end records, format versions, pickle protocol, rebuild arguments, safetensors tiling), and hostile JSON must
+not multiply memory. Each test failed before the fix it guards.
 
 Soundness tests share one honest certificate for the 3-4-2 F = W2 σ(W1 x) that ``torch.save`` writes for
 ``_module()`` (float32 weights, checker bound ≈ 0.0846).  Each attack file is read by the checker as exactly that F
@@ -32,13 +32,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from independent import relu_net
 from safetensors.torch import load as safetensors_load
 from torch import nn
 
-from verify import check
 from verify.certify import certify
 from verify.engine.construct import build
 from verify.engine.model import load_target
+from verify.kernel import check
 from verify.options import Eps, Options
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -80,14 +81,6 @@ def _torch_load(blob: bytes) -> object:
         return torch.load(_io.BytesIO(blob), weights_only=True)
 
 
-def _g_tilde(pruned: list, x: list[Fraction]) -> list[Fraction]:
-    for i, w in enumerate(pruned):
-        x = [sum((a * b for a, b in zip(row, x, strict=True)), Fraction(0)) for row in w]
-        if i + 1 < len(pruned):
-            x = [max(v, Fraction(0)) for v in x]
-    return x
-
-
 def _worst_gap2(honest: dict, module: nn.Module) -> Fraction:
     """max over x ∈ {±e_i} of ‖G̃(x) − module(x)‖₂² (exact G̃, torch's float64 forward of the loaded module)."""
     module = module.double()
@@ -97,7 +90,7 @@ def _worst_gap2(honest: dict, module: nn.Module) -> Fraction:
             x = [Fraction(s if j == i else 0) for j in range(3)]
             with torch.no_grad():
                 f = module(torch.tensor([float(v) for v in x], dtype=torch.float64)).tolist()
-            g = _g_tilde(honest["pruned"], x)
+            g = relu_net(honest["pruned"], x)
             best = max(best, sum((a - Fraction(b)) ** 2 for a, b in zip(g, f, strict=True)))
     return best
 
@@ -323,7 +316,7 @@ def test_build_on_an_allowed_function_cannot_change_later_reads():
     torch's weights-only unpickler refuses BUILD on functions).  Fix: refuse BUILD unless the object below the state
     is a module built by NEWOBJ (e.g. track it in ``_scan``), or make every allowed global a per-unpickler wrapper
     whose ``__setstate__`` raises."""
-    from verify import modelfile, torchzip
+    from verify.kernel import modelfile, torchzip
 
     def s(text: str) -> bytes:
         return b"X" + struct.pack("<I", len(text)) + text.encode()

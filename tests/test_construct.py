@@ -10,11 +10,11 @@ from conftest import SMALL, random_weights
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify import rng
 from verify.certify import bound_of
 from verify.engine.construct import build, g_parameters, g_widths
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import load_target, target_from_weights
+from verify.kernel import rng
 from verify.options import Options
 
 
@@ -97,7 +97,7 @@ def _exact_forward(mats: list[list[list[Fraction]]], x: list[Fraction]) -> list[
 
 
 def _regenerated(c) -> list[list[list[Fraction]]]:
-    """G̃ rebuilt from the construction's kept indices and the generator (verify.rng), full size, exact."""
+    """G̃ rebuilt from the construction's kept indices and the generator (verify.kernel.rng), full size, exact."""
     mats = []
     for lp in c.layers:
         U = [[Fraction(0)] * lp.n for _ in range(lp.hidden)]

@@ -10,12 +10,12 @@ from conftest import SMALL, random_weights
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify import check, io
 from verify.certify import certify
 from verify.cli import main
 from verify.engine.construct import build
 from verify.engine.model import target_from_weights
 from verify.exact import exact_check
+from verify.kernel import check, io
 from verify.options import Eps, Options
 
 TIGHTNESS: list[float] = []

@@ -9,7 +9,6 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from verify import rng
 from verify.experiments.neuron import (
     RandomFeatures,
     feature_layer,
@@ -21,6 +20,7 @@ from verify.experiments.neuron import (
 )
 from verify.experiments.random_features import RF_COLUMNS, fit_random_features, sphere_points
 from verify.experiments.separation import COLUMNS, DETAIL_COLUMNS
+from verify.kernel import rng
 
 HAS_SUBSET_SUM = True
 try:

@@ -1,4 +1,4 @@
-"""verify/io.py against independent oracles: Python's ``decimal`` module for the outward-rounded decimals, and
+"""verify/kernel/io.py against independent oracles: Python's ``decimal`` module for the outward-rounded decimals, and
 raw bit arithmetic for the masks.  Boundaries of every documented limit are tested on both sides."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify import io
+from verify.kernel import io
 
 _FRACTIONS = st.builds(Fraction, st.integers(0, 10**40), st.integers(1, 10**40)) | st.builds(
     lambda m, e: Fraction(m) * Fraction(10) ** e, st.integers(1, 10**6), st.integers(-300, 300))

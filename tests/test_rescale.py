@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from independent import composed_delta, kept_from_raw
 
-from verify import check
 from verify.certify import bound_of, certify
 from verify.datasets import embedded_model_path
 from verify.engine.construct import build
 from verify.engine.model import load_target
 from verify.engine.rescale import apply_exponents, reach_exponents
+from verify.kernel import check
 from verify.options import Eps, Options
 
 

@@ -10,8 +10,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify import rng
 from verify.engine import rng_torch
+from verify.kernel import rng
 
 
 @settings(max_examples=40, deadline=None)

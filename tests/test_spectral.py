@@ -1,4 +1,4 @@
-"""verify.spectral (trusted spectral-norm check) and verify.engine.spectral_hint (its untrusted claims).
+"""verify.kernel.spectral (trusted spectral-norm check) and verify.engine.spectral_hint (its untrusted claims).
 
 Soundness: spectral_bound_holds never accepts c < σ_max.  Checked against matrices with σ_max known exactly
 (diagonal, rank one, Hadamard·diagonal), an exact rational decision of c²I − AAᵀ ≻ 0, mpmath interval Cholesky
@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify import spectral
 from verify.engine import spectral_hint
 from verify.engine.spectral_hint import spectral_claim, to_fixed_point
-from verify.spectral import spectral_bound_holds
+from verify.kernel import spectral
+from verify.kernel.spectral import spectral_bound_holds
 
 KINDS = ["gauss", "uniform", "lowrank", "tiny", "huge", "mixed", "wide", "tall", "ints", "float32", "repeated"]
 

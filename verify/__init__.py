@@ -1,10 +1,10 @@
 """slt-verify: certified strong lottery tickets.
 
 Rooms (see docs/overview.md §2):
-  verify.rng          random network G as a pure function of (seed, layer, row, col)      [trusted]
-  verify.io           certificate JSON and exact number encodings                          [trusted]
-  verify.check        the independent checker                                              [trusted]
-  verify.spectral     verified spectral-norm bounds used by the checker                    [trusted]
+  verify.kernel.rng          random network G as a pure function of (seed, layer, row, col)      [trusted]
+  verify.kernel.io           certificate JSON and exact number encodings                          [trusted]
+  verify.kernel.check        the independent checker                                              [trusted]
+  verify.kernel.spectral     verified spectral-norm bounds used by the checker                    [trusted]
   verify.engine       PyTorch: model loading, gadgets, pair / subset-sum construction     [untrusted]
   verify.options      the frozen settings of a construction: choices, defaults, limits
   verify.certify      engine output -> certified rows -> certificate

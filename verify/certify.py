@@ -1,9 +1,9 @@
-"""From a construction to a certificate (docs/composition.md).  Untrusted: ``verify.check`` re-derives everything.
+"""From a construction to a certificate (docs/composition.md).  Untrusted: the kernel's checker re-derives everything.
 
 Per target layer i the certifier bounds, in F's own units (rescaling undone: E = D_i⁻¹ E' D_{i−1}),
     η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2),        ω_i ≥ ‖W_i‖
 in the Frobenius norm (float64 with an a-priori rounding bound, ``frobenius_sq_upper``) or, tighter, the spectral
-norm (a claim slightly above σ_max that the checker proves with ``verify.spectral``), then composes
+norm (a claim slightly above σ_max that the checker proves with ``verify.kernel.spectral``), then composes
     δ_i = η_i ρ_{i−1} + ω_i δ_{i−1},   ρ_i = (ω_i + η_i) ρ_{i−1},   δ_0 = 0, ρ_0 = 1
 in exact rationals, rounding every stored value up to a 12-significant-digit decimal.  The claim is δ_L ≤ ε.
 """
@@ -18,11 +18,12 @@ from fractions import Fraction
 
 import torch
 
-from verify import __version__, io, rng
+from verify import __version__
 from verify.engine.construct import Construction, g_parameters, g_widths
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import Target
 from verify.errors import InputError
+from verify.kernel import io, rng
 from verify.options import Eps
 
 __all__ = ["LayerBounds", "frobenius_sq_upper", "layer_bounds", "compose", "Bounded", "bounded", "bound_of",
@@ -107,8 +108,8 @@ def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, st
 
     Frobenius bounds come from ``frobenius_sq_upper``.  With ``norm="spectral"`` (default: the construction's
     ``options.norm``) each is replaced by the smaller claim of ``spectral_hint.spectral_claim`` (σ_max + 10^-5
-    relative), which ``verify.spectral`` proves in the checker; the float64 E differs from the exact one by ≤ u|E|
-    entrywise, far inside that margin."""
+    relative), which ``verify.kernel.spectral`` proves in the checker; the float64 E differs from the exact one by
+    ≤ u|E| entrywise, far inside that margin."""
     from verify.engine.spectral_hint import spectral_claim
 
     norm = norm or c.options.norm

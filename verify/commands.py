@@ -188,9 +188,9 @@ def _needed(target: Target, res: Certified) -> str:
 
 
 def run_check(args: Namespace) -> int:
-    """``slt-verify check``: one verdict line (verify/check.py); with ``--exact`` also the true sup, computed from
-    what the checker decoded (the files are read once)."""
-    from verify import check
+    """``slt-verify check``: one verdict line (verify/kernel/check.py); with ``--exact`` also the true sup, computed
+    from what the checker decoded (the files are read once)."""
+    from verify.kernel import check
 
     code, line, ok = check.run(args.cert, args.model)
     print(line)
@@ -201,8 +201,8 @@ def run_check(args: Namespace) -> int:
 
 def _exact(ok) -> int:
     """``check --exact``: the true sup by exact region enumeration (verify/exact/), for tiny networks."""
-    from verify import check
     from verify.exact import exact_check
+    from verify.kernel import check
 
     target, pruned = check.exact_networks(ok)
     bound = ok.bound
@@ -270,10 +270,10 @@ def run_demo(args: Namespace) -> int:
     import numpy as np
     import torch
 
-    from verify import check
     from verify.datasets import accuracy, digits_split, embedded_model_path
     from verify.engine.model import load_target
     from verify.engine.runtime import set_threads
+    from verify.kernel import check
 
     model_path = embedded_model_path()
     target = load_target(model_path)

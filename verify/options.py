@@ -1,4 +1,4 @@
-"""The settings of a construction, written once: choices, defaults and limits (no torch; stdlib and ``verify.io``).
+"""The settings of a construction, written once: choices, defaults and limits (no torch; stdlib and the kernel's io).
 
 The command line takes its ``choices`` and defaults from here (verify/cli.py), and the engine functions
 (``engine.construct.build``, ``engine.refine``, ``search.search_width``, ``certify.certify``,
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from verify import io
+from verify.kernel import io
 
 __all__ = ["METHODS", "RESCALINGS", "NORMS", "DEVICES", "WIDTH_AUTO", "CANDIDATES_DEFAULT", "CANDIDATES_RANGE",
            "SEED_LIMIT", "Options", "DEFAULTS", "Eps"]

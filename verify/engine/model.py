@@ -1,9 +1,9 @@
 """Loading and validating a target network F (docs/overview.md §1).
 
-Accepted inputs (what F is for each: verify/modelfile.py, shared with the checker):
+Accepted inputs (what F is for each: verify/kernel/modelfile.py, shared with the checker):
   * safetensors: 2-D tensors named ``<prefix><index>.weight`` (an ``nn.Sequential`` state_dict);
   * a ``torch.save``d state_dict of that form, or a whole ``nn.Sequential`` of bias-free ``Linear`` layers with
-    ``ReLU`` between them.  The pickle is interpreted by verify/modelfile.py with a closed vocabulary, never by
+    ``ReLU`` between them.  The pickle is interpreted by verify/kernel/modelfile.py with a closed vocabulary, never by
     ``pickle``'s own class loading: a pickle that wants to run code is refused, never executed.
 
 For a state_dict, ReLUs cannot be seen; F is read as Linear layers in index order with a ReLU between
@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from verify import modelfile
 from verify.errors import InputError
+from verify.kernel import modelfile
 
 __all__ = ["Target", "load_target", "target_from_weights", "sha256_file"]
 
@@ -103,7 +103,7 @@ def load_target(path: str | Path) -> Target:
     """Read, hash and validate a target model file (docs/certificate.md §2).  Raises InputError.
 
     The file is read once; the SHA-256 and F's weights come from those same bytes, through the checker's own
-    reader (verify/modelfile.py), so the engine certifies exactly the function the checker will check."""
+    reader (verify/kernel/modelfile.py), so the engine certifies exactly the function the checker will check."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")

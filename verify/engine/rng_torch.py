@@ -1,4 +1,4 @@
-"""Torch twin of ``verify.rng`` (generator slt-hash32-v1), bit-identical on CPU and CUDA.
+"""Torch twin of ``verify.kernel.rng`` (generator slt-hash32-v1), bit-identical on CPU and CUDA.
 
 Works on int64 tensors holding unsigned 32-bit values; 32-bit products are formed from 16-bit halves
 so nothing overflows int64.  Tested equal to the stdlib reference in tests/test_rng.py.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from verify import rng
+from verify.kernel import rng
 
 __all__ = ["mix32", "weights_int", "weights"]
 
@@ -23,7 +23,7 @@ def _mulmod32(x: torch.Tensor, c: int) -> torch.Tensor:
 
 
 def mix32(x: torch.Tensor) -> torch.Tensor:
-    """Elementwise ``verify.rng.mix32`` on an int64 tensor of values in [0, 2^32)."""
+    """Elementwise ``verify.kernel.rng.mix32`` on an int64 tensor of values in [0, 2^32)."""
     x = x ^ (x >> 16)
     x = _mulmod32(x, 0x7FEB352D)
     x = x ^ (x >> 15)

@@ -1,6 +1,6 @@
 """Claimed spectral-norm bounds for the certificate (untrusted; docs/spectral.md §4).
 
-The engine picks c slightly above σ_max(A) with LAPACK; the trusted ``verify.spectral.spectral_bound_holds``
+The engine picks c slightly above σ_max(A) with LAPACK; the trusted ``verify.kernel.spectral.spectral_bound_holds``
 then proves ‖A‖₂ ≤ c (or refuses).  Its own slack is ≲ 10^−9 relative for layer-sized matrices, and LAPACK's
 σ_max is accurate to a few·max(m, n)·u relative, so the default margin of 10^−5 leaves a wide safety gap.
 """
@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from verify import io
+from verify.kernel import io
 
 try:  # installed with scikit-learn; only a speed matter
     from threadpoolctl import threadpool_limits

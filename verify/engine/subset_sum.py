@@ -11,7 +11,7 @@ half of a = ⌈s/2⌉ and a high half of b = ⌊s/2⌋, enumerate the 2^a and 2^
 half, and for every low sum find the best partner with ``torch.searchsorted`` — all batched over B in
 torch on the device of the inputs, chunked over B to stay under a memory budget.
 
-Exact arithmetic.  G's weights are odd multiples of 2^-24 in (−1, 1) (``verify.rng``), so a product
+Exact arithmetic.  G's weights are odd multiples of 2^-24 in (−1, 1) (``verify.kernel.rng``), so a product
 is an integer in units of 2^-48 with |p| < 2^48, and every subset sum of s ≤ 40 terms is an exact
 int64 (|S| < 2^54).  The target is a float64, an exact dyadic.  Let T = w·2^48 (exact: scaling by a
 power of two), clamped to [−2^60, 2^60] (if |T| > 2^60 every S lies on one side of T, and the order of

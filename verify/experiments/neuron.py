@@ -14,7 +14,7 @@ Setting.  Features W = (w_i)_{i<n} ∈ R^{n×d}, outputs r < C.  The random-feat
 The wider random network has, for every output r, a scalar depth-2 head of width n·m: hidden neuron
 h = t·n + i (t < m) has first-layer row w_i (every feature present m times, as in the paper's grouping of
 neurons by feature) and its own random output weight u_{r,i,t} = G_2[r, h] ~ U[-1, 1], drawn by
-``verify.rng`` as layer 2 of the seed (the features are its layer 1, so the network is a pure function of
+``verify.kernel.rng`` as layer 2 of the seed (the features are its layer 1, so the network is a pure function of
 the seed).  Removing neurons leaves, for chosen subsets S_{r,i} ⊆ {0..m-1},
 
     g̃_r(x) = Σ_i Σ_{t∈S_{r,i}} u_{r,i,t} σ(⟨w_i, x⟩),    g̃_r − f_r = Σ_i E_{r,i} σ(⟨w_i, x⟩),
@@ -54,13 +54,13 @@ __all__ = ["RandomFeatures", "NeuronSubnetwork", "SELECTIONS", "SUBSET_CAP", "fe
 
 SELECTIONS = ("greedy", "subset-sum")
 SUBSET_CAP = CANDIDATES_DEFAULT  # candidates per (r, i) searched exactly by "subset-sum"; the rest are removed
-FEATURE_LAYER = 1    # verify.rng layer of the random first layer W
-HEAD_LAYER = 2       # verify.rng layer of the random output weights u
+FEATURE_LAYER = 1    # verify.kernel.rng layer of the random first layer W
+HEAD_LAYER = 2       # verify.kernel.rng layer of the random output weights u
 _MARGIN = 1.0 + 1e-9
 
 
 def feature_layer(n: int, d: int, seed: int) -> np.ndarray:
-    """Random first layer W (n, d), W[i, j] = ``verify.rng`` weight (seed, layer 1, i, j) ~ U[-1, 1].
+    """Random first layer W (n, d), W[i, j] = ``verify.kernel.rng`` weight (seed, layer 1, i, j) ~ U[-1, 1].
 
     Width n is a prefix of width n+1, so the features of narrower predictors are nested.
 
@@ -73,7 +73,7 @@ def feature_layer(n: int, d: int, seed: int) -> np.ndarray:
 
 
 def head_weights(c: int, n: int, m: int, seed: int) -> np.ndarray:
-    """Random output weights u (C, n, m) of the wide network: u[r, i, t] = ``verify.rng`` weight
+    """Random output weights u (C, n, m) of the wide network: u[r, i, t] = ``verify.kernel.rng`` weight
     (seed, layer 2, r, t·n + i)."""
     r = torch.arange(c)[:, None, None]
     h = torch.arange(m)[None, None, :] * n + torch.arange(n)[None, :, None]
@@ -226,7 +226,7 @@ class NeuronSubnetwork:
 def neuron_subnetwork(rf: RandomFeatures, m: int, seed: int,
                       select: str | None = None) -> NeuronSubnetwork:
     """Prune the wide random network (m copies of each of rf's features per output, output weights from
-    ``verify.rng`` at ``seed``) to a neuron-subnetwork matching ``rf``; deterministic in
+    ``verify.kernel.rng`` at ``seed``) to a neuron-subnetwork matching ``rf``; deterministic in
     (rf, m, seed, select).
 
     ``rf.W`` is expected to be ``feature_layer(n, d, seed)`` (the wide network's own first layer); any W works

@@ -1,6 +1,7 @@
 """Dense float tensors as model files store them: raw little-endian storages and strided views.  [trusted; stdlib]
 
-Shared by the two readers of verify/modelfile.py (safetensors, and torch's zip archives in verify/torchzip.py).
+Shared by the two readers of verify/kernel/modelfile.py (safetensors, and torch's zip archives in
+verify/kernel/torchzip.py).
 Values are decoded exactly (float16, bfloat16 and float32 convert exactly to binary64), only for 1-D and 2-D views,
 and only after the caller has checked the declared sizes against its limits; NaN and Inf are refused.
 """
@@ -23,7 +24,7 @@ DTYPES = {  # name: (bytes per value, decoder from little-endian bytes to a list
 
 
 class ModelFileError(ValueError):
-    """The file is not one whose function verify/modelfile.py can state exactly; the message is one line."""
+    """The file is not one whose function verify/kernel/modelfile.py can state exactly; the message is one line."""
 
 
 class Sealed:

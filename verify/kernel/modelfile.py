@@ -20,8 +20,8 @@ What F is, per file kind (``read_chain``):
   common prefix and ASCII-digit indices; F is the Linear layers in increasing index order with a ReLU
   between consecutive ones (the Sequential convention: no other layer holds such keys).
 
-The zip archive and its pickle are read by verify/torchzip.py (a closed vocabulary: every other opcode, global or
-archive layout is refused before anything is built), tensors by verify/tensordata.py; every declared size is
+The zip archive and its pickle are read by verify/kernel/torchzip.py (a closed vocabulary: every other opcode, global or
+archive layout is refused before anything is built), tensors by verify/kernel/tensordata.py; every declared size is
 checked against ``MAX_TENSOR_ELEMENTS`` and ``MAX_MODEL_VALUES`` before any value is decoded.  All values are exact
 binary64 numbers (float16, bfloat16 and float32 convert exactly); NaN and Inf are refused.
 
@@ -41,8 +41,8 @@ import re
 import struct
 from dataclasses import dataclass
 
-from verify.tensordata import DTYPES, MAX_TENSOR_ELEMENTS, ModelFileError, Storage, Tensor, contiguous
-from verify.torchzip import Module, Param, unpickle
+from verify.kernel.tensordata import DTYPES, MAX_TENSOR_ELEMENTS, ModelFileError, Storage, Tensor, contiguous
+from verify.kernel.torchzip import Module, Param, unpickle
 
 __all__ = ["ModelFileError", "Linear", "Chain", "read_chain", "MAX_MODEL_BYTES", "MAX_TENSOR_ELEMENTS"]
 

@@ -18,7 +18,7 @@ import struct
 import zipfile
 from collections import OrderedDict
 
-from verify.tensordata import DTYPES, MAX_TENSOR_ELEMENTS, ModelFileError, Sealed, Storage, Tensor
+from verify.kernel.tensordata import DTYPES, MAX_TENSOR_ELEMENTS, ModelFileError, Sealed, Storage, Tensor
 
 __all__ = ["Module", "Param", "unpickle"]
 

@@ -1,8 +1,8 @@
 """The independent checker: accepts a certificate only if every number in it is re-derived here.  [trusted]
 
-Imports only ``verify.io``, ``verify.modelfile``, ``verify.rng``, ``verify.spectral`` and the standard library
-(no torch, nothing of the engine).  Every trusted computation is exact integer or rational arithmetic, or, for
-spectral norms, stdlib floats with a proven a-priori rounding bound (verify/spectral.py).
+Imports only the rest of the kernel (``io``, ``modelfile``, ``rng``, ``spectral``) and the standard library (no
+torch, nothing of the engine).  Every trusted computation is exact integer or rational arithmetic, or, for
+spectral norms, stdlib floats with a proven a-priori rounding bound (verify/kernel/spectral.py).
 
 Input first has to be **well-formed** (``_well_formed``): a JSON document without duplicate keys, NaN or
 over-long integers, matching certs/schema.json exactly (every object has exactly its keys, every number its type
@@ -12,7 +12,7 @@ and range, every DEC the grammar of ``io.parse_decimal``), within the size limit
 
   1. ``_claim``: claim.eps > 0 (norm, domain and semantics are the constants ``io.CLAIM``);
   2. ``_model``: SHA-256 of the model bytes equals model.sha256, and the function those same bytes compute
-     (verify/modelfile.py, "what F is") is the bias-free Linear/ReLU chain whose weight keys and shapes
+     (verify/kernel/modelfile.py, "what F is") is the bias-free Linear/ReLU chain whose weight keys and shapes
      model.layers lists, in order (a bias is allowed only if it is all zeros);
   3. ``_structure``: G's generator and distribution, widths and parameter count follow from the width factor k
      and the layer shapes; rescaling.neuron_exponents has one integer per hidden neuron of F;
@@ -21,7 +21,7 @@ and range, every DEC the grammar of ``io.parse_decimal``), within the size limit
   5. ``_layer_rows``: for every target layer i, with E⁺, E⁻ the gadget errors computed exactly from weights
      regenerated from the seed and mapped back to F's units (E = D_i⁻¹ E' D_{i−1}, D = diag(2^s)):
      η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2) and ω_i ≥ ‖W_i‖, in the row's norm: Frobenius (decided exactly)
-     or spectral (verify/spectral.py: may refuse, never wrongly accept);
+     or spectral (verify/kernel/spectral.py: may refuse, never wrongly accept);
   6. ``_composition``: δ_i ≥ η_i ρ_{i−1} + ω_i δ_{i−1} and ρ_i ≥ (ω_i + η_i) ρ_{i−1} from the stored previous
      values (δ_0 = 0, ρ_0 = 1) — valid because both recurrences are monotone in every argument;
   7. ``_verdict``: claim.bound ≥ δ_L, and the verdict is "certified" exactly when claim.bound ≤ claim.eps.
@@ -45,8 +45,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from verify import io, modelfile, rng
-from verify.spectral import at_least_root, spectral_bound_holds
+from verify.kernel import io, modelfile, rng
+from verify.kernel.spectral import at_least_root, spectral_bound_holds
 
 __all__ = ["Invalid", "Unusable", "Checked", "check_certificate", "check_files", "exact_networks", "main",
            "MAX_CERT_BYTES", "MAX_TARGET_WEIGHTS", "MAX_G_PARAMETERS", "MAX_KEPT", "MAX_EXACT_BITS", "MAX_JSON_VALUES",
@@ -313,7 +313,7 @@ def _layer_matrices(ratios: list, K: int, s_out: list[int], s_in: list[int], see
 
     G̃ approximates W' = D_i W D_{i−1}⁻¹ (D = diag(2^s)); its kept products sum to P' (resp. Q'), so
     E[r, c] = P'[r, c]·2^t − W[r, c] with t = s_in[c] − s_out[r].  Regenerated weights are integers in units of
-    2^-24, so P' is an integer in units of 2^-48 (verify/rng.py), and W = num / 2^b exactly."""
+    2^-24, so P' is an integer in units of 2^-48 (verify/kernel/rng.py), and W = num / 2^b exactly."""
     src, edges = kept
     u = {h: rng.weight_int(seed, 2 * i + 1, h, j) for h, j in src.items()}
     e_rows, w_rows = [], []
