@@ -67,3 +67,20 @@ def small_cert(small_model, tmp_path_factory) -> dict:
     path = tmp_path_factory.mktemp("certs") / "small.cert.json"
     path.write_text(json.dumps(res.cert))
     return {"path": path, "cert": res.cert, "result": res, "model": small_model["state_dict"], "target": target}
+
+
+def honest_certificate(path) -> dict:
+    """The honest subset-sum certificate (k = 28, seed 0, ε = 1) of the model file at ``path``, accepted by the
+    checker, with its bound and G̃'s exact matrices: the baseline that attack tests retarget to crafted files."""
+    from verify.certify import certify
+    from verify.engine.construct import build
+    from verify.engine.model import load_target
+    from verify.kernel import check
+    from verify.options import Eps, Options
+
+    target = load_target(path)
+    built = build(target.weights, Options(method="subset-sum", seed=0, device="cpu"), k=28)
+    res = certify(target, Eps.parse("1"), built, empirical=False)
+    ok = check.check_certificate(res.cert, path)
+    _, pruned = check.exact_networks(ok)
+    return {"cert": res.cert, "bound": ok.bound, "pruned": pruned}

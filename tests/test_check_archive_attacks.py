@@ -28,15 +28,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import honest_certificate
 from independent import relu_net
 from torch import nn
 from zipcraft import entry, torch_zip
 
-from verify.certify import certify
-from verify.engine.construct import build
-from verify.engine.model import load_target
 from verify.kernel import check, modelfile
-from verify.options import Eps, Options
 
 _ROOT = Path(__file__).resolve().parents[1]
 W1 = [0.5, -0.25, 0.75, 0.125, -0.5, 0.25, 0.375, 0.5, -0.75, 0.25, 0.5, -0.125]   # 4 x 3
@@ -140,13 +137,9 @@ def honest(tmp_path_factory) -> dict:
     d = tmp_path_factory.mktemp("review")
     path = d / "honest.pt"
     path.write_bytes(_honest_blob())
-    target = load_target(path)
-    built = build(target.weights, Options(method="subset-sum", seed=0, device="cpu"), k=28)
-    res = certify(target, Eps.parse("1"), built, empirical=False)
-    ok = check.check_certificate(res.cert, path)
-    assert check.run(_write(d / "honest.json", res.cert), path)[0] == 0
-    _, pruned = check.exact_networks(ok)
-    return {"cert": res.cert, "bound": ok.bound, "pruned": pruned}
+    out = honest_certificate(path)
+    assert check.run(_write(d / "honest.json", out["cert"]), path)[0] == 0
+    return out
 
 
 def _write(path: Path, cert: dict) -> Path:

@@ -254,12 +254,12 @@ def _scales(ratios: list, exps: list[list[int]]) -> list[int]:
             for i, rows in enumerate(ratios)]
 
 
-def _exact_budget(ratios: list, exps: list[list[int]]) -> None:
+def _exact_budget(ratios: list, scales: list[int]) -> None:
     """Unusable if some layer's exact matrices would exceed MAX_EXACT_BITS (checked before decoding masks).
 
     Entries are below 2^(K + 1100) in units of 2^-K (|W| < 2^1024; |P'·2^t| ≤ kept paths · 2^(t + K) < 2^(K + 1100)
     as t ≤ 2·4096 is absorbed in K)."""
-    for i, (rows, K) in enumerate(zip(ratios, _scales(ratios, exps), strict=True)):
+    for i, (rows, K) in enumerate(zip(ratios, scales, strict=True)):
         bits = len(rows) * len(rows[0]) * (3 if i == 0 else 2) * (K + 1100)
         if bits > MAX_EXACT_BITS:
             raise Unusable(f"layer {i + 1}'s exact matrices would need {bits} bits (limit {MAX_EXACT_BITS})")
@@ -342,7 +342,8 @@ def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str) -> 
     return at_least_root(bound, sum(x * x for row in rows for x in row), K)
 
 
-def _layer_rows(cert: dict, ratios: list, exps: list, seed: int, pruned: list) -> list[tuple[Fraction, Fraction]]:
+def _layer_rows(cert: dict, ratios: list, scales: list[int], exps: list, seed: int,
+                pruned: list) -> list[tuple[Fraction, Fraction]]:
     """Fact 5: (η_i, ω_i) per layer, each proven to bound its matrix's norm."""
     rows = cert["layers"]
     if len(rows) != len(ratios):
@@ -353,7 +354,7 @@ def _layer_rows(cert: dict, ratios: list, exps: list, seed: int, pruned: list) -
         raise Unusable(f"spectral rows too large to check ({work} > {MAX_SPECTRAL_WORK} floating-point steps); "
                        "certify with --norm frobenius")
     out = []
-    for i, (K, row) in enumerate(zip(_scales(ratios, exps), rows, strict=True)):
+    for i, (K, row) in enumerate(zip(scales, rows, strict=True)):
         eta, omega, norm = io.parse_decimal(row["eta"]), io.parse_decimal(row["omega"]), row["norm"]
         e_rows, w_rows = _layer_matrices(ratios[i], K, exps[i + 1], exps[i], seed, i, pruned[i])
         if not _norm_at_most(e_rows, K, eta, norm):
@@ -397,9 +398,10 @@ def check_certificate(cert: object, model: bytes | Path) -> Checked:
     shapes = [(len(w), len(w[0])) for w in weights]
     seed, k, exps = _structure(cert, shapes)
     ratios = [[[_dyadic(x) for x in row] for row in w] for w in weights]
-    _exact_budget(ratios, exps)   # refuse over-limit layers before decoding any mask
+    scales = _scales(ratios, exps)
+    _exact_budget(ratios, scales)   # refuse over-limit layers before decoding any mask
     pruned, kept = _kept_edges(cert, shapes, k)
-    delta = _composition(cert, _layer_rows(cert, ratios, exps, seed, pruned))
+    delta = _composition(cert, _layer_rows(cert, ratios, scales, exps, seed, pruned))
     _verdict(cert, eps, bound, delta)
     return Checked(bound, eps, len(shapes), kept, seed, weights, pruned)
 
@@ -437,13 +439,6 @@ def _read(path: Path, limit: int, what: str) -> bytes:
     return data
 
 
-def _strict_pairs(pairs: list) -> dict:
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise ValueError("duplicate key in an object")
-    return dict(pairs)
-
-
 def _strict_int(text: str) -> int:
     if len(text.lstrip("-")) > _MAX_INT_DIGITS:
         raise ValueError(f"integer with more than {_MAX_INT_DIGITS} digits")
@@ -460,7 +455,7 @@ def load_json(data: bytes, what: str) -> object:
     if data.count(b"{") + data.count(b"[") + data.count(b",") > MAX_JSON_VALUES:
         raise Unusable(f"{what} has more than {MAX_JSON_VALUES} JSON values")
     try:
-        return json.loads(data.decode("utf-8"), object_pairs_hook=_strict_pairs, parse_int=_strict_int,
+        return json.loads(data.decode("utf-8"), object_pairs_hook=io.no_duplicate_keys, parse_int=_strict_int,
                           parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise Unusable(f"{what} is not valid strict JSON ({str(e)[:120] or type(e).__name__})") from None

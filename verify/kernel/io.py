@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
 __all__ = ["FORMAT", "TOP_FIELDS", "CLAIM", "DECIMAL_MAX_CHARS", "DECIMAL_MAX_EXPONENT", "decimal_up",
-           "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError"]
+           "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError", "no_duplicate_keys"]
 
 FORMAT = "slt-verify-certificate/2"
 TOP_FIELDS = ("format", "verdict", "claim", "model", "random_network", "rescaling", "mask", "layers", "info")
@@ -29,6 +29,20 @@ _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?(?:[eE](?P<exp>[-+]?[0-9]+))?", re.ASCI
 
 class MaskError(ValueError):
     """A mask that cannot be decoded or does not fit its declared shape."""
+
+
+def no_duplicate_keys(pairs: list) -> dict:
+    """``object_pairs_hook`` for ``json.loads`` that refuses an object repeating a key (ValueError): certificates and
+    safetensors headers alike, since readers disagree on which of two values counts.
+
+    >>> import json; json.loads('{"a": 1, "a": 2}', object_pairs_hook=no_duplicate_keys)
+    Traceback (most recent call last):
+    ValueError: duplicate key in an object
+    """
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key in an object")
+    return dict(pairs)
 
 
 def parse_decimal(text: object) -> Fraction:

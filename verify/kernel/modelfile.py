@@ -41,6 +41,7 @@ import re
 import struct
 from dataclasses import dataclass
 
+from verify.kernel import io
 from verify.kernel.tensordata import DTYPES, MAX_TENSOR_ELEMENTS, ModelFileError, Storage, Tensor, contiguous
 from verify.kernel.torchzip import Module, Param, unpickle
 
@@ -214,19 +215,12 @@ def _flat_chain(entries: dict) -> list[Linear]:
 
 # --- safetensors ---------------------------------------------------------------------------------------------
 
-def _no_duplicates(pairs: list) -> dict:
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise ModelFileError("the safetensors header repeats a key")
-    return dict(pairs)
-
-
 def _safetensors(data: bytes) -> dict:
     (n,) = struct.unpack("<Q", data[:8])
     if n > _MAX_HEADER_BYTES or 8 + n > len(data):
         raise ModelFileError("not a valid safetensors file: the header length is out of range")
     try:
-        header = json.loads(data[8:8 + n].decode("utf-8"), object_pairs_hook=_no_duplicates)
+        header = json.loads(data[8:8 + n].decode("utf-8"), object_pairs_hook=io.no_duplicate_keys)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ModelFileError("not a valid safetensors file: the header is not valid JSON") from None
     if not isinstance(header, dict):
