@@ -55,7 +55,37 @@ def main() -> None:
     broken("mask-edge-dropped", lambda c: c["mask"][1].update(data=io.encode_mask(rows, cols, bits[1:]),
                                                              kept=len(bits) - 1))
     broken("verdict-flipped", lambda c: c.update(verdict="not-certified"))
+    bias_example(gen)
     print(f"wrote {OUT}: bound {cert['claim']['bound']}, {len(list(OUT.glob('broken-*')))} broken variants")
+
+
+def bias_example(gen: torch.Generator) -> None:
+    """A 2-3-2 target with biases over the box [0, 1]^2 (format 3's new fields), and broken variants of them."""
+    weights = {"0.weight": torch.rand(3, 2, generator=gen) - 0.5, "0.bias": torch.rand(3, generator=gen) - 0.5,
+               "2.weight": torch.rand(2, 3, generator=gen) - 0.5, "2.bias": torch.rand(2, generator=gen) - 0.5}
+    model = OUT / "tiny-bias.safetensors"
+    save_file(weights, str(model))
+    target = load_target(model)
+    options = Options(method="subset-sum", seed=7, device="cpu", domain="box:0,1")
+    res = certify(target, Eps.parse("0.01"), build(target.weights, options, k=28, biases=target.biases))
+    cert = res.cert
+    write_json(OUT / "tiny-bias.cert.json", cert)
+
+    def broken(name: str, edit) -> None:
+        c = copy.deepcopy(cert)
+        edit(c)
+        write_json(OUT / f"broken-bias-{name}.cert.json", c)
+
+    beta = io.parse_decimal(cert["layers"][1]["beta"])
+    broken("beta-halved", lambda c: c["layers"][1].update(beta=io.decimal_up(beta / 2, 12)))
+    broken("box-widened", lambda c: c["claim"]["domain"].update(lo=["-1", "0"]))
+    broken("reach-lowered", lambda c: c["claim"]["domain"].update(reach="1.4142"))
+    broken("bias-key-dropped", lambda c: c["model"]["layers"][1].update(bias_key=None))
+    m = cert["mask"][0]
+    rows = m["shape"][0]
+    kept = [r for r, _ in io.decode_mask(m["bias_data"], rows, 1)]
+    broken("constant-dropped", lambda c: c["mask"][0].update(bias_data=io.encode_mask(rows, 1, kept[1:]),
+                                                            bias_kept=len(kept) - 1))
 
 
 if __name__ == "__main__":

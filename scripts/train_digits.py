@@ -127,7 +127,12 @@ def weight_report(weights: list[np.ndarray], bound: float) -> list[dict]:
 
 def output_report(weights: list[np.ndarray], X_test: np.ndarray, y_test: np.ndarray) -> dict:
     """Logit scale and top-1 minus top-2 margins of F on the test rows (‖x‖₂ = 1)."""
-    out = mlp_forward(weights)(X_test)
+    return logit_report(mlp_forward(weights)(X_test), y_test)
+
+
+def logit_report(out: np.ndarray, y_test: np.ndarray) -> dict:
+    """Logit scale and top-1 minus top-2 margins of outputs ``out`` on test labels ``y_test`` (shared with
+    scripts/train_digits_bias.py)."""
     top2 = -np.sort(-out, axis=1)[:, :2]
     margin = top2[:, 0] - top2[:, 1]
     correct = np.argmax(out, axis=1) == y_test

@@ -22,30 +22,39 @@ def test_worked_example_is_valid():
 
     from verify.exact import exact_check
 
-    ok = check.check_files(EXAMPLES / "tiny.cert.json", MODEL)
-    cert = read(EXAMPLES / "tiny.cert.json")
-    bound = Fraction(cert["claim"]["bound"])
-    assert ok.kept == kept_from_raw(cert)
-    assert composed_delta(cert) <= bound <= Fraction(cert["claim"]["eps"])
-    exact = exact_check(target_from_safetensors(MODEL, cert), pruned_from_raw(cert), bound)
-    assert exact.sound and exact.sup_upper <= bound
+    for name, domain in (("tiny", None), ("tiny-bias", ("box", [Fraction(0)] * 2, [Fraction(1)] * 2))):
+        ok = check.check_files(EXAMPLES / f"{name}.cert.json", EXAMPLES / f"{name}.safetensors")
+        cert = read(EXAMPLES / f"{name}.cert.json")
+        bound = Fraction(cert["claim"]["bound"])
+        assert ok.kept == kept_from_raw(cert)
+        assert composed_delta(cert) <= bound <= Fraction(cert["claim"]["eps"])
+        exact = exact_check(target_from_safetensors(EXAMPLES / f"{name}.safetensors", cert), pruned_from_raw(cert),
+                            bound, domain=domain)
+        assert exact.sound and exact.sup_upper <= bound
 
 
 # each broken example fails the fact its change breaks, with the reason named
 BROKEN = {"broken-bound-below-delta": (7, "claim.bound is below"), "broken-eta-halved": (5, r"layers\[0\].eta"),
-          "broken-mask-edge-dropped": (4, "keeps an input edge but no output edge"),
+          "broken-mask-edge-dropped": (4, "keeps an input edge or bias but no output edge"),
           "broken-model-hash": (2, "sha256 does not match"), "broken-seed-changed": (5, r"layers\[0\].eta"),
-          "broken-verdict-flipped": (7, "verdict must be 'certified'")}
+          "broken-verdict-flipped": (7, "verdict must be 'certified'"),
+          "broken-bias-beta-halved": (5, r"layers\[1\].beta is below"),
+          # lo = -1 makes layer 1's inputs take both signs: its eta must then bound [E+ E-], which it does not
+          "broken-bias-box-widened": (5, r"layers\[0\].eta"),
+          "broken-bias-reach-lowered": (1, "reach is below"),
+          "broken-bias-bias-key-dropped": (2, "bias keys"),
+          "broken-bias-constant-dropped": (4, "no input edge and no bias")}
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("broken-*.cert.json")), ids=lambda p: p.name)
 def test_broken_examples_are_rejected(path):
     fact, reason = BROKEN[path.name.removesuffix(".cert.json")]
+    base = "tiny-bias" if path.name.startswith("broken-bias-") else "tiny"
     with pytest.raises(check.Invalid, match=reason) as e:
-        check.check_files(path, MODEL)
+        check.check_files(path, EXAMPLES / f"{base}.safetensors")
     assert e.value.fact == fact
     if "verdict" not in path.name:  # it differs from the valid certificate in exactly one place
-        valid = json.loads((EXAMPLES / "tiny.cert.json").read_text())
+        valid = json.loads((EXAMPLES / f"{base}.cert.json").read_text())
         assert json.loads(path.read_text()) != valid
 
 

@@ -44,14 +44,17 @@ def test_frobenius_upper_encloses_exact_and_interval_sums(seed, rows, cols, log_
 
 
 def test_composition_rounds_up_and_carries_rounded_values():
-    rows = compose([("0.1", "2", "spectral"), ("0.3", "0.5", "spectral"), ("0.001", "3", "spectral")])
-    delta, rho = Fraction(0), Fraction(1)
-    for (eta, omega), r in zip([("0.1", "2"), ("0.3", "0.5"), ("0.001", "3")], rows, strict=True):
-        eta, omega = Fraction(eta), Fraction(omega)
-        assert io.parse_decimal(r.delta) >= eta * rho + omega * delta
-        assert io.parse_decimal(r.rho) >= (omega + eta) * rho
+    given = [("0.1", "2", "0", "0"), ("0.3", "0.5", "0.01", "1.5"), ("0.001", "3", "0.0000001", "0.25")]
+    rows = compose([(*g, "spectral") for g in given], Fraction(3, 7))
+    delta, rho = Fraction(0), Fraction(3, 7)
+    for (eta, omega, beta, nu), r in zip(given, rows, strict=True):
+        eta, omega, beta, nu = map(Fraction, (eta, omega, beta, nu))
+        assert io.parse_decimal(r.delta) >= eta * rho + beta + omega * delta
+        assert io.parse_decimal(r.rho) >= (omega + eta) * rho + nu + beta
         delta, rho = io.parse_decimal(r.delta), io.parse_decimal(r.rho)
-    assert rows[0].delta == "0.1" and rows[0].rho == "2.1"
+    # rounded up to 12 significant digits: 0.1·3/7 = 0.0428571428571428…, (2 + 0.1)·3/7 = 0.9
+    assert rows[0].delta == "0.0428571428572" and rows[0].rho == "0.9"
+    assert compose([("0.1", "2", "0", "0", "spectral")])[0].rho == "2.1"   # ρ_0 = 1 by default (the unit ball)
 
 
 def test_search_width_finds_the_smallest_k_from_any_start(small_model):
@@ -123,7 +126,7 @@ def _search_on_table(monkeypatch, certified: set[int], **kwargs) -> tuple[int | 
     monkeypatch.setattr(vc, "bounded", lambda c: SimpleNamespace(
         construction=c, bound=Fraction(0) if c.k in certified else Fraction(2)))
     tried: dict[int, bool] = {}
-    target = SimpleNamespace(weights=[], widths=[2, 2, 2])
+    target = SimpleNamespace(weights=[], biases=[], widths=[2, 2, 2])
     found = vc.search_width(target, Options(method="subset-sum", seed=0, device="cpu"), Fraction(1),
                             on_try=lambda kk, b: tried.setdefault(kk, b <= 1), **kwargs)
     k, bound, c = found.k, found.bound, found.construction

@@ -71,8 +71,10 @@ def _frac(t: torch.Tensor) -> list[list[Fraction]]:
 
 
 def _apply(mats: list, x: list[Fraction], relu_after_last: bool = False) -> list[Fraction]:
+    """Layers are matrices or (W, b) pairs, evaluated exactly."""
     for i, m in enumerate(mats):
-        x = [sum((a * b for a, b in zip(row, x, strict=True)), Fraction(0)) for row in m]
+        w, b = m if isinstance(m, tuple) else (m, [Fraction(0)] * len(m))
+        x = [sum((a * v for a, v in zip(row, x, strict=True)), bias) for row, bias in zip(w, b, strict=True)]
         if i + 1 < len(mats) or relu_after_last:
             x = [max(v, Fraction(0)) for v in x]
     return x
@@ -224,12 +226,12 @@ def test_huge_width_factor_is_refused_before_decoding(tiny, tmp_path, k):
     """A tiny certificate declaring a huge G that keeps every edge: refused from the declared sizes alone."""
     cert = copy.deepcopy(tiny["cert"])
     rn = cert["random_network"]
-    rn["width_factor"], rn["widths"], rn["parameters"] = k, [1, k, 1], 2 * k
+    rn["width_factor"], rn["widths"], rn["parameters"] = k, [1, k, 1], 2 * k + k + 1
     for i, shape in enumerate(([k, 1], [1, k])):
-        cert["mask"][i] = {"layer": i + 1, "shape": shape, "kept": k,
-                           "data": io.encode_mask(1, 1, [0])}   # never decoded
+        cert["mask"][i] = {"layer": i + 1, "shape": shape, "kept": k, "data": io.encode_mask(1, 1, [0]),
+                           "bias_kept": 0, "bias_data": io.encode_mask(1, 1, [])}   # never decoded
     code, out = _run(cert, tiny["path"], tmp_path)
-    assert code == 2 and "too large to check" in out or "too many kept weights" in out
+    assert code == 2 and ("too large to check" in out or "too many kept weights" in out), out
 
 
 def _zip_model(tmp: Path, pkl: bytes, entries: dict[str, bytes] | None = None) -> Path:

@@ -25,11 +25,13 @@ from safetensors.torch import save_file
 from torch import nn
 
 from verify.certify import certify
+from verify.domain import Domain
 from verify.engine.construct import build
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import load_target
 from verify.exact import exact_check
 from verify.kernel import check, io
+from verify.kernel.wellformed import Unusable, well_formed
 from verify.options import Eps, Options
 
 SCALE = int(os.environ.get("SLT_FUZZ_EXAMPLES", "1"))
@@ -38,31 +40,45 @@ _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, H
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> dict:
-    """A 2-3-2 module (bias-free) and its honest certificate (pair gadgets, k = 3: a tiny G)."""
+    """A 2-3-2 module with biases and its honest certificate over the box [-0.5, 1]^2 (pair gadgets, k = 3, bias
+    block 4: a tiny G with constant neurons)."""
     d = tmp_path_factory.mktemp("fuzz")
     gen = torch.Generator().manual_seed(7)
-    A, B = nn.Linear(2, 3, bias=False), nn.Linear(3, 2, bias=False)
+    A, B = nn.Linear(2, 3), nn.Linear(3, 2)
     with torch.no_grad():
-        A.weight.copy_(torch.rand(3, 2, generator=gen) * 2 - 1)
-        B.weight.copy_(torch.rand(2, 3, generator=gen) * 2 - 1)
+        for layer in (A, B):
+            layer.weight.copy_(torch.rand(*layer.weight.shape, generator=gen) * 2 - 1)
+            layer.bias.copy_(torch.rand(*layer.bias.shape, generator=gen) - 0.5)
     path = d / "base.pt"
     torch.save(nn.Sequential(A, nn.ReLU(), B), path)
     target = load_target(path)
-    res = certify(target, Eps.parse("10"), build(target.weights, Options(method="pair", seed=1, device="cpu"), k=3),
+    options = Options(method="pair", seed=1, device="cpu", domain="box:-0.5,1", bias_block=4)
+    res = certify(target, Eps.parse("10"), build(target.weights, options, k=3, biases=target.biases),
                   empirical=False)
+    assert res.cert["mask"][0]["bias_kept"] > 0   # the fuzzed fields include kept constants
     return {"dir": d, "path": path, "cert": res.cert, "A": A, "B": B, "data": path.read_bytes()}
 
 
 def _g_tilde(ok: check.Checked):
     _, pruned = check.exact_networks(ok)
-    mats = [torch.tensor([[float(v) for v in row] for row in m], dtype=torch.float64) for m in pruned]
+    mats = [(torch.tensor([[float(v) for v in row] for row in w], dtype=torch.float64),
+             torch.tensor([float(v) for v in b], dtype=torch.float64)) for w, b in pruned]
 
     def g(x: torch.Tensor) -> torch.Tensor:
-        for i, m in enumerate(mats):
-            x = x @ m.T
+        for i, (w, b) in enumerate(mats):
+            x = x @ w.T + b
             x = torch.relu(x) if i + 1 < len(mats) else x
         return x
     return g
+
+
+def _domain(ok: check.Checked) -> tuple[Domain, tuple]:
+    """The accepted claim's domain, for the attack (decimal strings) and for the exact oracle (rationals)."""
+    d = ok.domain
+    if d.kind == "ball":
+        return Domain("ball", radius=io.decimal_up(d.radius, 17)), ("ball", d.radius)
+    text = [tuple(("-" if v < 0 else "") + io.decimal_up(abs(v), 17) for v in side) for side in (d.lo, d.hi)]
+    return Domain("box", lo=text[0], hi=text[1]), ("box", list(d.lo), list(d.hi))
 
 
 def _reattack(ok: check.Checked, model_bytes: bytes, tmp) -> None:
@@ -72,16 +88,17 @@ def _reattack(ok: check.Checked, model_bytes: bytes, tmp) -> None:
     f = load_target(path).forward   # safetensors and state_dicts: F is the Linear chain (the convention)
     if model_bytes[:4] == b"PK\x03\x04":
         try:
-            with torch.serialization.safe_globals([nn.Sequential, nn.Linear, nn.ReLU]):
+            with torch.serialization.safe_globals([nn.Sequential, nn.Linear, nn.ReLU, nn.Flatten, nn.Dropout,
+                                                   nn.Identity]):
                 obj = torch.load(path, weights_only=True)
         except Exception:   # e.g. a flipped byte in torch's own metadata record: torch defines no F here
             event("accepted; torch cannot load the file")
             obj = None
         if isinstance(obj, nn.Module):
-            f = obj.double()
+            f = obj.double().eval()
     g = _g_tilde(ok)
     d = len(ok.weights[0][0])
-    emp = empirical_sup(f, g, d, samples=512, restarts=4, steps=20, seed=0)
+    emp = empirical_sup(f, g, d, domain=_domain(ok)[0], samples=512, steps=20, seed=0)
     assert emp.max_error <= float(ok.bound) * (1 + 1e-9) + 1e-12, (emp.max_error, ok.bound)
 
 
@@ -161,7 +178,7 @@ def test_certificate_mutations_are_answered_and_accepted_ones_hold(base, tmp_pat
     if ok is not None:
         _reattack(ok, base["data"], tmp_path)
         target, pruned = check.exact_networks(ok)
-        assert exact_check(target, pruned, ok.bound, timeout_s=60).sound
+        assert exact_check(target, pruned, ok.bound, domain=_domain(ok)[1], timeout_s=60).sound
 
 
 def _schema_agrees(cert: dict) -> None:
@@ -170,9 +187,9 @@ def _schema_agrees(cert: dict) -> None:
     if any(isinstance(v, str) and v.endswith("\n") for v in _leaves(cert)):
         return
     try:
-        check._well_formed(cert)
+        well_formed(cert)
         ours = True
-    except check.Unusable:
+    except Unusable:
         ours = False
     assert _SCHEMA.is_valid(cert) == ours, cert
 
@@ -202,14 +219,18 @@ _DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
 def _modules(draw, base: dict) -> nn.Module:
     """Sequentials near the base: its layers, other layers, repeats, reorderings, injected attributes, dtypes."""
     A, B = copy.deepcopy(base["A"]), copy.deepcopy(base["B"])
+    if draw(st.booleans()):   # the bias-free variant: the certificate's bias keys no longer match
+        A.bias, B.bias = None, None
     dtype = draw(st.sampled_from(_DTYPES))
     A, B = A.to(dtype), B.to(dtype)
     relu = nn.ReLU()
     pool = {"A": A, "B": B, "relu": relu, "relu2": nn.ReLU(), "tanh": nn.Tanh(), "id": nn.Identity(),
-            "drop": nn.Dropout(), "lin": nn.Linear(2, 2, bias=draw(st.booleans()))}
+            "drop": nn.Dropout(), "lin": nn.Linear(2, 2, bias=draw(st.booleans())), "flat": nn.Flatten(),
+            "flat2": nn.Flatten(start_dim=2), "bn": nn.BatchNorm1d(2)}
     names = draw(st.lists(st.sampled_from(sorted(pool)), min_size=1, max_size=5))
     if draw(st.booleans()):
-        names = ["A", "relu", "B"]
+        names = draw(st.sampled_from([["A", "relu", "B"], ["flat", "A", "relu", "drop", "B"],
+                                      ["id", "A", "relu", "B", "id"], ["A", "drop", "relu", "B"]]))
     m = nn.Sequential()
     keys = [str(i) for i in range(len(names))]
     if draw(st.booleans()):

@@ -87,42 +87,54 @@ def test_error_shrinks_a_lot():
     assert err("subset-sum", 32) < err("subset-sum", 8) / 100
 
 
-def _exact_forward(mats: list[list[list[Fraction]]], x: list[Fraction]) -> list[Fraction]:
-    """A bias-free ReLU chain in exact rationals (ReLU between layers, none after the last)."""
-    for i, w in enumerate(mats):
-        x = [sum((a * b for a, b in zip(row, x, strict=True)), Fraction(0)) for row in w]
-        if i + 1 < len(mats):
+def _exact_forward(layers: list[tuple], x: list[Fraction]) -> list[Fraction]:
+    """An affine ReLU chain [(W, b), ...] in exact rationals (ReLU between layers, none after the last)."""
+    for i, (w, b) in enumerate(layers):
+        x = [sum((a * v for a, v in zip(row, x, strict=True)), bias) for row, bias in zip(w, b, strict=True)]
+        if i + 1 < len(layers):
             x = [max(v, Fraction(0)) for v in x]
     return x
 
 
-def _regenerated(c) -> list[list[list[Fraction]]]:
-    """G̃ rebuilt from the construction's kept indices and the generator (verify.kernel.rng), full size, exact."""
-    mats = []
-    for lp in c.layers:
-        U = [[Fraction(0)] * lp.n for _ in range(lp.hidden)]
+def _regenerated(c) -> list[tuple]:
+    """G̃ rebuilt from the construction's kept indices and the generator (verify.kernel.rng), full size, exact:
+    gadget neurons keep one input edge, the bias block's kept neurons their bias."""
+    out = []
+    for i, lp in enumerate(c.layers):
+        hidden = lp.hidden + c.bias_block
+        U = [[Fraction(0)] * lp.n for _ in range(hidden)]
+        bu = [Fraction(0)] * hidden
         for h in (lp.src >= 0).nonzero().squeeze(1).tolist():
             U[h][int(lp.src[h])] = rng.weight(c.seed, 2 * lp.index - 1, h, int(lp.src[h]))
-        V = [[Fraction(0)] * lp.hidden for _ in range(lp.m)]
-        for r, h in zip(lp.rows.tolist(), lp.cols.tolist(), strict=True):
+        V = [[Fraction(0)] * hidden for _ in range(lp.m)]
+        edges = list(zip(lp.rows.tolist(), lp.cols.tolist(), strict=True))
+        if c.bias_parts:
+            for h in c.bias_parts[i].const.tolist():
+                assert lp.hidden <= h < hidden
+                bu[h] = Fraction(rng.bias_int(c.seed, 2 * lp.index - 1, h), 2**24)
+                assert bu[h] > 0
+            edges += list(zip(c.bias_parts[i].rows.tolist(), c.bias_parts[i].cols.tolist(), strict=True))
+        for r, h in edges:
             V[r][h] = rng.weight(c.seed, 2 * lp.index, r, h)
-        mats += [U, V]
-    return mats
+        out += [(U, bu), (V, [Fraction(0)] * lp.m)]
+    return out
 
 
 @settings(max_examples=30 if SMALL else 100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31 - 1), method=st.sampled_from(["pair", "subset-sum"]),
-       suffix=st.sampled_from([".pt", ".safetensors"]), drop=st.booleans())
-def test_exported_pruned_network_reproduces_the_engine(tmp_path_factory, seed, method, suffix, drop):
-    """The export is exact: its weights are G's float32 values, so the exported network, evaluated in exact
-    rationals, equals G̃ rebuilt from the kept indices and the generator, at every input tried (dropping dead
+       suffix=st.sampled_from([".pt", ".safetensors"]), drop=st.booleans(), with_bias=st.booleans())
+def test_exported_pruned_network_reproduces_the_engine(tmp_path_factory, seed, method, suffix, drop, with_bias):
+    """The export is exact: its weights and biases are G's float32 values, so the exported network, evaluated in
+    exact rationals, equals G̃ rebuilt from the kept indices and the generator, at every input tried (dropping dead
     neurons removes only zero rows and columns)."""
     from safetensors.torch import load_file, save_file
 
     rs = np.random.RandomState(seed)
     widths = [int(v) for v in rs.randint(1, 7, size=int(rs.randint(2, 5)))]
+    biases = [rs.uniform(-1, 1, size=n) for n in widths[1:]] if with_bias else None
     c = build(random_weights(widths, seed), Options(method=method, seed=seed % 1000, device="cpu"),
-              k=int(rs.randint(1, 12)))
+              k=int(rs.randint(1, 12)), biases=biases)
+    assert c.bias_block == (44 if with_bias else 0)
     sd = c.pruned_state_dict(drop_dead=drop)
     path = tmp_path_factory.mktemp("pruned") / f"g{suffix}"
     if suffix == ".pt":
@@ -131,10 +143,11 @@ def test_exported_pruned_network_reproduces_the_engine(tmp_path_factory, seed, m
     else:
         save_file(sd, str(path))
         loaded = load_file(str(path))
-    # a plain nn.Sequential of 2L bias-free Linear layers with ReLUs between runs it
-    keys = sorted(loaded, key=lambda s: int(s.split(".")[0]))
-    assert len(keys) == 2 * (len(widths) - 1)
-    exported = [[[Fraction(float(v)) for v in row] for row in loaded[key].tolist()] for key in keys]
+    # a plain nn.Sequential of 2L Linear layers (weights and biases) with ReLUs between runs it
+    keys = sorted({int(k.split(".")[0]) for k in loaded})
+    assert len(keys) == 2 * (len(widths) - 1) and len(loaded) == 2 * len(keys)
+    exported = [([[Fraction(float(v)) for v in row] for row in loaded[f"{j}.weight"].tolist()],
+                 [Fraction(float(v)) for v in loaded[f"{j}.bias"].tolist()]) for j in keys]
     reference = _regenerated(c)
     for x in rs.normal(size=(4, widths[0])):
         xf = [Fraction(float(v)) for v in x]
@@ -159,7 +172,10 @@ def test_kept_weights_regenerate_from_the_seed():
 
 def test_parameter_count():
     assert g_widths([3, 5, 2], 4) == [3, 12, 5, 20, 2]
-    assert g_parameters([3, 5, 2], 4) == 3 * 12 + 12 * 5 + 5 * 20 + 20 * 2
+    assert g_widths([3, 5, 2], 4, 7) == [3, 19, 5, 27, 2]
+    # weights, then one bias per neuron of every layer after the input
+    assert g_parameters([3, 5, 2], 4) == 3 * 12 + 12 * 5 + 5 * 20 + 20 * 2 + (12 + 5 + 20 + 2)
+    assert g_parameters([3, 5, 2], 4, 7) == 3 * 19 + 19 * 5 + 5 * 27 + 27 * 2 + (19 + 5 + 27 + 2)
 
 
 def test_uneven_allocation_never_hurts_and_moves_neurons_of_the_right_sign():

@@ -16,11 +16,20 @@ from scipy import stats
 from sklearn.datasets import load_digits
 
 from verify.datasets import (
+    EMBEDDED_BIAS_KEYS,
+    EMBEDDED_BIAS_META,
+    EMBEDDED_BIAS_MODEL,
+    EMBEDDED_BIAS_MODULES,
     EMBEDDED_KEYS,
     accuracy,
+    affine_mlp_forward,
+    box_points,
+    digits_pixels_split,
     digits_split,
     embedded_meta_path,
     embedded_model_path,
+    load_embedded_bias_layers,
+    load_embedded_bias_model,
     load_embedded_weights,
     mlp_forward,
     unit_ball_points,
@@ -266,3 +275,179 @@ def test_training_script_reproduces_the_embedded_weights(tmp_path, meta):
     new_meta = json.loads((tmp_path / meta["weights_file"]).with_suffix(".json").read_text())
     assert new_meta["sha256"] == meta["sha256"]
     assert new_meta["accuracy"] == meta["accuracy"]
+
+
+# ---------------------------------------------------------------- pixels / 16 and box sampling
+
+
+@pytest.fixture(scope="module")
+def pixels():
+    return digits_pixels_split()
+
+
+@pytest.fixture(scope="module")
+def bias_meta() -> dict:
+    return json.loads(EMBEDDED_BIAS_META.read_text())
+
+
+def test_pixels_lie_in_the_unit_box_on_the_sixteenths_grid(pixels):
+    x_tr, y_tr, x_te, y_te = pixels
+    assert x_tr.shape == (1347, 64) and x_te.shape == (450, 64)
+    assert x_tr.dtype == np.float64 and x_te.dtype == np.float64
+    assert y_tr.dtype == np.int64 and y_te.dtype == np.int64
+    for x in (x_tr, x_te):
+        assert np.all((x >= 0.0) & (x <= 1.0))
+        assert np.array_equal(x * 16.0, np.round(x * 16.0))
+    assert x_tr.min() == 0.0 and x_tr.max() == 1.0
+
+
+def test_pixels_split_is_the_digits_split_rescaled(pixels, split):
+    """Same rows in the same order as digits_split, so the two targets' held-out accuracies are comparable."""
+    for x, y, X, Y in ((pixels[0], pixels[1], split[0], split[1]), (pixels[2], pixels[3], split[2], split[3])):
+        assert np.array_equal(y, Y)
+        assert np.allclose(unit_rows(x), X, rtol=0.0, atol=1e-15)
+    again = digits_pixels_split()
+    assert all(np.array_equal(a, b) for a, b in zip(pixels, again, strict=True))
+    other = digits_pixels_split(test_fraction=0.4, seed=3)
+    assert np.array_equal(other[3], digits_split(test_fraction=0.4, seed=3)[3])
+    with pytest.raises(ValueError, match=r"test_fraction must lie in \(0, 1\), got 0\.0"):
+        digits_pixels_split(test_fraction=0.0)
+
+
+def test_box_points_inside_and_deterministic():
+    x = box_points(5000, 64, 0.0, 1.0, seed=11)
+    assert x.shape == (5000, 64) and x.dtype == np.float64
+    assert np.all((x >= 0.0) & (x <= 1.0))
+    assert np.array_equal(x, box_points(5000, 64, 0.0, 1.0, seed=11))
+    assert not np.array_equal(x, box_points(5000, 64, 0.0, 1.0, seed=12))
+    # roughly uniform: each coordinate has mean 1/2 and variance 1/12
+    assert np.max(np.abs(x.mean(axis=0) - 0.5)) < 5.0 * np.sqrt(1.0 / 12.0 / 5000)
+    assert stats.kstest(x[:, 0], "uniform").pvalue > 1e-3
+
+
+def test_box_points_per_coordinate_bounds():
+    lo, hi = np.array([-2.0, 0.5, 3.0]), np.array([-1.0, 0.5, 7.0])
+    x = box_points(2000, 3, lo, hi, seed=0)
+    assert np.all((x >= lo) & (x <= hi))
+    assert np.all(x[:, 1] == 0.5)  # a degenerate side is a single value
+    assert box_points(0, 3, lo, hi, seed=0).shape == (0, 3)
+    with pytest.raises(ValueError, match="lo <= hi"):
+        box_points(10, 2, 1.0, 0.0, seed=0)
+    with pytest.raises(ValueError, match="need n >= 0 and d >= 1"):
+        box_points(10, 0, seed=0)
+
+
+def test_affine_mlp_forward_matches_torch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3, bias=False)
+    ).double()
+    X = np.random.default_rng(0).standard_normal((50, 1, 2, 3))
+    ref = net(torch.from_numpy(X)).detach().numpy()
+    got = affine_mlp_forward(
+        [net[1].weight.detach().numpy(), net[3].weight.detach().numpy()], [net[1].bias.detach().numpy(), None]
+    )(X)
+    assert np.allclose(got, ref, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match=r"bias of shape \(4,\) does not match weight of shape \(5, 6\)"):
+        affine_mlp_forward([np.zeros((5, 6))], [np.zeros(4)])
+
+
+# ---------------------------------------------------------------- the embedded target with biases
+
+
+def test_embedded_bias_model_loads_with_weights_only():
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    allowed = [nn.Sequential, nn.Flatten, nn.Linear, nn.ReLU, nn.Dropout]
+    with torch.serialization.safe_globals(allowed):
+        net = torch.load(EMBEDDED_BIAS_MODEL, map_location="cpu", weights_only=True)
+    assert type(net) is nn.Sequential
+    assert [type(m).__name__ for m in net] == list(EMBEDDED_BIAS_MODULES)
+    assert all(type(m) in allowed for m in net)
+    assert not net.training and not any(m.training for m in net)
+    assert net[0].start_dim == 1 and net[0].end_dim == -1 and net[3].p == 0.1
+    state = net.state_dict()
+    assert list(state) == list(EMBEDDED_BIAS_KEYS)
+    assert all(t.dtype == torch.float32 and t.device.type == "cpu" for t in state.values())
+    assert [tuple(state[k].shape) for k in EMBEDDED_BIAS_KEYS] == [(32, 64), (32,), (16, 32), (16,), (10, 16), (10,)]
+    # the library loader gives the same module
+    same = load_embedded_bias_model().state_dict()
+    assert all(torch.equal(state[k], same[k]) for k in EMBEDDED_BIAS_KEYS)
+
+
+def test_embedded_bias_file_matches_meta(bias_meta):
+    assert hashlib.sha256(EMBEDDED_BIAS_MODEL.read_bytes()).hexdigest() == bias_meta["sha256"]
+    assert EMBEDDED_BIAS_MODEL.name == bias_meta["weights_file"]
+    arch = bias_meta["architecture"]
+    assert arch["keys"] == list(EMBEDDED_BIAS_KEYS)
+    assert arch["modules"] == list(EMBEDDED_BIAS_MODULES)
+    assert arch["widths"] == [64, 32, 16, 10]
+    assert bias_meta["data"]["scaling"] == "pixels / 16, box [0,1]^64"
+    import verify
+
+    assert EMBEDDED_BIAS_MODEL.resolve().parent == Path(verify.__file__).resolve().parent / "data"
+
+
+def test_embedded_bias_model_reproduces_recorded_accuracy(bias_meta, pixels):
+    x_tr, y_tr, x_te, y_te = pixels
+    assert (len(y_tr), len(y_te)) == (bias_meta["data"]["n_train"], bias_meta["data"]["n_test"])
+    weights, biases = load_embedded_bias_layers()
+    assert all(a.dtype == np.float32 for a in weights + biases)
+    forward = affine_mlp_forward(weights, biases)
+    test_acc = accuracy(forward, x_te, y_te)
+    assert test_acc == bias_meta["accuracy"]["test"]
+    assert accuracy(forward, x_tr, y_tr) == bias_meta["accuracy"]["train"]
+    assert test_acc >= 0.93
+    # images (N, 1, 8, 8) through the torch module (float32) agree with the float64 forward on the rows
+    torch = pytest.importorskip("torch")
+    with torch.no_grad():
+        out = load_embedded_bias_model()(torch.from_numpy(x_te.reshape(-1, 1, 8, 8).astype(np.float32))).numpy()
+    assert np.allclose(out, forward(x_te), rtol=0.0, atol=1e-4)
+
+
+def test_recorded_bias_model_statistics_are_recomputable(bias_meta, pixels):
+    weights, biases = load_embedded_bias_layers()
+    for W, b, row in zip(weights, biases, bias_meta["weights"], strict=True):
+        W64, b64 = W.astype(np.float64), b.astype(np.float64)
+        assert row["max_abs"] == float(np.max(np.abs(W64)))
+        assert np.isclose(row["spectral_norm"], np.linalg.norm(W64, 2), rtol=1e-9)
+        assert np.isclose(row["frobenius_norm"], np.linalg.norm(W64), rtol=1e-9)
+        assert np.isclose(row["bias_l2_norm"], np.linalg.norm(b64), rtol=1e-12)
+    out = affine_mlp_forward(weights, biases)(pixels[2])
+    rec = bias_meta["outputs_on_test"]
+    assert np.isclose(rec["max_output_l2_norm"], np.max(np.linalg.norm(out, axis=1)), rtol=1e-9)
+
+
+def test_embedded_bias_model_is_read_by_the_closed_vocabulary_reader():
+    """slt-verify's own reader (no torch) sees the same chain and the same numbers as torch.load."""
+    from verify.kernel.modelfile import read_chain
+
+    chain = read_chain(EMBEDDED_BIAS_MODEL.read_bytes())
+    assert chain.kind == "torch-module"
+    assert chain.modules == list(EMBEDDED_BIAS_MODULES)
+    weights, biases = load_embedded_bias_layers()
+    assert [(layer.weight_key, layer.bias_key) for layer in chain.layers] == list(
+        zip(EMBEDDED_BIAS_KEYS[0::2], EMBEDDED_BIAS_KEYS[1::2], strict=True)
+    )
+    for layer, W, b in zip(chain.layers, weights, biases, strict=True):
+        assert np.array_equal(np.array(layer.weight), W.astype(np.float64))
+        assert np.array_equal(np.array(layer.bias), b.astype(np.float64))
+
+
+@pytest.mark.slow
+def test_bias_training_script_reproduces_the_embedded_model(tmp_path, bias_meta):
+    """Rerunning the recorded command gives the same bytes (same torch version; CPU kernels may differ across
+    machines).  Training takes a few seconds."""
+    torch = pytest.importorskip("torch")
+    if torch.__version__ != bias_meta["versions"]["torch"]:
+        pytest.skip(f"weights were trained with torch {bias_meta['versions']['torch']}")
+    assert bias_meta["command"] == "python scripts/train_digits_bias.py"
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "train_digits_bias.py"), "--out-dir", str(tmp_path)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert (tmp_path / bias_meta["weights_file"]).read_bytes() == EMBEDDED_BIAS_MODEL.read_bytes()
+    new_meta = json.loads((tmp_path / EMBEDDED_BIAS_META.name).read_text())
+    assert new_meta.pop("command") == f"python scripts/train_digits_bias.py --out-dir {tmp_path}"
+    assert new_meta == {k: v for k, v in bias_meta.items() if k != "command"}

@@ -108,16 +108,23 @@ def test_code_running_pickle_is_refused_not_run(tmp_path, capsys):
 def test_unsupported_layer_is_named(tmp_path, capsys):
     m = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Tanh(), nn.Linear(4, 2, bias=False))
     assert "Tanh" in _cli_error(["certify", _save(tmp_path, "tanh.pt", m), "--eps", "0.1"], capsys)
-    m = nn.Sequential(nn.Linear(3, 4, bias=False), nn.ReLU(), nn.Dropout(), nn.Linear(4, 2, bias=False))
-    assert "Dropout" in _cli_error(["certify", _save(tmp_path, "drop.pt", m), "--eps", "0.1"], capsys)
+    m = nn.Sequential(nn.Linear(3, 4, bias=False), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2, bias=False))
+    assert "BatchNorm1d" in _cli_error(["certify", _save(tmp_path, "bn.pt", m), "--eps", "0.1"], capsys)
 
 
-def test_nonzero_bias(tmp_path, capsys):
+def test_nonzero_bias_is_read_exactly(tmp_path):
+    """Biases are part of F now: the state_dict and the module give the same Target, with the stored float32 values
+    converted exactly and the bias keys recorded."""
+    torch.manual_seed(0)
     m = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    assert "biases are not supported yet" in _cli_error(
-        ["certify", _save(tmp_path, "bias.pt", m.state_dict()), "--eps", "0.1"], capsys)
-    assert "biases are not supported yet" in _cli_error(
-        ["certify", _save(tmp_path, "biasm.pt", m), "--eps", "0.1"], capsys)
+    for name, obj in (("bias.pt", m.state_dict()), ("biasm.pt", m)):
+        t = load_target(_save(tmp_path, name, obj))
+        assert t.bias_keys == ["0.bias", "2.bias"] and t.has_bias
+        for got, want in zip(t.biases, (m[0].bias, m[2].bias), strict=True):
+            assert got.tolist() == want.detach().double().tolist()
+        x = torch.randn(5, 3, dtype=torch.float64)
+        assert torch.allclose(t.forward(x), m.double()(x), rtol=1e-12, atol=1e-12)
+        m.float()
 
 
 def test_zero_bias_is_accepted(tmp_path):

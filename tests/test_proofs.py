@@ -36,6 +36,36 @@ def test_registry_pairs_every_lemma_with_a_false_variant() -> None:
         assert required in names
 
 
+AFFINE_LEMMAS = ("constant_neuron", "gadget_neuron_bias", "bias_gadget_1_1", "bias_gadget_2_2", "bias_gadget_3_3",
+                 "rescaled_affine_frame", "box_reach_2", "box_reach_3", "nonneg_box_2x2", "affine_delta",
+                 "affine_rho", "affine_step_delta_1d", "affine_step_rho_1d")
+
+
+def test_affine_lemmas_are_registered_and_cite_their_sources() -> None:
+    """The lemmas of docs/affine.md (biases and domains, certificate format 3): each true lemma and its false variant
+    are registered, last in the registry, and each statement names the section it proves and the fact it supports."""
+    names = list(proofs.LEMMAS)
+    affine = [n for lem in AFFINE_LEMMAS for n in (lem, f"{lem}.false")]
+    assert names[-len(affine):] == affine
+    for name in affine:
+        lem = proofs.LEMMAS[name]
+        assert lem.expected == ("sat" if name.endswith(".false") else "unsat"), name
+        if lem.variant_of is None:
+            assert re.search(r"docs/affine\.md §\d", lem.statement), name
+            assert re.search(r"certs/FORMAT\.md fact \d", lem.statement), name
+            doc = " ".join(lem.build.func.__doc__.split())
+            assert "docs/affine.md §" in doc and "certs/FORMAT.md fact" in doc, name
+    assert len(names) == 96   # 70 before the affine lemmas (35 pairs); update with the registry
+
+
+@pytest.mark.parametrize("name", AFFINE_LEMMAS)
+def test_affine_lemma_proved_and_its_false_variant_refuted(name: str,
+                                                          results: dict[str, proofs.LemmaResult]) -> None:
+    proved, refuted = results[name], results[f"{name}.false"]
+    assert proved.result == "unsat" and proved.ok and proved.model is None, name
+    assert refuted.result == "sat" and refuted.ok and refuted.model and refuted.model_checked, name
+
+
 def test_true_lemmas_proved_and_false_variants_refuted(results: dict[str, proofs.LemmaResult]) -> None:
     for name, res in results.items():
         lem = proofs.LEMMAS[name]
@@ -61,7 +91,7 @@ def test_counterexamples_falsify_the_false_statements(results: dict[str, proofs.
         assert z3.is_false(z3.simplify(z3.substitute(concl, *subst))), name
         assert all(z3.is_true(z3.simplify(z3.substitute(h, *subst))) for h in hyps), name
         checked += 1
-    assert checked >= 25
+    assert checked >= 35
 
 
 def test_run_all_table_and_json() -> None:
@@ -137,7 +167,8 @@ def test_smt2_is_deterministic_and_standard() -> None:
 def test_cvc5_agrees_on_fast_lemmas() -> None:
     names = ["relu_pos_scale", "relu_neg_scale.false", "pair_gadget", "pair_gadget.false", "subset_sum_gadget_3",
              "single_neuron_3", "single_neuron_3.false", "energy_identity_4", "relu_lipschitz_2.false",
-             "composition_delta", "composition_delta.false"]
+             "composition_delta", "composition_delta.false", "constant_neuron.false", "bias_gadget_2_2",
+             "bias_gadget_2_2.false", "box_reach_2", "affine_delta", "affine_delta.false"]
     for name in names:
         lem = proofs.LEMMAS[name]
         assert proofs.cvc5_check(proofs.smt2_text(lem), timeout_s=30) == lem.expected, name

@@ -104,28 +104,30 @@ def test_save_pruned_formats_are_documented_and_work(small_model, tmp_path, suff
 
 
 def test_demo_figures(tmp_path, capsys):
-    """The demo sentence of the README ('k = 35, G with 283,360 weights, certified bound 0.283 ≤ 0.5, attack 0.067,
-    96.67 % held-out accuracy for both F and G̃') from a demo run at that k, and k − 1 not certified (what
+    """The demo sentence of the README ('k = 23, G with 196,454 parameters, certified bound 0.0878 ≤ 0.1, attack
+    0.0035, 96.67 % held-out accuracy for both F and G̃') from a demo run at that k, and k − 1 not certified (what
     --width-factor auto guarantees for the k it returns).  The time in that sentence is not checked."""
     from verify.certify import bound_of
-    from verify.datasets import embedded_model_path
+    from verify.datasets import EMBEDDED_BIAS_MODEL
     from verify.engine.construct import build
     from verify.engine.model import load_target
     from verify.options import Options
 
-    m = find(r"k = (\d+), G with ([\d,]+) weights, certified bound ([\d.]+) ≤ ([\d.]+), attack ([\d.]+), "
+    m = find(r"k = (\d+), G with ([\d,]+) parameters, certified bound ([\d.]+) ≤ ([\d.]+), attack ([\d.]+), "
              r"([\d.]+) % held-out accuracy for both F and G̃")
     k, eps = m.group(1), m.group(4)
+    assert build_parser().parse_args(["demo"]).eps.text == eps     # the sentence is about the default demo
     code = main(["demo", "--eps", eps, "--width-factor", k, "--device", "cpu", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "VALID" in out and "never trained" in out
-    assert (tmp_path / "digits_mlp.cert.json").exists() and (tmp_path / "digits_pruned.safetensors").exists()
+    assert "VALID: sup over the box [0, 1]^64" in out and "never trained" in out
+    assert (tmp_path / "digits_bias_mlp.cert.json").exists() and (tmp_path / "digits_bias_mlp.pruned.pt").exists()
     assert re.search(rf"random G\s+depth 6, {m.group(2)} parameters", out), out
     assert as_written(m.group(3), float(re.search(r"certified bound\s+([\d.]+)", out).group(1)))
     assert as_written(m.group(5), float(re.search(r"largest error found\s+([\d.e+-]+)", out).group(1)))
     acc = re.search(r"target F ([\d.]+)%, pruned random network G~ ([\d.]+)%", out)
     assert acc and acc.group(1) == acc.group(2) == m.group(6), out
-    below = bound_of(build(load_target(embedded_model_path()).weights,
-                           Options(method="subset-sum", seed=0, device="cpu"), k=int(k) - 1))
+    target = load_target(EMBEDDED_BIAS_MODEL)
+    below = bound_of(build(target.weights, Options(method="subset-sum", seed=0, device="cpu", domain="box:0,1"),
+                           k=int(k) - 1, biases=target.biases))
     assert below > Fraction(eps)

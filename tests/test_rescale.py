@@ -169,5 +169,5 @@ def test_any_exponents_give_a_sound_certificate(seed, depth):
         cert = certificate(target, framed, Eps.parse("1000"), rows, {})
         (Path(d) / "c.json").write_text(json.dumps(cert))
         bound = check.check_files(Path(d) / "c.json", path).bound
-    emp = empirical_sup(target.forward, c.forward, widths[0], samples=512, restarts=4, steps=30, seed=seed)
+    emp = empirical_sup(target.forward, c.forward, widths[0], samples=512, steps=30, seed=seed)
     assert emp.max_error <= float(bound) * (1 + 1e-12) + 1e-12, (emp.max_error, bound)

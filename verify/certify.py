@@ -1,11 +1,12 @@
 """From a construction to a certificate (docs/composition.md).  Untrusted: the kernel's checker re-derives everything.
 
-Per target layer i the certifier bounds, in F's own units (rescaling undone: E = D_i⁻¹ E' D_{i−1}),
-    η_i ≥ ‖[E⁺ E⁻]‖ (i = 1) or ‖E⁺‖ (i ≥ 2),        ω_i ≥ ‖W_i‖
+Per target layer i the certifier bounds, in F's own units (rescaling undone: E = D_i⁻¹ E' D_{i−1}, e = D_i⁻¹ C' − b),
+    η_i ≥ ‖[E⁺ E⁻]‖ (i = 1 on a domain with inputs of both signs) or ‖E⁺‖,   ω_i ≥ ‖W_i‖,   β_i ≥ ‖e_i‖₂,   ν_i ≥ ‖b_i‖₂
 in the Frobenius norm (float64 with an a-priori rounding bound, ``frobenius_sq_upper``) or, tighter, the spectral
 norm (a claim slightly above σ_max that the checker proves with ``verify.kernel.spectral``), then composes
-    δ_i = η_i ρ_{i−1} + ω_i δ_{i−1},   ρ_i = (ω_i + η_i) ρ_{i−1},   δ_0 = 0, ρ_0 = 1
-in exact rationals, rounding every stored value up to a 12-significant-digit decimal.  The claim is δ_L ≤ ε.
+    δ_i = η_i ρ_{i−1} + β_i + ω_i δ_{i−1},   ρ_i = (ω_i + η_i) ρ_{i−1} + ν_i + β_i,   δ_0 = 0, ρ_0 = reach of D
+in exact rationals (docs/affine.md §5), rounding every stored value up to a 12-significant-digit decimal.  The claim
+is sup_D ‖G̃ − F‖₂ ≤ δ_L ≤ ε.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from fractions import Fraction
 import torch
 
 from verify import __version__
+from verify.domain import Domain
+from verify.domain import parse as parse_domain
 from verify.engine.construct import Construction, g_parameters, g_widths
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import Target
@@ -88,20 +91,24 @@ class LayerBounds:
 
     eta: str
     omega: str
+    beta: str
+    bias_norm: str
     delta: str
     rho: str
     norm: str = "frobenius"
 
     def as_json(self) -> dict[str, str]:
-        return {"eta": self.eta, "omega": self.omega, "delta": self.delta, "rho": self.rho, "norm": self.norm}
+        return {"eta": self.eta, "omega": self.omega, "beta": self.beta, "bias_norm": self.bias_norm,
+                "delta": self.delta, "rho": self.rho, "norm": self.norm}
 
 
 def _smaller(a: str, b: str) -> str:
     return a if io.parse_decimal(a) <= io.parse_decimal(b) else b
 
 
-def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, str, str]]:
-    """(η_i, ω_i, norm) for every target layer, as upward-rounded decimals (docs/rescaling.md §2), both in F's own
+def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, ...]]:
+    """(η_i, ω_i, β_i, ν_i, norm) for every target layer (β_i, ν_i: the bias error's and the bias's l2 norms,
+    Frobenius bounds of vectors), as upward-rounded decimals (docs/rescaling.md §2), both in F's own
     units: η_i bounds ‖D_i⁻¹ E'_i D_{i−1}‖ (the gadget error of the rescaled layer mapped back) and ω_i bounds
     ‖W_i‖.  Composing in F's units keeps per-neuron rescaling from inflating the ω_i; for per-layer rescaling
     the two frames give the same δ_L.
@@ -114,29 +121,37 @@ def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, st
 
     norm = norm or c.options.norm
     out = []
-    for e, ws in zip(c.error_matrices(), c.originals, strict=True):
+    for e, ws, eb, b in zip(c.error_matrices(), c.originals, c.bias_errors(), c.biases, strict=True):
         w = torch.from_numpy(ws).to(c.device)
         eta = io.sqrt_up(frobenius_sq_upper(e), DIGITS)
         omega = io.sqrt_up(frobenius_sq_upper(w, rounded_once=False), DIGITS)
         if norm == "spectral":
             eta = _smaller(io.decimal_up(spectral_claim(e), DIGITS), eta)
             omega = _smaller(io.decimal_up(spectral_claim(w), DIGITS), omega)
-        out.append((eta, omega, norm))
+        beta = io.sqrt_up(frobenius_sq_upper(eb), DIGITS)
+        nu = io.sqrt_up(frobenius_sq_upper(torch.from_numpy(b), rounded_once=False), DIGITS)
+        out.append((eta, omega, beta, nu, norm))
     return out
 
 
-def compose(rows_in: list[tuple[str, str, str]]) -> list[LayerBounds]:
-    """δ_i = η_i ρ_{i−1} + ω_i δ_{i−1}, ρ_i = (ω_i + η_i) ρ_{i−1} (docs/composition.md §4), each stored value rounded up
-    and the rounded value carried forward, so the checker can verify each step from the stored numbers."""
-    delta, rho = Fraction(0), Fraction(1)
+def compose(rows_in: list[tuple[str, ...]], reach: Fraction = Fraction(1)) -> list[LayerBounds]:
+    """δ_i = η_i ρ_{i−1} + β_i + ω_i δ_{i−1}, ρ_i = (ω_i + η_i) ρ_{i−1} + ν_i + β_i, ρ_0 = ``reach``
+    (docs/affine.md §5), each stored value rounded up and the rounded value carried forward, so the checker can
+    verify each step from the stored numbers."""
+    delta, rho = Fraction(0), reach
     rows = []
-    for eta_s, omega_s, norm in rows_in:
-        eta, omega = io.parse_decimal(eta_s), io.parse_decimal(omega_s)
-        d_s = io.decimal_up(eta * rho + omega * delta, DIGITS)
-        r_s = io.decimal_up((omega + eta) * rho, DIGITS)
+    for eta_s, omega_s, beta_s, nu_s, norm in rows_in:
+        eta, omega, beta, nu = (io.parse_decimal(x) for x in (eta_s, omega_s, beta_s, nu_s))
+        d_s = io.decimal_up(eta * rho + beta + omega * delta, DIGITS)
+        r_s = io.decimal_up((omega + eta) * rho + nu + beta, DIGITS)
         delta, rho = io.parse_decimal(d_s), io.parse_decimal(r_s)
-        rows.append(LayerBounds(eta_s, omega_s, d_s, r_s, norm))
+        rows.append(LayerBounds(eta_s, omega_s, beta_s, nu_s, d_s, r_s, norm))
     return rows
+
+
+def domain_of(c: Construction) -> Domain:
+    """The domain the construction was built for (``options.domain``), for F's inputs."""
+    return parse_domain(c.options.domain).for_inputs(c.widths[0])
 
 
 @dataclass(frozen=True)
@@ -157,7 +172,7 @@ class Bounded:
 def bounded(c: Construction, norm: str | None = None) -> Bounded:
     """The certified rows of a construction, in ``norm`` (default: its ``options.norm``)."""
     t0 = time.perf_counter()
-    rows = compose(layer_bounds(c, norm))
+    rows = compose(layer_bounds(c, norm), domain_of(c).reach)
     return Bounded(c, rows, time.perf_counter() - t0)
 
 
@@ -167,17 +182,37 @@ def bound_of(c: Construction, norm: str | None = None) -> Fraction:
 
 
 def _masks(c: Construction) -> list[dict]:
+    """Per G layer the kept weights and biases as bitsets (certs/FORMAT.md, MASK): gadget neurons' input edges and
+    the bias block's kept biases in odd layers, edges to gadget and constant neurons in even layers."""
     out = []
-    gw = g_widths(c.widths, c.k)
-    for lp in c.layers:
+    gw = g_widths(c.widths, c.k, c.bias_block)
+    for i, lp in enumerate(c.layers):
+        hidden = gw[2 * i + 1]
         alive = (lp.src >= 0).nonzero().squeeze(1)
         odd_pos = (alive * lp.n + lp.src[alive]).tolist()
-        even_pos = (lp.rows * lp.hidden + lp.cols).tolist()
-        for layer, pos in ((2 * lp.index - 1, odd_pos), (2 * lp.index, even_pos)):
+        even_pos = (lp.rows * hidden + lp.cols).tolist()
+        odd_bias: list[int] = []
+        if c.bias_parts:
+            bp = c.bias_parts[i]
+            even_pos += (bp.rows * hidden + bp.cols).tolist()
+            odd_bias = bp.const.tolist()
+        for layer, pos, bias in ((2 * i + 1, odd_pos, odd_bias), (2 * i + 2, even_pos, [])):
             rows, cols = gw[layer], gw[layer - 1]
             out.append({"layer": layer, "shape": [rows, cols], "kept": len(pos),
-                        "data": io.encode_mask(rows, cols, pos)})
+                        "data": io.encode_mask(rows, cols, pos), "bias_kept": len(bias),
+                        "bias_data": io.encode_mask(rows, 1, bias)})
     return out
+
+
+def _floor_text(x: float) -> str:
+    """x to 7 significant digits, rounded *down*: the attack's value is a lower bound on the true sup, so its text
+    must never exceed what was found (rounding to nearest once printed 0.2180301 above a bound of 0.218030054)."""
+    text = f"{x:.6e}"
+    mantissa, exponent = text.split("e")
+    while float(text) > x:
+        mantissa = f"{float(mantissa) - 1e-6:.6f}"
+        text = f"{mantissa}e{exponent}"
+    return text
 
 
 @dataclass
@@ -208,13 +243,15 @@ def certificate(target: Target, c: Construction, eps: Eps, rows: list[LayerBound
     return {
         "format": io.FORMAT,
         "verdict": "certified" if io.parse_decimal(bound_s) <= eps.value else "not-certified",
-        "claim": {"eps": eps.text, "bound": bound_s, **io.CLAIM},
-        "model": {"sha256": target.sha256, "format": target.file_format,
-                  "layers": [{"key": key, "shape": list(w.shape)} for key, w in zip(target.keys, target.weights,
-                                                                                  strict=True)]},
+        "claim": {"eps": eps.text, "bound": bound_s, "norm": io.CLAIM["norm"], "domain": domain_of(c).claim(),
+                  "semantics": io.CLAIM["semantics"]},
+        "model": {"sha256": target.sha256, "format": target.file_format, "modules": list(target.modules),
+                  "layers": [{"key": key, "bias_key": bkey, "shape": list(w.shape)}
+                             for key, bkey, w in zip(target.keys, target.bias_keys, target.weights, strict=True)]},
         "random_network": {"distribution": rng.DISTRIBUTION, "generator": rng.GENERATOR, "seed": c.seed,
-                           "width_factor": c.k, "widths": g_widths(c.widths, c.k),
-                           "parameters": g_parameters(c.widths, c.k)},
+                           "width_factor": c.k, "bias_block": c.bias_block,
+                           "widths": g_widths(c.widths, c.k, c.bias_block),
+                           "parameters": g_parameters(c.widths, c.k, c.bias_block)},
         "rescaling": {"neuron_exponents": [[int(v) for v in s] for s in c.exponents]},
         "mask": _masks(c),
         "layers": [r.as_json() for r in rows],
@@ -231,15 +268,17 @@ def certify(target: Target, eps: Eps, built: Construction | Bounded, *, empirica
     c = b.construction
     t0 = time.perf_counter()
     info: dict = {"tool": f"slt-verify {__version__}", "method": c.method, "device": str(c.device),
-                  "layout": "odd G layer 2i-1: hidden neuron h = t*n + j serves input j (t < k); for i >= 2 it may "
-                            "serve one of j+1..j+7 (mod n) instead, where its weight is positive",
+                  "layout": "odd G layer 2i-1: hidden neuron h = t*n + j serves input j (t < k); where inputs are >= 0 "
+                            "it may serve one of j+1..j+7 (mod n) instead, where its weight is positive; neurons "
+                            "k*n .. k*n+c-1 form the bias block (constants)",
                   "kept_weights": c.kept, "target_parameters": target.parameters}
     if c.method == "subset-sum":
         info["subset_candidates"] = c.options.max_candidates
     info["rescaling"] = c.rescaling
     if empirical:
-        emp = empirical_sup(target.forward, c.forward, target.widths[0], device=c.device, seed=c.seed)
-        info["empirical"] = {"max_error": f"{emp.max_error:.6e}", "points": emp.points,
+        emp = empirical_sup(target.forward, c.forward, target.widths[0], domain=domain_of(c), device=c.device,
+                            seed=c.seed)
+        info["empirical"] = {"max_error": _floor_text(emp.max_error), "points": emp.points,
                              "method": emp.method, "tightness": f"{float(b.bound) / emp.max_error:.4g}"
                              if emp.max_error > 0 else None}
     timings = {"construct_s": c.seconds, "bound_s": b.seconds,

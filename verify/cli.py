@@ -1,4 +1,4 @@
-"""The ``slt-verify`` command line: certify | check | prove | demo | width | experiment.
+"""The ``slt-verify`` command line: certify | check | report | prove | demo | width | experiment.
 
 Exit status: 0 success (ε certified / certificate valid), 1 ε not reached / certificate invalid, 2 bad input.
 Imports are lazy so that ``slt-verify check --help`` does not load torch.
@@ -62,14 +62,39 @@ def _seed(text: str) -> int:
     return s
 
 
-def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | None) -> None:
+def _bias_block(text: str) -> int | str:
+    if text == options.BIAS_BLOCK_AUTO:
+        return text
+    try:
+        c = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--bias-block must be an integer or 'auto', got {text!r}") from None
+    if not 0 <= c <= options.BIAS_BLOCK_MAX:
+        raise argparse.ArgumentTypeError(f"--bias-block must lie in [0, {options.BIAS_BLOCK_MAX}]")
+    return c
+
+
+def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | None,
+                              default_domain: str = options.DOMAIN_DEFAULT) -> None:
     """The options of a construction: choices and defaults from verify/options.py (``main`` gathers the parsed
     values into one ``options.Options``, ``args.options``)."""
     d = options.DEFAULTS
     lo, hi = options.CANDIDATES_RANGE
     p.add_argument("--eps", type=_eps, required=default_eps is None, default=default_eps,
-                   help="target sup-norm error on the unit l2 ball, in the units of F's output"
+                   help="target sup-norm error over the domain, in the units of F's output"
                         + (f" (default {default_eps})" if default_eps else ""))
+    p.add_argument("--domain", default=default_domain, metavar="D",
+                   help="the inputs the claim covers: 'ball' (the unit l2 ball), 'ball:R' (radius R), "
+                        "'box:LO,HI' (LO <= x_j <= HI for every coordinate, e.g. box:0,1 for images scaled to "
+                        "[0, 1]), or 'box:FILE.npz' (arrays lo and hi, one bound per coordinate); "
+                        + ("default: box:0,1 for the digits-bias target, ball for digits-ball"
+                           if default_domain == "auto" else f"default {default_domain}")
+                        + ". With biases F is not positively homogeneous, so the domain is "
+                        "part of the claim and the certificate states it")
+    p.add_argument("--bias-block", type=_bias_block, default=d.bias_block, metavar="C|auto",
+                   help="constant neurons per layer pair of G whose positive biases approximate F's biases by "
+                        "subset sums (docs/affine.md); 'auto' (default): 2 x --max-candidates when F has a non-zero "
+                        "bias, else 0")
     p.add_argument("--method", choices=options.METHODS, default=d.method,
                    help="subset-sum (Pensia et al. 2020, default: width O(log 1/eps)) or pair (Malach et al. "
                         "2020: one candidate per sign and weight, width poly(1/eps))")
@@ -101,31 +126,40 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
 
 def _construction_options(args: argparse.Namespace) -> options.Options:
     """The parsed construction options as one frozen ``options.Options``."""
+    from verify.domain import parse
+
+    if args.domain == "auto":   # demo: the domain its target was trained on
+        args.domain = "box:0,1" if args.target == "digits-bias" else options.DOMAIN_DEFAULT
+    parse(args.domain)   # InputError (one line, exit 2) for a bad domain, before any work
     return options.Options(method=args.method, seed=args.seed, device=args.device,
                            max_candidates=args.max_candidates, rescale=args.rescale, norm=args.norm,
-                           width=args.width_factor)
+                           width=args.width_factor, domain=args.domain, bias_block=args.bias_block)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slt-verify",
         description="Certified strong lottery tickets: prune a random ReLU network of twice the depth into a "
-                    "network whose sup-norm error to a target network F on the unit ball is certified.",
+                    "network whose sup-norm error to a target network F over an input domain (a ball or a box) is "
+                    "certified.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     c = sub.add_parser("certify", help="prune a random network to approximate MODEL and write a certificate",
-                       description="Build G~ by pruning a random network G (depth 2L) so that "
-                                   "sup_{||x||<=1} ||G~(x) - F(x)||_2 <= eps, prove it in exact arithmetic and write "
-                                   "a certificate that `slt-verify check` verifies independently.",
+                       description="Build G~ by pruning a random network G (depth 2L, random weights and biases) so "
+                                   "that sup over the domain of ||G~(x) - F(x)||_2 <= eps, prove it in exact "
+                                   "arithmetic and write a certificate that `slt-verify check` verifies "
+                                   "independently.",
                        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    c.add_argument("model", help="target: .pt/.pth (state_dict or whole nn.Sequential of bias-free Linear+ReLU) "
-                                 "or .safetensors")
+    c.add_argument("model", help="target: .pt/.pth (a state_dict, or a whole nn.Sequential of Linear layers with "
+                                 "or without biases, ReLU between them, an optional leading Flatten and Dropout or "
+                                 "Identity anywhere) or .safetensors")
     _add_construction_options(c, None)
     c.add_argument("-o", "--output", help="certificate path (default: <model stem>.cert.json next to the model)")
     c.add_argument("--save-pruned", metavar="FILE",
-                   help="also save G~ as a state_dict of nn.Sequential of 2L bias-free Linear layers (.pt or "
-                        ".safetensors); hidden neurons left with no kept edge are dropped")
+                   help="also save G~: .pt/.pth as a whole nn.Sequential of 2L Linear layers (with biases) and ReLU "
+                        "(load with torch.load(FILE, weights_only=False) or slt-verify's own reader), .safetensors "
+                        "as its state_dict; hidden neurons left with no kept edge or bias are dropped")
     c.add_argument("--record-timings", action="store_true",
                    help="store timings and host name under info (certificates are byte-identical otherwise)")
     c.add_argument("--no-empirical", action="store_true", help="skip the untrusted attack lower bound")
@@ -139,12 +173,41 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--exact", action="store_true",
                    help="for tiny networks (input dim <= 4): also compute the true sup exactly with z3 and "
                         "report the certificate's tightness")
+    k.add_argument("--summary", action="store_true",
+                   help="after VALID, also print the summary of `slt-verify report`: the claim in one sentence, the "
+                        "table (target, domain, G, k, kept weights, seed, bound, eps, attack, tightness, hashes) and "
+                        "the layer the bound comes from")
+
+    r = sub.add_parser("report", help="a certificate as a claim, a table and a per-layer figure for a paper",
+                       description="Describe CERT for a paper: the claim in one sentence; a table (target, domain, "
+                                   "random G, width factor, kept weights, seed, bound, eps, attack, tightness, model "
+                                   "and certificate SHA-256); the command that re-checks it; and where the bound comes "
+                                   "from, per target layer (gadget and bias terms of delta_L), as a figure written as "
+                                   "PNG and PDF (byte-identical across runs). With --model the independent checker "
+                                   "runs first and the report states its verdict; without, the report says it was "
+                                   "not re-checked. Domain bounds are the certificate's own decimals, never rounded.",
+                       epilog="exit status: 0 = report written (with --model: and the certificate is VALID), 1 = "
+                              "with --model, the certificate is invalid (the report says so), 2 = bad input "
+                              "(missing or malformed certificate, unusable model, unwritable output).",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("cert", help="certificate JSON written by `slt-verify certify`")
+    r.add_argument("--model", help="the model file the certificate names: check the certificate against it first "
+                                   "(default: not re-checked here; the report gives the command)")
+    r.add_argument("--format", choices=("md", "tex", "html"), default="md",
+                   help="md (Markdown, default), tex (a LaTeX fragment for a standard article: needs only "
+                        "\\usepackage{booktabs,graphicx}; every string escaped) or html (a standalone page)")
+    r.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (default: standard output)")
+    r.add_argument("--out", metavar="DIR",
+                   help="directory for the figure <name>-bound.png and .pdf (default: beside CERT; created if "
+                        "missing)")
 
     p = sub.add_parser("prove", help="prove the gadget and neuron lemmas with z3 (and refute false variants)",
                        description="Prove with z3, over all reals, every lemma the checker relies on: the two-neuron "
                                    "gadget identity and error bound for both signs of u, the subset-sum gadget, "
-                                   "the single-neuron lemma and the one-layer composition step (docs/gadgets.md, "
-                                   "docs/composition.md). Each lemma also has a deliberately false variant that z3 "
+                                   "the single-neuron lemma, the one-layer composition step, and for biases and "
+                                   "domains the constant neuron, the bias gadget, the affine composition step and "
+                                   "the reach of a box (docs/gadgets.md, docs/composition.md, docs/affine.md). "
+                                   "Each lemma also has a deliberately false variant that z3 "
                                    "must refute with a counterexample. Exit 0 only if all true lemmas are proved and "
                                    "all false ones refuted. SMT-LIB 2 copies are in proofs/.",
                        epilog="exit status: 0 = every query as expected (or --list / --write done), 1 = some query "
@@ -173,9 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Certify an MLP trained on scikit-learn's digits (shipped with the package), "
                                    "check the certificate, and compare held-out accuracy of F and of the pruned "
                                    "random network G~ (which is never trained).")
-    _add_construction_options(d, "0.5")
+    _add_construction_options(d, "0.1", "auto")
     d.add_argument("--out", default="slt-demo", help="directory for the certificate and pruned model "
                                                      "(default ./slt-demo)")
+    d.add_argument("--target", choices=("digits-bias", "digits-ball"), default="digits-bias",
+                   help="digits-bias (default): a tutorial-style MLP with biases, Flatten and Dropout on pixels / 16, "
+                        "certified over box:0,1; digits-ball: the bias-free MLP of slt-verify 0.1 on unit-norm "
+                        "rows, certified over the unit ball")
 
     w = sub.add_parser("width", help="width factor required by the theorems vs. what the tool needs",
                        description="Print the width factor that the theorems of Malach et al. 2020 and Pensia et "
@@ -207,15 +274,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    if args.command in ("certify", "demo"):
-        args.options = _construction_options(args)
     try:
+        if args.command in ("certify", "demo"):
+            args.options = _construction_options(args)
         if args.command == "certify":
             from verify.commands import run_certify
             return run_certify(args)
         if args.command == "check":
             from verify.commands import run_check
             return run_check(args)
+        if args.command == "report":
+            from verify.commands import run_report
+            return run_report(args)
         if args.command == "prove":
             from verify.commands import run_prove
             return run_prove(args)

@@ -19,8 +19,8 @@ if TYPE_CHECKING:  # the engine (torch) is imported only by the commands that ru
     from verify.options import Eps, Options
     from verify.search import WidthSearch
 
-__all__ = ["run_certify", "run_check", "run_prove", "run_demo", "run_width", "run_experiment", "certify_flow",
-           "write_json"]
+__all__ = ["run_certify", "run_check", "run_report", "run_prove", "run_demo", "run_width", "run_experiment",
+           "certify_flow", "write_json"]
 
 
 def _progress(total: int, desc: str):
@@ -53,31 +53,36 @@ def _short(q) -> str:
 
 
 def _search(target: Target, options: Options, eps: Fraction, known: Bounded | None = None) -> WidthSearch:
-    """``--width-factor auto``: ``search.search_width``'s doubling and bisection, with a progress bar.  It returns a
-    k whose bound reaches eps while k − 1 does not, the smallest such k among those it tried; the bound is not
-    monotone in k, so a smaller, untried k may certify too (README, "Options of certify")."""
-    from verify.search import search_width
+    """The width policy, with a progress bar: ``--width-factor smallest`` runs ``search.search_width``'s doubling and
+    bisection (a k whose bound reaches eps while k − 1's does not, the smallest such k among those it tried; the
+    bound is not monotone in k, so a smaller, untried k may certify too: README, "Options of certify"); ``auto``
+    and a fixed k that missed (``known``) run ``search.predict_width``: build the k predicted from a sample of the
+    gadgets (verify/predict.py), step up while it misses."""
+    from verify.search import find_width
 
     bar = _progress(0, f"searching width factor ({options.method})")
 
     def on_try(k, bound):
-        bar.set_postfix_str(f"k={k} bound={_short(bound)}")
+        bar.set_postfix_str(f"built k={k} bound={_short(bound)}")
         bar.update(1)
 
+    def on_predict(k, bound):
+        bar.set_postfix_str(f"predicted k={k} bound={_short(bound)}")
+
     try:
-        return search_width(target, options, eps, on_try=on_try, known=known)
+        return find_width(target, options, eps, on_try=on_try, on_predict=on_predict, known=known)
     finally:
         bar.close()
 
 
 def _save_pruned(construction: Construction, path: Path) -> None:
-    sd = construction.pruned_state_dict()
+    """G̃ as a whole nn.Sequential of Linear (with biases) and ReLU (.pt/.pth), or its state_dict (.safetensors)."""
     if path.suffix == ".safetensors":
         from safetensors.torch import save_file
-        save_file(sd, str(path))
+        save_file(construction.pruned_state_dict(), str(path))
     else:
         import torch
-        torch.save(sd, path)
+        torch.save(construction.pruned_module(), path)
 
 
 def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_pruned: Path | None = None,
@@ -108,7 +113,8 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
         bar = _progress(len(target.weights) * rescale_tries(options.rescale, len(target.weights)),
                         f"pruning G (k={options.width})")
         try:
-            built = bounded(build(target.weights, options, k=options.width, progress=bar.update))
+            built = bounded(build(target.weights, options, k=options.width, biases=target.biases,
+                                     progress=bar.update))
         finally:
             bar.close()
     res = certify(target, eps, built, empirical=empirical, record_timings=record_timings)
@@ -124,9 +130,10 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
         ("random G", f"depth {2 * len(target.weights)}, {cert['random_network']['parameters']:,} parameters, "
                      f"seed {options.seed}"),
         ("method / width factor", f"{options.method} / k = {c.k}"
-                                  + ("  (auto: k-1 fails)" if options.width == WIDTH_AUTO else "")),
+                                  + (f"  ({search.summary})" if isinstance(options.width, str) else "")),
         ("kept weights of G", f"{c.kept:,}"),
         ("rescaling", f"{c.rescaling}: {_rescale_text(c.exponents)}"),
+        ("domain", _domain_text(c)),
         ("certified bound", f"{cert['claim']['bound']}  (eps = {eps.text})"),
         ("largest error found", f"{emp.get('max_error', 'not measured')}  (attack lower bound, not a certificate)"),
         ("tightness", f"bound / largest error = {emp.get('tightness')}"),
@@ -138,6 +145,13 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
     width_col = max(len(a) for a, _ in rows)
     print("\n".join(f"  {a.ljust(width_col)}  {b}" for a, b in rows), file=stream)
     return res
+
+
+def _domain_text(c: Construction) -> str:
+    from verify.certify import domain_of
+
+    d = domain_of(c)
+    return f"{d.describe()}  (reach {d.claim()['reach']})"
 
 
 def _rescale_text(exponents) -> str:
@@ -166,7 +180,10 @@ def run_certify(args: Namespace) -> int:
                        save_pruned=Path(args.save_pruned) if args.save_pruned else None,
                        record_timings=args.record_timings, empirical=not args.no_empirical)
     if res.certified:
-        print(f"CERTIFIED: sup_(||x||<=1) ||G~(x) - F(x)||_2 <= {res.cert['claim']['bound']} <= eps {args.eps.text}")
+        from verify.certify import domain_of
+
+        print(f"CERTIFIED: sup over {domain_of(res.construction).describe()} of ||G~(x) - F(x)||_2 <= "
+              f"{res.cert['claim']['bound']} <= eps {args.eps.text}")
         return 0
     raise NotReachedError(f"NOT CERTIFIED: bound {res.cert['claim']['bound']} > eps {args.eps.text} at width factor "
                           f"{res.construction.k}; {_needed(target, res)}. The certificate (verdict not-certified) was "
@@ -188,15 +205,27 @@ def _needed(target: Target, res: Certified) -> str:
 
 
 def run_check(args: Namespace) -> int:
-    """``slt-verify check``: one verdict line (verify/kernel/check.py); with ``--exact`` also the true sup, computed
-    from what the checker decoded (the files are read once)."""
+    """``slt-verify check``: one verdict line (verify/kernel/check.py); with ``--summary``, after VALID, the summary of
+    ``slt-verify report`` (verify/report.py); with ``--exact`` also the true sup, computed from what the checker
+    decoded (the files are read once)."""
     from verify.kernel import check
 
     code, line, ok = check.run(args.cert, args.model)
     print(line)
+    if code == 0 and args.summary:
+        from verify import report
+
+        print("\n" + report.summary(report.load(args.cert, args.model, verdict=(code, line))))
     if code != 0 or not args.exact:
         return code
     return _exact(ok)
+
+
+def run_report(args: Namespace) -> int:
+    """``slt-verify report``: the claim, the table, the re-check command and the per-layer figure (verify/report.py)."""
+    from verify import report
+
+    return report.run(args.cert, args.model, args.format, args.output, args.out)
 
 
 def _exact(ok) -> int:
@@ -206,8 +235,10 @@ def _exact(ok) -> int:
 
     target, pruned = check.exact_networks(ok)
     bound = ok.bound
+    d = ok.domain
+    domain = ("ball", d.radius) if d.kind == "ball" else ("box", list(d.lo), list(d.hi))
     try:
-        res = exact_check(target, pruned, bound)
+        res = exact_check(target, pruned, bound, domain=domain)
     except ValueError as e:
         raise InputError(f"--exact: {e}") from None
     except TimeoutError:
@@ -267,25 +298,32 @@ def _list_lemmas(lemmas, as_json: bool) -> None:
 
 
 def run_demo(args: Namespace) -> int:
+    """``slt-verify demo``: certify a shipped digits MLP (default: with biases, over box:0,1), check the certificate
+    independently, and compare held-out accuracy of F and G̃."""
     import numpy as np
     import torch
 
-    from verify.datasets import accuracy, digits_split, embedded_model_path
+    from verify import datasets
     from verify.engine.model import load_target
     from verify.engine.runtime import set_threads
     from verify.kernel import check
 
-    model_path = embedded_model_path()
+    if args.target == "digits-bias":
+        model_path, (_, _, X_test, y_test) = datasets.EMBEDDED_BIAS_MODEL, datasets.digits_pixels_split()
+        what = "MLP with biases, Flatten and Dropout trained on scikit-learn digits (pixels / 16)"
+    else:
+        model_path, (_, _, X_test, y_test) = datasets.embedded_model_path(), datasets.digits_split()
+        what = "bias-free MLP trained on scikit-learn digits (rows of unit norm)"
+    model_path = Path(model_path)
     target = load_target(model_path)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cert_path = out_dir / "digits_mlp.cert.json"
-    print(f"slt-verify demo: target = MLP trained on scikit-learn digits ({model_path.name}), eps = {args.eps.text}")
+    cert_path = out_dir / f"{model_path.stem}.cert.json"
+    print(f"slt-verify demo: target = {what} ({model_path.name}), domain {args.options.domain}, eps = {args.eps.text}")
     set_threads(args.threads)
-    res = certify_flow(target, args.options, args.eps, cert_path, save_pruned=out_dir / "digits_pruned.safetensors")
+    res = certify_flow(target, args.options, args.eps, cert_path, save_pruned=out_dir / f"{model_path.stem}.pruned.pt")
     print("\nindependent check:")
     code = check.main(str(cert_path), str(model_path))
-    _, _, X_test, y_test = digits_split()
 
     def f(x: np.ndarray) -> np.ndarray:
         return target.forward(torch.from_numpy(x)).numpy()
@@ -293,9 +331,9 @@ def run_demo(args: Namespace) -> int:
     def g(x: np.ndarray) -> np.ndarray:
         return res.construction.forward(torch.from_numpy(x)).cpu().numpy()
 
-    gap = float(np.abs(g(X_test) - f(X_test)).max())
-    print(f"\nheld-out accuracy ({len(y_test)} digits): target F {accuracy(f, X_test, y_test):.2%}, "
-          f"pruned random network G~ {accuracy(g, X_test, y_test):.2%} (never trained)")
+    gap = float(np.linalg.norm(g(X_test) - f(X_test), axis=1).max())
+    print(f"\nheld-out accuracy ({len(y_test)} digits): target F {datasets.accuracy(f, X_test, y_test):.2%}, "
+          f"pruned random network G~ {datasets.accuracy(g, X_test, y_test):.2%} (never trained)")
     print(f"largest output difference on those digits: {gap:.3g} (certified bound {res.cert['claim']['bound']})")
     return code if res.certified else 1
 

@@ -14,14 +14,17 @@ from typing import Literal
 
 from verify.kernel import io
 
-__all__ = ["METHODS", "RESCALINGS", "NORMS", "DEVICES", "WIDTH_AUTO", "CANDIDATES_DEFAULT", "CANDIDATES_RANGE",
-           "SEED_LIMIT", "Options", "DEFAULTS", "Eps"]
+__all__ = ["METHODS", "RESCALINGS", "NORMS", "DEVICES", "WIDTH_AUTO", "WIDTH_SMALLEST", "WIDTH_POLICIES",
+           "CANDIDATES_DEFAULT", "CANDIDATES_RANGE",
+           "SEED_LIMIT", "DOMAIN_DEFAULT", "BIAS_BLOCK_AUTO", "BIAS_BLOCK_MAX", "Options", "DEFAULTS", "Eps"]
 
 METHODS = ("subset-sum", "pair")        # the gadgets (docs/gadgets.md §6): Pensia et al. 2020, Malach et al. 2020
 RESCALINGS = ("auto", "neuron", "layer")  # how F's neurons are rescaled before pruning (docs/rescaling.md §4)
 NORMS = ("spectral", "frobenius")       # the norm of the per-layer bounds η_i, ω_i (docs/composition.md §5)
 DEVICES = ("auto", "cpu", "cuda")       # where the engine runs ("auto": cuda when available)
-WIDTH_AUTO = "auto"                     # width policy: search k (docs/composition.md §6) instead of a fixed k
+WIDTH_AUTO = "auto"                     # width policy: predict k, build it, step up if it misses (verify/search.py)
+WIDTH_SMALLEST = "smallest"             # width policy: doubling and bisection, k − 1 fails (docs/composition.md §6)
+WIDTH_POLICIES = (WIDTH_AUTO, WIDTH_SMALLEST)
 
 # Subset-sum candidates per weight and sign searched exactly (meet-in-the-middle over 2 x 2^11 sums at 22), and the
 # values the option may take.  The upper end is what one instance of the subset-sum kernel can sum exactly in int64
@@ -30,14 +33,19 @@ WIDTH_AUTO = "auto"                     # width policy: search k (docs/compositi
 CANDIDATES_DEFAULT = 22
 CANDIDATES_RANGE = (2, 40)
 SEED_LIMIT = 2**32                      # seeds are 32-bit: the generator hashes them as such (docs/generator.md §2)
+DOMAIN_DEFAULT = "ball"                 # the unit l2 ball (verify/domain.py parses --domain)
+BIAS_BLOCK_AUTO = "auto"                # constant neurons per layer pair: 2·max_candidates when F has a non-zero bias
+BIAS_BLOCK_MAX = 4096
 
 
 @dataclass(frozen=True)
 class Options:
     """How to construct G̃: the gadget ``method``, G's ``seed``, the ``device``, the subset-sum ``max_candidates``,
     the ``rescale`` of F, whether neurons may be ``reassign``ed to other inputs (docs/gadgets.md §6.4), the ``norm``
-    of the certified rows and the ``width`` policy (a fixed width factor k, or ``"auto"``).  Validated on creation
-    (ValueError)."""
+    of the certified rows, the ``width`` policy (a fixed width factor k, or ``"auto"``), the input ``domain`` (the
+    ``--domain`` text, parsed by verify/domain.py: it decides the claim and whether layer 1's inputs are ≥ 0) and the
+    ``bias_block`` c of constant neurons per layer pair (docs/affine.md §2; ``"auto"``: 2·max_candidates when F has a
+    non-zero bias, else 0).  Validated on creation (ValueError; the domain when it is parsed)."""
 
     method: str = "subset-sum"
     seed: int = 0
@@ -46,7 +54,9 @@ class Options:
     rescale: str = "auto"
     reassign: bool = True
     norm: str = "spectral"
-    width: int | Literal["auto"] = WIDTH_AUTO
+    width: int | Literal["auto", "smallest"] = WIDTH_AUTO
+    domain: str = DOMAIN_DEFAULT
+    bias_block: int | Literal["auto"] = BIAS_BLOCK_AUTO
 
     def __post_init__(self) -> None:
         for name, value, choices in (("method", self.method, METHODS), ("rescaling", self.rescale, RESCALINGS),
@@ -58,9 +68,28 @@ class Options:
         lo, hi = CANDIDATES_RANGE
         if not lo <= self.max_candidates <= hi:
             raise ValueError(f"max_candidates must lie in [{lo}, {hi}], got {self.max_candidates}")
-        if self.width != WIDTH_AUTO and (isinstance(self.width, bool) or not isinstance(self.width, int)
-                                         or self.width < 1):
-            raise ValueError(f"width must be a width factor k >= 1 or {WIDTH_AUTO!r}, got {self.width!r}")
+        if self.width not in WIDTH_POLICIES and (isinstance(self.width, bool) or not isinstance(self.width, int)
+                                                 or self.width < 1):
+            raise ValueError(f"width must be a width factor k >= 1 or one of {', '.join(map(repr, WIDTH_POLICIES))}, "
+                             f"got {self.width!r}")
+        if self.bias_block != BIAS_BLOCK_AUTO and (isinstance(self.bias_block, bool)
+                                                   or not isinstance(self.bias_block, int)
+                                                   or not 0 <= self.bias_block <= BIAS_BLOCK_MAX):
+            raise ValueError(f"bias block must be an integer in [0, {BIAS_BLOCK_MAX}] or {BIAS_BLOCK_AUTO!r}, got "
+                             f"{self.bias_block!r}")
+
+    @property
+    def nonneg_input(self) -> bool:
+        """The domain is a box with lo ≥ 0: layer 1's inputs are non-negative (docs/affine.md §4)."""
+        from verify.domain import parse  # numpy only; parsed once per text
+
+        return parse(self.domain).non_negative
+
+    def bias_block_for(self, has_bias: bool) -> int:
+        """The bias block c this construction uses for a target with (``has_bias``) or without non-zero biases."""
+        if self.bias_block == BIAS_BLOCK_AUTO:
+            return 2 * self.max_candidates if has_bias else 0
+        return self.bias_block
 
 
 DEFAULTS = Options()

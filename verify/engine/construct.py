@@ -16,6 +16,8 @@ from functools import cached_property
 import numpy as np
 import torch
 
+from verify.domain import parse as parse_domain
+from verify.engine.biases import BiasPruning, prune_biases
 from verify.engine.gadgets import (
     Candidates,
     LayerPruning,
@@ -51,6 +53,9 @@ class Construction:
     device: torch.device
     rescaling: str = "given"          # which rescaling was kept: "layer", "neuron" or "given" (exponents passed)
     seconds: float = field(default=0.0, compare=False)   # how long ``build`` took
+    biases: list[np.ndarray] = field(default_factory=list)      # b_i (F's own; zeros where F has none)
+    bias_parts: list[BiasPruning] = field(default_factory=list)  # the bias gadget per layer (engine/biases.py)
+    bias_block: int = 0               # c: constant neurons after the k·n gadget neurons of every odd G layer
 
     @property
     def method(self) -> str:
@@ -65,21 +70,35 @@ class Construction:
         """Per layer pair, what ``forward`` multiplies with: the live hidden neurons' inputs and weights and the
         transposed V restricted to them (computed once, on first use)."""
         out = []
-        for lp in self.layers:
+        for i, lp in enumerate(self.layers):
             alive = (lp.src >= 0).nonzero().squeeze(1)
             V = torch.zeros(lp.m, lp.hidden, dtype=torch.float64, device=self.device)
             V[lp.rows, lp.cols] = lp.v
-            out.append((lp.src[alive], lp.u[alive], V[:, alive].T.contiguous()))
+            const = self.bias_parts[i].sums() if self.bias_parts else torch.zeros(lp.m, dtype=torch.float64,
+                                                                                  device=self.device)
+            out.append((lp.src[alive], lp.u[alive], V[:, alive].T.contiguous(), const))
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """G̃(x) in float64 for a batch x of shape (B, d); dead hidden neurons are skipped."""
+        """G̃(x) in float64 for a batch x of shape (B, d); dead hidden neurons are skipped and each layer's constant
+        neurons enter as their summed contribution C (engine/biases.py)."""
         z = x.to(torch.float64).to(self.device)
-        for i, (src, u, vt) in enumerate(self.compact):
-            z = torch.relu(z[:, src] * u) @ vt
+        for i, (src, u, vt, const) in enumerate(self.compact):
+            z = torch.relu(z[:, src] * u) @ vt + const
             if i + 1 < len(self.compact):
                 z = torch.relu(z)
         return z
+
+    def bias_errors(self) -> list[torch.Tensor]:
+        """e_i = D_i⁻¹ C'_i − b_i per layer in F's units (float64, one rounding: the subtraction), the vectors whose
+        norms are the β_i of docs/affine.md §5 (what fact 5 of certs/FORMAT.md recomputes exactly)."""
+        s = padded(self.exponents, self.widths)
+        out = []
+        for i, b in enumerate(self.biases):
+            c = self.bias_parts[i].sums() if self.bias_parts else torch.zeros(len(b), dtype=torch.float64)
+            shift = torch.as_tensor(-np.asarray(s[i + 1]), device=c.device).to(torch.float64)
+            out.append(torch.ldexp(c, shift) - torch.from_numpy(b).to(c.device))
+        return out
 
     def error_matrices(self) -> list[torch.Tensor]:
         """The matrices whose norms are the η_i of docs/composition.md §1, in F's own units (what the checker's check 5
@@ -89,38 +108,69 @@ class Construction:
                 for i, (lp, ws) in enumerate(zip(self.layers, self.scaled, strict=True))]
 
     def pruned_state_dict(self, drop_dead: bool = True) -> dict[str, torch.Tensor]:
-        """State dict of an nn.Sequential of 2L bias-free Linear layers (ReLU between) computing G̃.
+        """State dict of an nn.Sequential of 2L Linear layers with biases (ReLU between) computing G̃.
 
-        Zeros where pruned; with ``drop_dead`` hidden neurons whose input edge is pruned (they output σ(0) = 0 and
-        have no kept output edge) are removed, so the odd-layer widths shrink but the function is unchanged."""
+        Zeros where pruned; the bias block's constant neurons are rows of zeros with their kept bias β.  With
+        ``drop_dead`` hidden neurons that keep neither an input edge nor a bias (they output σ(0) = 0 and have no
+        kept output edge) are removed, so the odd-layer widths shrink but the function is unchanged."""
         sd: dict[str, torch.Tensor] = {}
         for i, lp in enumerate(self.layers):
             U, V = lp.dense()
+            c = self.bias_block
+            U = torch.cat([U, torch.zeros(c, lp.n, dtype=U.dtype, device=U.device)])
+            V = torch.cat([V, torch.zeros(lp.m, c, dtype=V.dtype, device=V.device)], dim=1)
+            bu = torch.zeros(lp.hidden + c, dtype=torch.float64, device=U.device)
+            live = lp.src >= 0
+            live = torch.cat([live, torch.zeros(c, dtype=torch.bool, device=live.device)])
+            if self.bias_parts:
+                bp = self.bias_parts[i]
+                bu[bp.const] = bp.beta
+                V[bp.rows, bp.cols] = bp.v
+                live[bp.const] = True
             if drop_dead:
-                keep = (lp.src >= 0).nonzero().squeeze(1)
+                keep = live.nonzero().squeeze(1)
                 if keep.numel() == 0:  # nothing survives: keep one all-zero neuron so every layer stays loadable
                     keep = torch.zeros(1, dtype=torch.int64, device=keep.device)
-                U, V = U[keep], V[:, keep]
+                U, V, bu = U[keep], V[:, keep], bu[keep]
             sd[f"{4 * i}.weight"] = U.float().cpu().contiguous()
+            sd[f"{4 * i}.bias"] = bu.float().cpu().contiguous()
             sd[f"{4 * i + 2}.weight"] = V.float().cpu().contiguous()
+            sd[f"{4 * i + 2}.bias"] = torch.zeros(lp.m, dtype=torch.float32)
         return sd
+
+    def pruned_module(self) -> torch.nn.Sequential:
+        """G̃ as a plain ``nn.Sequential`` of Linear (with biases) and ReLU layers, in float32, eval mode."""
+        sd = self.pruned_state_dict()
+        layers: list[torch.nn.Module] = []
+        for j in range(2 * len(self.layers)):
+            w = sd[f"{2 * j}.weight"]
+            layers.append(torch.nn.Linear(w.shape[1], w.shape[0]))
+            if j + 1 < 2 * len(self.layers):
+                layers.append(torch.nn.ReLU())
+        model = torch.nn.Sequential(*layers)
+        model.load_state_dict(sd)
+        return model.eval()
 
     @property
     def kept(self) -> int:
-        return sum(int((lp.src >= 0).sum()) + lp.rows.numel() for lp in self.layers)
+        """Kept weights and biases of G."""
+        return sum(int((lp.src >= 0).sum()) + lp.rows.numel() for lp in self.layers) + sum(
+            bp.const.numel() + bp.rows.numel() for bp in self.bias_parts)
 
 
-def g_widths(widths: list[int], k: int) -> list[int]:
-    """Widths of G: d, k·n_0, n_1, k·n_1, n_2, ..., k·n_{L-1}, n_L (docs/gadgets.md §1)."""
+def g_widths(widths: list[int], k: int, c: int = 0) -> list[int]:
+    """Widths of G: d, k·n_0 + c, n_1, k·n_1 + c, n_2, ..., k·n_{L-1} + c, n_L (docs/gadgets.md §1; c constant
+    neurons per pair, docs/affine.md §2)."""
     out = [widths[0]]
     for i in range(1, len(widths)):
-        out += [k * widths[i - 1], widths[i]]
+        out += [k * widths[i - 1] + c, widths[i]]
     return out
 
 
-def g_parameters(widths: list[int], k: int) -> int:
-    gw = g_widths(widths, k)
-    return sum(a * b for a, b in zip(gw[:-1], gw[1:], strict=True))
+def g_parameters(widths: list[int], k: int, c: int = 0) -> int:
+    """G's weights and biases."""
+    gw = g_widths(widths, k, c)
+    return sum(a * b + b for a, b in zip(gw[:-1], gw[1:], strict=True))
 
 
 def largest_k(widths: list[int]) -> int:
@@ -129,19 +179,22 @@ def largest_k(widths: list[int]) -> int:
 
 
 def _prune_all(scaled: list[np.ndarray], exps: list[np.ndarray], assignments: list[list[Candidates]],
-               options: Options, progress: Callable[[int], None] | None, rebalance: bool = True) -> Pruned:
+               options: Options, progress: Callable[[int], None] | None, rebalance: bool = True,
+               biases: tuple[list[np.ndarray], int] | None = None) -> Pruned:
     """Prune every layer pair for one rescaling (docs/gadgets.md §6.4); returns the kept edges, the neuron assignment
     each layer kept and each layer's η_i (spectral, F's units).  Every assignment is pruned and the one with the
-    smallest η_i is kept; i = 1 also tries ``gadgets.rebalanced``: a few blocks with unreachable weights dominate the
-    bound, so give them more neurons.  Runs on the assignments' device."""
+    smallest η_i is kept; i = 1 also tries ``gadgets.rebalanced`` (when its inputs have both signs): a few blocks with
+    unreachable weights dominate the bound, so give them more neurons.  ``biases`` = (F's biases b_i, bias block c)
+    adds the bias gadget of engine/biases.py for b'_i = D_i b_i, with β_i = ‖e_i‖₂.  Runs on the assignments'
+    device."""
     dev = assignments[0][0].h.device
     s = padded(exps, [scaled[0].shape[1]] + [w.shape[0] for w in scaled])
-    layers, chosen, etas = [], [], []
+    layers, chosen, etas, parts, betas = [], [], [], [], []
     for i, (ws, cands) in enumerate(zip(scaled, assignments, strict=True), start=1):
         w = torch.from_numpy(ws).to(dev)
         cands = list(cands)
         tried = [prune_layer(w, i, cand, options) for cand in cands]
-        if i == 1 and rebalance:
+        if i == 1 and rebalance and tried[0].both:
             cand = rebalanced(tried[0], w, cands[0], options.seed, 1)
             if cand is not None:
                 cands.append(cand)
@@ -151,16 +204,24 @@ def _prune_all(scaled: list[np.ndarray], exps: list[np.ndarray], assignments: li
         layers.append(tried[best])
         chosen.append(cands[best])
         etas.append(errs[best])
+        if biases is not None:
+            b, c = biases[0][i - 1], biases[1]
+            b_scaled = torch.from_numpy(np.ldexp(b, s[i].astype(np.int32))).to(dev)
+            bp = prune_biases(b_scaled, i, tried[best].hidden, c, options.seed, options.max_candidates)
+            shift = torch.as_tensor(-s[i], device=dev).to(torch.float64)
+            e = torch.ldexp(bp.sums(), shift) - torch.from_numpy(b).to(dev)
+            parts.append(bp)
+            betas.append(float(e.norm()))
         if progress:
             progress(1)
-    return Pruned(exps, scaled, layers, chosen, etas)
+    return Pruned(exps, scaled, layers, chosen, etas, parts, betas or [0.0] * len(etas))
 
 
-def _composed(etas: list[float], omegas: list[float]) -> float:
-    """δ_L of docs/composition.md §1 in floating point: the engine's estimate, used to choose between rescalings."""
-    delta, rho = 0.0, 1.0
-    for eta, omega in zip(etas, omegas, strict=True):
-        delta, rho = eta * rho + omega * delta, (omega + eta) * rho
+def _composed(pruned: Pruned, omegas: list[float], nus: list[float], reach: float) -> float:
+    """δ_L of docs/affine.md §5 in floating point: the engine's estimate, used to choose between rescalings."""
+    delta, rho = 0.0, reach
+    for eta, omega, beta, nu in zip(pruned.etas, omegas, pruned.betas, nus, strict=True):
+        delta, rho = eta * rho + beta + omega * delta, (omega + eta) * rho + nu + beta
     return delta
 
 
@@ -180,7 +241,8 @@ def _rescalings(weights: list[np.ndarray], options: Options, assignments: list[l
     return tries
 
 
-def _refined(weights: list[np.ndarray], pruned: Pruned, gains: list[float], options: Options) -> Pruned:
+def _refined(weights: list[np.ndarray], pruned: Pruned, gains: list[float], options: Options,
+             biases: tuple[list[np.ndarray], int] | None) -> Pruned:
     """The per-neuron try after ``refine``'s exact greedy moves of the neurons that hold the largest errors, pruned
     again with the assignments the refinement evaluated (so that its exact gains carry over); ``pruned`` itself if
     nothing moved or the moved exponents are not exact in float64."""
@@ -189,40 +251,49 @@ def _refined(weights: list[np.ndarray], pruned: Pruned, gains: list[float], opti
         return pruned
     try:
         scaled = apply_exponents(weights, exps)
-        return _prune_all(scaled, exps, [[c] for c in pruned.chosen], options, None, rebalance=False)
+        return _prune_all(scaled, exps, [[c] for c in pruned.chosen], options, None, rebalance=False, biases=biases)
     except ValueError:
         return pruned
 
 
-def build(weights: list[np.ndarray], options: Options, *, k: int, exponents: list[np.ndarray] | None = None,
-          progress: Callable[[int], None] | None = None) -> Construction:
-    """Prune G (width factor k, ``options.seed``) into G̃ approximating the target ``weights`` (docs/gadgets.md) with
-    the gadget ``options.method``.
+def build(weights: list[np.ndarray], options: Options, *, k: int, biases: list[np.ndarray] | None = None,
+          exponents: list[np.ndarray] | None = None, progress: Callable[[int], None] | None = None) -> Construction:
+    """Prune G (width factor k, ``options.seed``) into G̃ approximating the target ``weights`` and ``biases`` (None:
+    bias-free; docs/gadgets.md, docs/affine.md) with the gadget ``options.method``.
 
     ``exponents`` fixes the rescaling of F (rescale.py).  Otherwise ``options.rescale="layer"`` balances whole layers
     (rescale.balanced_exponents), ``"neuron"`` chooses per-neuron exponents that keep the weights within reach
     of the candidates G offers at this k (rescale.reach_exponents), and ``"auto"`` prunes with both and keeps
     the smaller composed bound (about three prunings: it never does worse than either).  ``options.reassign=False``
     keeps the plain layout of docs/gadgets.md §1 (neuron t·n + j serves input j) instead of also trying the neighbour
-    and uneven assignments (benchmarks' "before").  Vectorised in torch on ``options.device``; ``progress`` is called
-    once per finished target layer and rescaling tried.  ``options.width`` is not read: k is given."""
+    and uneven assignments (benchmarks' "before").  A non-zero bias adds ``options.bias_block_for(True)`` constant
+    neurons per pair (engine/biases.py); ``options.domain`` decides whether layer 1's inputs are ≥ 0 and where the
+    composed estimate starts.  Vectorised in torch on ``options.device``; ``progress`` is called once per finished
+    target layer and rescaling tried.  ``options.width`` is not read: k is given."""
     t0 = time.perf_counter()
     if k < 1:
         raise ValueError("width factor k must be ≥ 1")
     widths = [weights[0].shape[1]] + [w.shape[0] for w in weights]
-    if g_parameters(widths, k) > MAX_G_PARAMETERS:
-        raise InputError(f"width factor {k} gives G {g_parameters(widths, k):,} parameters, above the limit of "
+    biases = [np.zeros(w.shape[0]) for w in weights] if biases is None else [np.asarray(b, np.float64) for b in biases]
+    c = options.bias_block_for(any(bool(np.any(b)) for b in biases))
+    if g_parameters(widths, k, c) > MAX_G_PARAMETERS:
+        raise InputError(f"width factor {k} gives G {g_parameters(widths, k, c):,} parameters, above the limit of "
                          f"{MAX_G_PARAMETERS:,}; use a smaller --width-factor or --method subset-sum")
     dev = device_of(options.device)
     seed = options.seed
+    reach = float(parse_domain(options.domain).for_inputs(widths[0]).reach)
     omegas = [float(np.linalg.norm(w, 2)) for w in weights]
+    nus = [float(np.linalg.norm(b)) for b in biases]
     gains = [math.prod(omegas) / max(nw, 1e-300) for nw in omegas]   # ≈ ρ_{i−1}·ω_{i+1}⋯ω_L of docs/composition.md §3
-    # Neuron assignments tried per layer: i ≥ 2 also moves negative-weight neurons (gadgets.candidates), and the last
-    # one listed is the one whose reach the per-neuron rescaling is measured with.
+    # Neuron assignments tried per layer: where inputs are ≥ 0 (i ≥ 2, or a non-negative box) also moves
+    # negative-weight neurons (gadgets.candidates); the last one listed is the one whose reach the per-neuron
+    # rescaling is measured with.
     assignments = [[candidates(seed, 2 * i - 1, k, w.shape[1], False, dev)]
-                   + ([candidates(seed, 2 * i - 1, k, w.shape[1], True, dev)] if i > 1 and options.reassign else [])
+                   + ([candidates(seed, 2 * i - 1, k, w.shape[1], True, dev)]
+                      if (i > 1 or options.nonneg_input) and options.reassign else [])
                    for i, w in enumerate(weights, start=1)]
     tries = [("given", exponents)] if exponents is not None else _rescalings(weights, options, assignments, gains)
+    bias_arg = (biases, c) if c or any(bool(np.any(b)) for b in biases) else None
     best = None
     for kind, exps in tries:
         try:
@@ -231,17 +302,18 @@ def build(weights: list[np.ndarray], options: Options, *, k: int, exponents: lis
             if exponents is not None:
                 raise
             continue
-        pruned = _prune_all(scaled, exps, assignments, options, progress, rebalance=options.reassign)
+        pruned = _prune_all(scaled, exps, assignments, options, progress, rebalance=options.reassign,
+                            biases=bias_arg)
         if kind == "neuron":
-            pruned = _refined(weights, pruned, gains, options)
-        bound = _composed(pruned.etas, omegas)
+            pruned = _refined(weights, pruned, gains, options, bias_arg)
+        bound = _composed(pruned, omegas, nus, reach)
         if best is None or bound < best[0]:
             best = (bound, kind, pruned)
     if best is None:
         raise ValueError("power-of-two rescaling is not exact for these weights (float64 overflow or underflow)")
     _, kind, pruned = best
     return Construction(options, k, widths, pruned.exponents, list(weights), pruned.scaled, pruned.layers, dev, kind,
-                        time.perf_counter() - t0)
+                        time.perf_counter() - t0, biases, pruned.biases, c)
 
 
 def rescale_tries(rescale: str, n_layers: int) -> int:

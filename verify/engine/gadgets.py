@@ -21,7 +21,7 @@ columns with the same ``GADGETS``.  A new gadget is one function with ``pair_lay
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -51,6 +51,11 @@ class LayerPruning:
     rows: torch.Tensor  # (E,) int64: kept V edges, output index r (sorted by r, then h)
     cols: torch.Tensor  # (E,) int64: kept V edges, hidden index h
     v: torch.Tensor     # (E,) float64: V[rows, cols]
+    both: bool | None = None   # inputs of both signs ([E⁺ E⁻] counts); default: the first layer only
+
+    def __post_init__(self) -> None:
+        if self.both is None:
+            self.both = self.index == 1
 
     @property
     def hidden(self) -> int:
@@ -79,10 +84,10 @@ class LayerPruning:
         return P - w_scaled, w_scaled - Q
 
     def eta_matrix(self, w_scaled: torch.Tensor) -> torch.Tensor:
-        """The matrix whose norm is η_i (docs/gadgets.md §4–§5): [E⁺ E⁻] for the first layer, whose inputs have both
-        signs, and E⁺ after it, whose inputs are ReLU outputs ≥ 0."""
+        """The matrix whose norm is η_i (docs/gadgets.md §4–§5, docs/affine.md §4): [E⁺ E⁻] for the first layer,
+        whose inputs have both signs, and E⁺ after it (ReLU outputs ≥ 0) or on a non-negative box."""
         e_pos, e_neg = self.gadget_errors(w_scaled)
-        return torch.cat([e_pos, e_neg], dim=1) if self.index == 1 else e_pos
+        return torch.cat([e_pos, e_neg], dim=1) if self.both else e_pos
 
     def eta_matrix_f_units(self, w_scaled: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> torch.Tensor:
         """``eta_matrix`` mapped back to F's own units, D_out⁻¹ · eta_matrix · D_in with D = diag(2^s) of the
@@ -115,6 +120,8 @@ class Pruned:
     layers: list[LayerPruning]
     chosen: list[Candidates]
     etas: list[float]
+    biases: list = field(default_factory=list)   # engine/biases.py BiasPruning per layer (empty: F is bias-free)
+    betas: list[float] = field(default_factory=list)   # ‖e_i‖₂ per layer in F's units (zeros when bias-free)
 
 
 def candidates(seed: int, layer: int, k: int, n: int, move_negative: bool, device: torch.device) -> Candidates:
@@ -199,10 +206,10 @@ def row_chunks(m: int, per_row: int) -> Iterator[tuple[int, int]]:
         yield r0, min(m, r0 + step)
 
 
-def signs_of(i: int) -> tuple[int, ...]:
+def signs_of(i: int, options: Options) -> tuple[int, ...]:
     """The input-weight signs target layer i prunes for: both for i = 1, whose inputs have both signs (docs/gadgets.md
-    §4), the positive side only after it (§5)."""
-    return (1, -1) if i == 1 else (1,)
+    §4), the positive side only after it (§5) and on a non-negative box domain (docs/affine.md §4)."""
+    return (1, -1) if i == 1 and not options.nonneg_input else (1,)
 
 
 def pair_layer(w: torch.Tensor, cand: Candidates, i: int, options: Options,
@@ -219,7 +226,7 @@ def pair_layer(w: torch.Tensor, cand: Candidates, i: int, options: Options,
         r = torch.arange(r0, r1, device=dev) if row_ids is None else row_ids[r0:r1]
         v = rng_torch.weights(seed, layer, r[:, None, None], cand.h[None])  # (mc, s, n)
         err = (v * cand.u[None] - w[r0:r1, None, :]).abs()
-        for sign in signs_of(i):
+        for sign in signs_of(i, options):
             e = torch.where((cand.valid & (cand.u * sign > 0))[None], err, torch.inf)
             best, t = e.min(dim=1)  # (mc, n)
             keep = best < w[r0:r1].abs()
@@ -240,7 +247,7 @@ def subset_layer(w: torch.Tensor, cand: Candidates, i: int, options: Options,
     m, n = w.shape
     u_int = torch.round(cand.u * 2.0**24).to(torch.int64)
     rows_out, cols_out = [], []
-    for sign in signs_of(i):
+    for sign in signs_of(i, options):
         ok = cand.valid & (cand.u * sign > 0)                   # (s, n)
         s_all = int(ok.sum(dim=0).max().item()) if ok.any() else 0
         if s_all == 0:
@@ -304,10 +311,11 @@ def layer_error(lp: LayerPruning, w: torch.Tensor, s_out: np.ndarray, s_in: np.n
 
 def prune_layer(w: torch.Tensor, i: int, cand: Candidates, options: Options) -> LayerPruning:
     """Kept edges of G layers 2i−1, 2i for the rescaled weights ``w`` of target layer i, served by ``cand`` (both
-    input signs for i = 1, positive side after; docs/gadgets.md §4–§5)."""
+    input signs for i = 1, positive side after; docs/gadgets.md §4–§5).  The bias block, if any, follows the
+    k·n gadget neurons (engine/biases.py)."""
     dev = w.device
     m, n = w.shape
-    k = cand.owner.numel() // n   # G layer 2i−1 has k·n hidden neurons
+    k = cand.owner.numel() // n   # G layer 2i−1 has k·n gadget neurons
     rows, hs = kept_edges(w, cand, i, options)
     key, _ = torch.sort(rows * (k * n) + hs)
     rows, hs = key // (k * n), key % (k * n)
@@ -315,7 +323,7 @@ def prune_layer(w: torch.Tensor, i: int, cand: Candidates, options: Options) -> 
     src[hs] = cand.owner[hs]
     u_kept = torch.where(src >= 0, cand.u_of, torch.zeros_like(cand.u_of))
     v = rng_torch.weights(options.seed, 2 * i, rows, hs)
-    return LayerPruning(i, n, m, k, src, u_kept, rows, hs, v)
+    return LayerPruning(i, n, m, k, src, u_kept, rows, hs, v, len(signs_of(i, options)) == 2)
 
 
 def padded(exponents: list[np.ndarray], widths: list[int]) -> list[np.ndarray]:

@@ -1,9 +1,11 @@
 """Loading and validating a target network F (docs/overview.md §1).
 
 Accepted inputs (what F is for each: verify/kernel/modelfile.py, shared with the checker):
-  * safetensors: 2-D tensors named ``<prefix><index>.weight`` (an ``nn.Sequential`` state_dict);
-  * a ``torch.save``d state_dict of that form, or a whole ``nn.Sequential`` of bias-free ``Linear`` layers with
-    ``ReLU`` between them.  The pickle is interpreted by verify/kernel/modelfile.py with a closed vocabulary, never by
+  * safetensors: 2-D tensors named ``<prefix><index>.weight`` and optional ``.bias`` (an ``nn.Sequential``
+    state_dict);
+  * a ``torch.save``d state_dict of that form, or a whole ``nn.Sequential`` of ``Linear`` layers (with or without
+    biases) with ``ReLU`` between them, an optional leading ``Flatten`` and ``Dropout``/``Identity`` anywhere.
+    The pickle is interpreted by verify/kernel/modelfile.py with a closed vocabulary, never by
     ``pickle``'s own class loading: a pickle that wants to run code is refused, never executed.
 
 For a state_dict, ReLUs cannot be seen; F is read as Linear layers in index order with a ReLU between
@@ -28,10 +30,14 @@ __all__ = ["Target", "load_target", "target_from_weights", "sha256_file"]
 
 @dataclass(frozen=True)
 class Target:
-    """A validated target F: ``weights[i]`` is W_{i+1} as exact float64, shape (out, in)."""
+    """A validated target F: ``weights[i]`` is W_{i+1} as exact float64, shape (out, in); ``biases[i]`` is b_{i+1}
+    (zeros where the layer has none, ``bias_keys[i]`` None then); ``modules`` F's module classes in order."""
 
     weights: list[np.ndarray]
     keys: list[str]
+    biases: list[np.ndarray] = field(default_factory=list)
+    bias_keys: list[str | None] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)
     sha256: str = ""
     file_format: str = "memory"
     path: str = ""
@@ -47,15 +53,30 @@ class Target:
         """n_0 = d, n_1, ..., n_L."""
         return [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
 
+    def __post_init__(self) -> None:
+        if not self.biases:
+            self.biases.extend(np.zeros(w.shape[0]) for w in self.weights)
+        if not self.bias_keys:
+            self.bias_keys.extend([None] * len(self.weights))
+        if not self.modules:
+            self.modules.extend(["Linear", "ReLU"] * (len(self.weights) - 1) + ["Linear"])
+
     @property
     def parameters(self) -> int:
-        return sum(w.size for w in self.weights)
+        """Weights and stored biases of F."""
+        return sum(w.size for w in self.weights) + sum(
+            b.size for b, key in zip(self.biases, self.bias_keys, strict=True) if key is not None)
+
+    @property
+    def has_bias(self) -> bool:
+        """Some bias is non-zero (then G needs constant neurons, docs/affine.md §2)."""
+        return any(bool(np.any(b)) for b in self.biases)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """F(x) in float64 for a batch x of shape (B, d)."""
         h = x.to(torch.float64)
         for i, w in enumerate(self.weights):
-            h = h @ torch.from_numpy(w).to(h.device).T
+            h = h @ torch.from_numpy(w).to(h.device).T + torch.from_numpy(self.biases[i]).to(h.device)
             if i + 1 < len(self.weights):
                 h = torch.relu(h)
         return h
@@ -69,17 +90,34 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def target_from_weights(weights: list, keys: list[str] | None = None) -> Target:
-    """Validate in-memory weight matrices (numpy or torch, (out, in)) into a Target."""
-    arrays = []
-    for i, w in enumerate(weights):
-        t = w.detach().cpu() if isinstance(w, torch.Tensor) else torch.as_tensor(np.asarray(w))
-        if not t.is_floating_point():
-            raise InputError(f"layer {i + 1}: weights must be floating point, got {t.dtype}")
-        arrays.append(t.to(torch.float64).numpy().copy())
+def _float64(x, what: str) -> np.ndarray:
+    t = x.detach().cpu() if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+    if not t.is_floating_point():
+        raise InputError(f"{what} must be floating point, got {t.dtype}")
+    return t.to(torch.float64).numpy().copy()
+
+
+def target_from_weights(weights: list, keys: list[str] | None = None, biases: list | None = None) -> Target:
+    """Validate in-memory weight matrices (numpy or torch, (out, in)) and optional bias vectors into a Target."""
+    arrays = [_float64(w, f"layer {i + 1}: weights") for i, w in enumerate(weights)]
     keys = keys or [f"{2 * i}.weight" for i in range(len(arrays))]
     _validate(arrays, keys)
-    return Target(weights=arrays, keys=keys)
+    if biases is None:
+        return Target(weights=arrays, keys=keys)
+    vecs = [np.zeros(w.shape[0]) if b is None else _float64(b, f"layer {i + 1}: bias").reshape(-1)
+            for i, (w, b) in enumerate(zip(arrays, biases, strict=True))]
+    _validate_biases(arrays, vecs, keys)
+    return Target(weights=arrays, keys=keys, biases=vecs,
+                  bias_keys=[None if b is None else key.rsplit(".", 1)[0] + ".bias"
+                             for key, b in zip(keys, biases, strict=True)])
+
+
+def _validate_biases(arrays: list[np.ndarray], vecs: list[np.ndarray], keys: list[str]) -> None:
+    for i, (w, b, key) in enumerate(zip(arrays, vecs, keys, strict=True)):
+        if b.shape != (w.shape[0],):
+            raise InputError(f"layer {i + 1} ({key}): the bias has shape {tuple(b.shape)}, expected ({w.shape[0]},)")
+        if not np.all(np.isfinite(b)):
+            raise InputError(f"layer {i + 1} ({key}): the bias holds NaN or Inf")
 
 
 def _validate(arrays: list[np.ndarray], keys: list[str]) -> None:
@@ -122,12 +160,11 @@ def load_target(path: str | Path) -> Target:
         chain = modelfile.read_chain(data)
     except modelfile.ModelFileError as e:
         raise InputError(f"{path}: {e}") from None
-    for layer in chain.layers:
-        if layer.bias is not None and any(layer.bias):
-            raise InputError(f"{layer.bias_key}: biases are not supported yet (F must be bias-free); this bias is "
-                             "non-zero")
     arrays = [np.array(layer.weight, dtype=np.float64).reshape(len(layer.weight), -1) for layer in chain.layers]
     keys = [layer.weight_key for layer in chain.layers]
     _validate(arrays, keys)
-    return Target(weights=arrays, keys=keys, sha256=hashlib.sha256(data).hexdigest(), file_format=chain.kind,
-                  path=str(path), dtype=chain.dtype)
+    vecs = [np.zeros(len(layer.weight)) if layer.bias is None else np.array(layer.bias, dtype=np.float64)
+            for layer in chain.layers]
+    return Target(weights=arrays, keys=keys, biases=vecs, bias_keys=[layer.bias_key for layer in chain.layers],
+                  modules=list(getattr(chain, "modules", [])), sha256=hashlib.sha256(data).hexdigest(),
+                  file_format=chain.kind, path=str(path), dtype=chain.dtype)

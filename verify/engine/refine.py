@@ -30,7 +30,7 @@ def reach(w: torch.Tensor, cand: Candidates, i: int, options: Options) -> np.nda
         v = rng_torch.weights(seed, layer, r[:, None, None], cand.h[None])              # (mc, s, n)
         aligned = v * cand.u[None] * torch.where(w[r0:r1] < 0, -1.0, 1.0)[:, None, :]
         rr = torch.full((r1 - r0, n), torch.inf, dtype=torch.float64, device=w.device)
-        for sign in signs_of(i):
+        for sign in signs_of(i, options):
             a = torch.where((cand.valid & (cand.u * sign > 0))[None] & (aligned > 0), aligned, 0.0)
             if cap < s:
                 a = torch.topk(a, cap, dim=1).values
@@ -56,7 +56,8 @@ def sub_errors(w: np.ndarray, rows: np.ndarray, cols: np.ndarray, s_out: np.ndar
     local = torch.full((cand.h.shape[1],), -1, dtype=torch.int64, device=dev)
     local[col_t] = torch.arange(len(cols), device=dev)
     v = rng_torch.weights(options.seed, 2 * i, row_t[rr], hs)
-    lp = LayerPruning(i, len(cols), len(rows), cand.h.shape[0], local[cand.owner], cand.u_of, rr, hs, v)
+    lp = LayerPruning(i, len(cols), len(rows), cand.h.shape[0], local[cand.owner], cand.u_of, rr, hs, v,
+                      len(signs_of(i, options)) == 2)
     return lp.eta_matrix_f_units(ws, s_out, s_in).abs()
 
 

@@ -39,22 +39,34 @@ def combine(row: Sequence[Fraction], forms: Sequence[Form], d: int) -> Form:
 def cut(rays: list[IVec], cons: list[IVec], g: IVec, d: int) -> list[IVec]:
     """Extreme rays of cone(rays) ∩ {g·x ≥ 0} (one double-description step, Motzkin et al. 1953).
     Rays with g·r ≥ 0 stay; each pair r⁺, r⁻ on either side gives (g·r⁺) r⁻ − (g·r⁻) r⁺ on the hyperplane,
-    kept if it is extreme: the constraints active at it (``cons`` and g) have rank d − 1."""
+    kept if it is extreme: the constraints active at it (``cons`` and g) have rank d − 1. Every ray satisfies
+    ``cons``, so the constraints of ``cons`` active at the new ray are those active at both r⁺ and r⁻ (hence at
+    least d − 2 of them are needed: a cheap test before the rank)."""
     vals = [idot(g, r) for r in rays]
     out = [r for r, v in zip(rays, vals, strict=True) if v >= 0]
+    pos = [(r, v) for r, v in zip(rays, vals, strict=True) if v > 0]
+    neg = [(r, v) for r, v in zip(rays, vals, strict=True) if v < 0]
+    if not pos or not neg:
+        return out
+    zeros = {r: frozenset(i for i, h in enumerate(cons) if idot(h, r) == 0) for r, _ in pos + neg}
     seen = set(out)
-    new_cons = [*cons, g]
-    for rp, vp in zip(rays, vals, strict=True):
-        if vp <= 0:
-            continue
-        for rn, vn in zip(rays, vals, strict=True):
-            if vn >= 0:
+    for rp, vp in pos:
+        zp = zeros[rp]
+        for rn, vn in neg:
+            common = zp & zeros[rn]
+            if len(common) < d - 2:
                 continue
-            c = primitive([vp * a - vn * b for a, b in zip(rn, rp, strict=True)])
-            if c not in seen and rank([h for h in new_cons if idot(h, c) == 0]) == d - 1:
+            c = _iprimitive([vp * a - vn * b for a, b in zip(rn, rp, strict=True)])
+            if c not in seen and rank([*(cons[i] for i in sorted(common)), g]) == d - 1:
                 seen.add(c)
                 out.append(c)
     return out
+
+
+def _iprimitive(v: list[int]) -> IVec:
+    """The primitive positive multiple of a non-zero integer vector (``primitive`` for integers, faster)."""
+    g = math.gcd(*v)
+    return tuple(x // g for x in v)
 
 
 @dataclass
@@ -68,6 +80,7 @@ class Region:
     gram: Matrix
     ub2: Fraction = Fraction(0)  # proven: ‖A x‖² ≤ ub2 ‖x‖² on C_p
     simplices: list | None = None  # per simplicial piece (Rᵀ(D·G)R, RᵀR, R); see cones.simplices
+    pieces: list | None = None  # per simplicial piece its rays R; see affine.s_lemma_certificate
 
     def __post_init__(self) -> None:
         self.point = [Fraction(sum(col)) for col in zip(*self.rays, strict=True)]  # Σ rays: an interior point
@@ -95,16 +108,24 @@ class Enumerator:
     step exact integer arithmetic: the open cone meets {g·x > 0} iff some ray has g·r > 0; if no ray has
     g·r < 0 the neuron is on throughout (and symmetrically); otherwise both children are cut (``cut``)."""
 
-    def __init__(self, target: Net, pruned: Net, deadline: Deadline) -> None:
+    def __init__(self, target: Net, pruned: Net, deadline: Deadline,
+                 start: tuple[list[IVec], list[IVec]] | None = None, max_regions: int | None = None) -> None:
         self.nets = (target, pruned)
         self.d = len(target[0][0])
         self.deadline = deadline
+        self.start = start
+        self.max_regions = max_regions  # ValueError beyond it (None: no limit but the deadline)
         self.stages = [(k, i) for k, net in enumerate(self.nets) for i in range(len(net) - 1)]
         self.regions: list[Region] = []
 
     def run(self) -> list[Region]:
+        """The cones within the 2^d open orthants or, given ``start`` = (facet normals, extreme rays) of a
+        full-dimensional pointed polyhedral cone, the cones within that one (verify/exact/affine.py)."""
         d = self.d
         ident = [tuple(Fraction(int(i == j)) for j in range(d)) for i in range(d)]
+        if self.start is not None:
+            self._stage(0, [ident, ident], list(self.start[0]), list(self.start[1]))
+            return self.regions
         for signs in itertools.product((1, -1), repeat=d):
             orthant = [tuple(s if j == i else 0 for j in range(d)) for i, s in enumerate(signs)]
             self._stage(0, [ident, ident], orthant, orthant)
@@ -144,6 +165,9 @@ class Enumerator:
 
     def _leaf(self, acts: list[list[Form]], cons: list[IVec], rays: list[IVec]) -> None:
         d = self.d
+        if self.max_regions is not None and len(self.regions) >= self.max_regions:
+            raise ValueError(f"more than {self.max_regions} activation regions in the domain: above the exact "
+                             "oracle's limit")
         outs = [[combine(row, acts[k], d) for row in self.nets[k][-1]] for k in (0, 1)]
         a = [[g - f for g, f in zip(rg, rf, strict=True)] for rf, rg in zip(outs[0], outs[1], strict=True)]
         gram = [[sum((row[i] * row[j] for row in a), Fraction(0)) for j in range(d)] for i in range(d)]

@@ -16,12 +16,16 @@ import zlib
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
-__all__ = ["FORMAT", "TOP_FIELDS", "CLAIM", "DECIMAL_MAX_CHARS", "DECIMAL_MAX_EXPONENT", "decimal_up",
+__all__ = ["FORMAT", "OLD_FORMATS", "TOP_FIELDS", "CLAIM", "MODULES", "parse_signed", "DECIMAL_MAX_CHARS",
+           "DECIMAL_MAX_EXPONENT", "decimal_up",
            "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError", "no_duplicate_keys"]
 
-FORMAT = "slt-verify-certificate/2"
+FORMAT = "slt-verify-certificate/3"
+OLD_FORMATS = ("slt-verify-certificate/1", "slt-verify-certificate/2")   # refused with a line saying how to regenerate
 TOP_FIELDS = ("format", "verdict", "claim", "model", "random_network", "rescaling", "mask", "layers", "info")
-CLAIM = {"norm": "l2", "domain": "unit l2 ball", "semantics": "exact real arithmetic of the stored weights"}
+CLAIM = {"norm": "l2", "semantics": "exact real arithmetic of the stored weights and biases; Flatten reshapes, "
+                                    "Dropout and Identity are the identity (inference)"}
+MODULES = ("Flatten", "Linear", "ReLU", "Dropout", "Identity")   # model.modules entries (certs/FORMAT.md)
 DECIMAL_MAX_CHARS = 400      # a DEC string is at most this long ...
 DECIMAL_MAX_EXPONENT = 400   # ... and its exponent lies in [-400, 400]: every value is cheap to read exactly
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?(?:[eE](?P<exp>[-+]?[0-9]+))?", re.ASCII)
@@ -65,6 +69,18 @@ def parse_decimal(text: object) -> Fraction:
         raise ValueError(f"decimal exponent out of range [-{DECIMAL_MAX_EXPONENT}, {DECIMAL_MAX_EXPONENT}]: "
                          f"{text[:40]!r}")
     return Fraction(text)
+
+
+def parse_signed(text: object) -> Fraction:
+    """Exact value of a signed decimal string (SDEC): a DEC, or "-" followed by a DEC, at most
+    ``DECIMAL_MAX_CHARS`` characters in all.
+
+    >>> parse_signed("-0.5"), parse_signed("2")
+    (Fraction(-1, 2), Fraction(2, 1))
+    """
+    if isinstance(text, str) and text.startswith("-") and len(text) <= DECIMAL_MAX_CHARS:
+        return -parse_decimal(text[1:])
+    return parse_decimal(text)
 
 
 def decimal_up(x: Fraction, digits: int = 12) -> str:

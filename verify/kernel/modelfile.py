@@ -3,22 +3,29 @@
 The checker and the engine both read F here, from one ``bytes`` object that the caller has also hashed, so
 the numbers checked are the numbers hashed.  Nothing here imports torch: a PyTorch file is a zip archive
 holding a pickle and raw little-endian storages, and we interpret that pickle ourselves with a closed
-vocabulary, refusing anything whose meaning we do not model exactly (docs/certificate.md §2, "What F is").
+vocabulary, refusing anything whose meaning we do not model exactly (certs/FORMAT.md, "What F is").
 
 What F is, per file kind (``read_chain``):
 
 * **torch-module** — a pickled ``torch.nn.Sequential``.  ``Sequential.forward`` applies the values of its
-  ``_modules`` dict in insertion order, so we accept only: children keyed ``"0"``, ``"1"``, … in insertion
-  order; each child a distinct object of class exactly ``Linear`` or ``ReLU``, alternating
-  Linear, ReLU, …, Linear; every module's pickled ``__dict__`` made only of the attributes a freshly
-  constructed one has (``_ATTRS``), every hook and buffer table empty; a Linear's ``weight``/``bias`` the
-  registered ``Parameter`` entries of ``_parameters`` with ``in_features``/``out_features`` matching the
-  weight.  Then forward(x) = W_L σ(… σ(W_1 x + b_1) …) + b_L exactly (torch's ``Module.__setstate__``
-  only fills in missing hook tables, which we require empty anyway).  An instance attribute such as
-  ``forward`` or ``weight`` that would shadow the class's behaviour is an unknown key and is refused.
+  ``_modules`` dict in insertion order, so we accept only (verify/kernel/modules.py): children keyed ``"0"``,
+  ``"1"``, … in insertion order; each child a distinct object of class exactly ``Linear``, ``ReLU``, ``Flatten``,
+  ``Dropout`` or ``Identity`` which, with Dropout and Identity left out, read ``Flatten? Linear (ReLU Linear)*``
+  (a ``Flatten(start_dim=1, end_dim=-1)`` only before the first Linear, exactly one ReLU between consecutive
+  Linear layers, none after the last); every module's pickled ``__dict__`` made only of the attributes a freshly
+  constructed one of its class has, every hook and buffer table empty, parameters only in a Linear, whose
+  ``weight``/``bias`` are the registered ``Parameter`` entries of ``_parameters`` with
+  ``in_features``/``out_features`` matching the weight.  Dropout (p in [0, 1], saved in either mode) and Identity
+  are the identity, as ``model.eval()`` runs them; Flatten turns each input into the row-major vector x the claim
+  is about.  Then forward(x) = W_L σ(… σ(W_1 x + b_1) …) + b_L exactly, a missing bias being 0 (torch's
+  ``Module.__setstate__`` only fills in missing hook tables, which we require empty anyway).  An instance
+  attribute such as ``forward`` or ``weight`` that would shadow the class's behaviour is an unknown key and is
+  refused; so is every other layer class, by one line naming it and, where there is one, the way out
+  (verify/kernel/torchzip.py).  ``Chain.modules`` lists the children's classes in forward order.
 * **torch-state-dict** / **safetensors** — a flat map ``<prefix><i>.weight`` / ``<prefix><i>.bias`` with one
   common prefix and ASCII-digit indices; F is the Linear layers in increasing index order with a ReLU
-  between consecutive ones (the Sequential convention: no other layer holds such keys).
+  between consecutive ones (the Sequential convention: no other layer holds such keys); ``Chain.modules`` is
+  ``["Linear", "ReLU", …, "Linear"]``.
 
 The zip archive and its pickle are read by verify/kernel/torchzip.py (a closed vocabulary: every other opcode, global or
 archive layout is refused before anything is built), tensors by verify/kernel/tensordata.py; every declared size is
@@ -29,8 +36,8 @@ binary64 numbers (float16, bfloat16 and float32 convert exactly); NaN and Inf ar
 >>> head = json.dumps({"0.weight": {"dtype": "F32", "shape": [1, 2], "data_offsets": [0, 8]}}).encode()
 >>> blob = struct.pack("<Q", len(head)) + head + struct.pack("<2f", 0.5, -2.0)
 >>> chain = read_chain(blob)
->>> chain.kind, chain.layers[0].weight_key, chain.layers[0].weight
-('safetensors', '0.weight', [[0.5, -2.0]])
+>>> chain.kind, chain.modules, chain.layers[0].weight_key, chain.layers[0].weight
+('safetensors', ['Linear'], '0.weight', [[0.5, -2.0]])
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ import re
 import struct
 from dataclasses import dataclass
 
-from verify.kernel import io
+from verify.kernel import io, modules
 from verify.kernel.tensordata import DTYPES, MAX_TENSOR_ELEMENTS, ModelFileError, Storage, Tensor, contiguous
 from verify.kernel.torchzip import Module, Param, unpickle
 
@@ -51,14 +58,6 @@ MAX_MODEL_BYTES = 1 << 30          # a model file above 1 GiB is refused before 
 _MAX_HEADER_BYTES = 1 << 24        # safetensors JSON header
 _KEY = re.compile(r"(?P<prefix>(?:[A-Za-z0-9_]+\.)*)(?P<index>[0-9]+)\.(?P<kind>weight|bias)", re.ASCII)
 _SAFETENSORS_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}
-_HOOKS = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
-          "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
-          "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks")
-_BASE = {"training", "_parameters", "_buffers", "_modules", "_non_persistent_buffers_set", "_is_full_backward_hook",
-         *_HOOKS}
-_ATTRS = {"Sequential": _BASE, "Linear": _BASE | {"in_features", "out_features"}, "ReLU": _BASE | {"inplace"}}
-_CORE = {"training", "_parameters", "_buffers", "_modules", "_forward_hooks", "_backward_hooks"}
-_REQUIRED = {"Sequential": _CORE, "Linear": _CORE | {"in_features", "out_features"}, "ReLU": _CORE | {"inplace"}}
 MAX_MODEL_VALUES = 1 << 24         # all tensors F uses together, checked before any value is decoded
 
 
@@ -75,10 +74,14 @@ class Linear:
 
 @dataclass(frozen=True)
 class Chain:
-    """F = L_n ∘ σ ∘ … ∘ σ ∘ L_1 for the file's ``layers`` L_i (see the module docstring for each ``kind``)."""
+    """F = L_n ∘ σ ∘ … ∘ σ ∘ L_1 for the file's ``layers`` L_i (see the module docstring for each ``kind``).
+
+    ``modules`` names F's modules in the order forward applies them, e.g. ``["Flatten", "Linear", "ReLU",
+    "Dropout", "Linear"]`` (for a state_dict or safetensors file: ``["Linear", "ReLU", …, "Linear"]``)."""
 
     kind: str
     layers: list[Linear]
+    modules: list[str]
 
     @property
     def dtype(self) -> str:
@@ -100,37 +103,7 @@ def _vector(t: object, key: str, m: int) -> list[float]:
     return t.values()
 
 
-# --- module structure ----------------------------------------------------------------------------------------
-
-def _module_state(m: object, where: str) -> dict:
-    """The pickled __dict__ of a module after checking it holds exactly what a fresh module of its class has."""
-    state = m.state if isinstance(m, Module) else None
-    if not isinstance(state, dict) or not all(type(k) is str for k in state):
-        raise ModelFileError(f"{where}: not a restored module")
-    extra, missing = set(state) - _ATTRS[m.kind], _REQUIRED[m.kind] - set(state)
-    if extra or missing:
-        raise ModelFileError(f"{where} ({m.kind}): attributes {sorted(extra)} are not those of a fresh {m.kind}"
-                             if extra else f"{where} ({m.kind}): attributes {sorted(missing)} are missing")
-    for name in (*_HOOKS, "_buffers", "_non_persistent_buffers_set"):
-        if state.get(name, ()):
-            raise ModelFileError(f"{where} ({m.kind}): {name} is not empty (hooks and buffers change forward)")
-    if not isinstance(state["_buffers"], dict) or not isinstance(state["_parameters"], dict):
-        raise ModelFileError(f"{where} ({m.kind}): malformed parameter or buffer table")
-    if m.kind != "Sequential" and state["_modules"]:
-        raise ModelFileError(f"{where} ({m.kind}): has sub-modules")
-    if type(state["training"]) is not bool or state.get("_is_full_backward_hook") not in (None, True, False):
-        raise ModelFileError(f"{where} ({m.kind}): malformed flags")
-    return state
-
-
-def _linear_params(m: Module, name: str) -> list[Tensor]:
-    """The Linear's weight (and bias) tensors, after checking its state; nothing is decoded yet."""
-    params = _module_state(m, f"layer {name}")["_parameters"]
-    if list(params) != ["weight", "bias"] or not isinstance(params["weight"], Param) or not (
-            params["bias"] is None or isinstance(params["bias"], Param)):
-        raise ModelFileError(f"layer {name} (Linear): parameters must be exactly weight and bias (or None)")
-    return [p.tensor for p in params.values() if p is not None]
-
+# --- module structure (checked in verify/kernel/modules.py) ------------------------------------------------------
 
 def _check_budget(tensors: list[Tensor]) -> None:
     """All tensors F uses hold at most MAX_MODEL_VALUES values: checked before any is decoded."""
@@ -149,36 +122,13 @@ def _linear(m: Module, name: str) -> Linear:
                   params["weight"].tensor.storage.dtype)
 
 
-def _sequential_chain(top: Module) -> list[Linear]:
-    if top.kind != "Sequential":
-        raise ModelFileError(f"the file holds a bare {top.kind}, not an nn.Sequential")
-    state = _module_state(top, "the Sequential")
-    children = state["_modules"]
-    if state["_parameters"] or not isinstance(children, dict):
-        raise ModelFileError("the Sequential holds parameters of its own")
-    names = list(children)
-    if names != [str(i) for i in range(len(names))]:
-        raise ModelFileError(f"children {names} are not keyed 0, 1, ... in the order forward runs them")
-    mods = list(children.values())
-    if len({id(c) for c in mods}) != len(mods):
-        raise ModelFileError("a child module object appears twice (forward would run it twice)")
-    kinds = [c.kind if isinstance(c, Module) else type(c).__name__ for c in mods]
-    want = ["Linear" if i % 2 == 0 else "ReLU" for i in range(len(mods))]
-    if not mods:
-        raise ModelFileError("the Sequential has no layers (empty model)")
-    if kinds != want or kinds[-1] != "Linear":
-        raise ModelFileError(f"layers {kinds} are not Linear, ReLU, Linear, ..., Linear"
-                             + (" (the model ends with a ReLU)" if kinds and kinds[-1] == "ReLU" else ""))
-    for name, c in children.items():
-        if c.kind == "ReLU":
-            _module_state(c, f"layer {name}")
-            if type(c.state.get("inplace", False)) is not bool:
-                raise ModelFileError(f"layer {name} (ReLU): malformed inplace flag")
-    tensors = [t for name, c in children.items() if c.kind == "Linear" for t in _linear_params(c, name)]
+def _sequential_chain(top: object) -> tuple[list[str], list[Linear]]:
+    kinds, linears = modules.sequential(top)
+    tensors = [t for _, ts, _ in linears for t in ts]
     _check_budget(tensors)
     if len({t.storage.dtype for t in tensors}) > 1:   # torch's forward would raise a dtype mismatch
         raise ModelFileError("the module mixes floating-point dtypes (its forward cannot run)")
-    return [_linear(c, name) for name, c in children.items() if c.kind == "Linear"]
+    return kinds, [_linear(c, name) for name, _, c in linears]
 
 
 def _flat_chain(entries: dict) -> list[Linear]:
@@ -200,8 +150,14 @@ def _flat_chain(entries: dict) -> list[Linear]:
     if not found:
         raise ModelFileError("the model has no Linear layers (empty model)")
     _check_budget([t for parts in found.values() for _, t in parts.values() if isinstance(t, Tensor)])
+    order = sorted(found)
+    for a, b in zip(order, order[1:], strict=False):
+        if b == a + 1:   # an nn.Sequential gives the ReLU between two Linear layers an index of its own
+            raise ModelFileError(f"Linear layers {a} and {b} are adjacent: the nn.Sequential that wrote this "
+                                 "state_dict has no ReLU between them; save the whole module instead "
+                                 "(torch.save(model, path))")
     out = []
-    for index in sorted(found):
+    for index in order:
         parts = found[index]
         if "weight" not in parts:
             raise ModelFileError(f"{parts['bias'][0]} has no matching weight")
@@ -262,18 +218,23 @@ def read_chain(data: bytes) -> Chain:
         raise ModelFileError(f"the model file has an unexpected structure ({type(e).__name__})") from None
 
 
+def _convention(kind: str, layers: list[Linear]) -> Chain:
+    return Chain(kind, layers, ["Linear"] + ["ReLU", "Linear"] * (len(layers) - 1))
+
+
 def _read_chain(data: bytes) -> Chain:
     if len(data) > MAX_MODEL_BYTES:
         raise ModelFileError(f"the model file is larger than {MAX_MODEL_BYTES} bytes")
     if data[:4] == b"PK\x03\x04":
         obj = unpickle(data)
         if isinstance(obj, Module):
-            return Chain("torch-module", _sequential_chain(obj))
+            kinds, layers = _sequential_chain(obj)
+            return Chain("torch-module", layers, kinds)
         if isinstance(obj, dict) and all(isinstance(v, Tensor | Param) for v in obj.values()):
             flat = {k: v.tensor if isinstance(v, Param) else v for k, v in obj.items()}
-            return Chain("torch-state-dict", _flat_chain(flat))
+            return _convention("torch-state-dict", _flat_chain(flat))
         raise ModelFileError(f"not a model: the pickle holds a {type(obj).__name__}, not an nn.Sequential or a "
                              "state_dict of tensors")
     if len(data) >= 10 and data[8:9] == b"{":
-        return Chain("safetensors", _flat_chain(_safetensors(data)))
+        return _convention("safetensors", _flat_chain(_safetensors(data)))
     raise ModelFileError("not a loadable model file (neither a PyTorch zip archive nor safetensors)")

@@ -14,14 +14,16 @@ Generator ``slt-hash32-v1`` (all arithmetic on unsigned 32-bit integers):
 so every weight is an odd multiple of 2^-24 in (-1, 1): exactly representable in float32, never 0,
 symmetric about 0, and uniform on the 2^24-point grid that discretises U[-1, 1].  ``layer`` is G's
 layer number 1..2L, ``row``/``col`` index the PyTorch weight matrix (out, in).  Seeds, layers, rows and
-columns must lie in [0, 2^32).
+columns must lie in [0, 2^32).  The bias of neuron ``row`` of G layer ``layer`` is the generator at column
+``BIAS_COL`` = 2^32 − 1, which is never a weight column (every width of G is below 2^32; docs/affine.md §2).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["GENERATOR", "DISTRIBUTION", "SCALE_BITS", "mix32", "row_key", "weight_int", "weight"]
+__all__ = ["GENERATOR", "DISTRIBUTION", "SCALE_BITS", "BIAS_COL", "bias_int", "mix32", "row_key", "weight_int",
+           "weight"]
 
 GENERATOR = "slt-hash32-v1"
 DISTRIBUTION = "uniform[-1,1] on odd multiples of 2^-24"
@@ -30,6 +32,7 @@ _M32 = 0xFFFFFFFF
 _SEED_SALT = 0x9E3779B9
 _FINAL_SALT = 0x85EBCA6B
 _LIMIT = 1 << 32
+BIAS_COL = _LIMIT - 1   # biases live at this column of the generator
 
 
 def mix32(x: int) -> int:
@@ -73,6 +76,15 @@ def weight_int(seed: int, layer: int, row: int, col: int, *, key: int | None = N
     _check_index("col", col)
     m = mix32(mix32(key ^ col) ^ _FINAL_SALT) >> 8
     return 2 * m + 1 - (1 << SCALE_BITS)
+
+
+def bias_int(seed: int, layer: int, row: int) -> int:
+    """G's bias of neuron ``row`` in ``layer`` times 2^24 (same distribution as the weights).
+
+    >>> bias_int(0, 1, 2) == weight_int(0, 1, 2, 2**32 - 1)
+    True
+    """
+    return weight_int(seed, layer, row, BIAS_COL)
 
 
 def weight(seed: int, layer: int, row: int, col: int) -> Fraction:

@@ -1,6 +1,6 @@
 """PyTorch's zip archives read with a closed pickle vocabulary, as torch.load(weights_only=True) reads them.  [trusted]
 
-Stdlib only.  ``unpickle(data)`` returns the pickled object built from stand-ins: ``Module`` for the three module
+Stdlib only.  ``unpickle(data)`` returns the pickled object built from stand-ins: ``Module`` for the six module
 classes (restored only by NEWOBJ without arguments, then one BUILD of its ``__dict__``), ``Param`` and
 ``tensordata.Tensor`` for parameters and tensors, ``OrderedDict`` and empty ``set``s.  Every other global, every
 opcode outside protocol 2's subset that torch's own loader implements, any reuse of a container from the memo, and
@@ -35,6 +35,12 @@ _OPCODES = {"PROTO", "STOP", "MARK", "GLOBAL", "BINPUT", "LONG_BINPUT", "BINGET"
 _SHAREABLE = {"BINUNICODE", "GLOBAL", "REDUCE", "NEWOBJ", "BININT", "BININT1", "BININT2", "LONG1", "NONE", "NEWTRUE",
               "NEWFALSE", "BINFLOAT"}
 _FOLDER = re.compile(r"[A-Za-z0-9_.-]{1,64}/", re.ASCII)
+_MODULES = (("container", "Sequential"), ("linear", "Linear"), ("activation", "ReLU"), ("flatten", "Flatten"),
+            ("dropout", "Dropout"), ("linear", "Identity"))   # the only module classes a pickle may name
+_WAY_OUT = {"batchnorm": "fold BatchNorm into the preceding Linear before saving (W' = diag(γ/√(var+ε)) W, "
+                         "b' = γ(b − mean)/√(var+ε) + β)",
+            "conv": "convolutions and pooling are not supported yet", "pooling": "convolutions and pooling are not "
+            "supported yet", "activation": "only ReLU activations are supported"}
 
 
 class Module:
@@ -99,16 +105,13 @@ class _Unpickler(pickle.Unpickler):
                         ("__builtin__", "set"): _Callable(_empty_set),
                         ("torch._utils", "_rebuild_tensor_v2"): _Callable(_rebuild_tensor),
                         ("torch._utils", "_rebuild_parameter"): _Callable(Param),
-                        ("torch.nn.modules.container", "Sequential"): _module_class("Sequential"),
-                        ("torch.nn.modules.linear", "Linear"): _module_class("Linear"),
-                        ("torch.nn.modules.activation", "ReLU"): _module_class("ReLU")}
+                        **{(f"torch.nn.modules.{where}", kind): _module_class(kind) for where, kind in _MODULES}}
         self.globals.update({("torch", n): _Dtype(d) for n, d in _STORAGES.items()})
 
     def find_class(self, module: str, name: str):
         if (module, name) not in self.globals:
             if module.startswith("torch.nn.modules."):
-                raise ModelFileError(f"layer {name} is not supported: only Linear and ReLU layers (in an "
-                                     "nn.Sequential) are")
+                raise ModelFileError(_unsupported(module, name))
             raise ModelFileError(f"refused: the pickle asks for {module}.{name}, which a model file of Linear "
                                  "layers has no reason to need (only dense float tensors are read)")
         return self.globals[(module, name)]
@@ -128,6 +131,14 @@ class _Unpickler(pickle.Unpickler):
         if self.loaded[key].dtype != dtype:
             raise ModelFileError(f"storage {key} is declared with two dtypes")
         return self.loaded[key]
+
+
+def _unsupported(module: str, name: str) -> str:
+    """One line naming a torch.nn layer class outside the vocabulary and, where there is one, the way out."""
+    module, name = (s if s.isascii() and s.isprintable() else repr(s) for s in (module[:80], name[:60]))
+    way_out = _WAY_OUT.get(module[len("torch.nn.modules."):], "slt-verify reads Linear, ReLU, Flatten, Dropout and "
+                           "Identity")
+    return f"layer class {name} ({module}) is not supported: {way_out}"
 
 
 def _empty_set(items=()) -> set:

@@ -1,4 +1,5 @@
-"""Machine-checked lemmas behind the certificate (docs/gadgets.md, docs/composition.md), proved by z3 over ALL reals.
+"""Machine-checked lemmas behind the certificate (docs/gadgets.md, docs/composition.md, docs/affine.md), proved by z3
+over ALL reals.
 
 Every lemma is built in a fresh ``z3.Context`` as hypotheses H and a conclusion C, with ReLU written
 σ(t) = If(t > 0, t, 0). The solver is asked about H ∧ ¬C:
@@ -15,7 +16,11 @@ hypotheses; each lemma's statement says which links it relies on.
 The modules, in import order (no cycles):
 
 * ``terms``: what a lemma is (``Lemma``, ``lemma_pair``) and the z3 term helpers;
-* ``gadgets``, ``norms``, ``composition``: the lemmas, each statement next to its z3 builder;
+* ``gadgets``, ``norms``, ``composition``: the lemmas of the bias-free argument, each statement next to its z3
+  builder;
+* ``affine``: the lemmas for biases and input domains (constant neurons, the bias gadget, box reach, the
+  non-negative box, the composition step with biases), each citing the section of docs/affine.md it proves and the
+  fact of certs/FORMAT.md it supports;
 * ``registry``: ``LEMMAS``, every lemma by name, and ``select``;
 * ``smtlib``: ``smt2_text`` and ``write_smt2``, the SMT-LIB 2 exports in ``proofs/`` and their index;
 * ``runner``: ``prove`` one lemma with z3 (and optionally cvc5, if that package is installed: nonlinear z3 has

@@ -1,0 +1,36 @@
+; lemma: box_reach_2.false
+; FALSE variant (dimension 2, lo forgotten): if lo ≤ x ≤ hi, M_j ≥ hi_j² for every j, reach ≥ 0 and
+; reach² ≥ Σ_j M_j, then x_j² ≤ M_j for every j and ‖x‖² ≤ reach².
+; expected: refuted (the query below is sat; a model is a counterexample)
+; σ(t) = max(t, 0); all variables range over the reals unless a hypothesis restricts them.
+; query: hypotheses and the negated conclusion
+;
+; box_reach_2.false
+(set-info :status sat)
+(set-logic QF_NRA)
+(declare-fun reach () Real)
+(declare-fun M1 () Real)
+(declare-fun M0 () Real)
+(declare-fun hi0 () Real)
+(declare-fun x0 () Real)
+(declare-fun lo0 () Real)
+(declare-fun hi1 () Real)
+(declare-fun x1 () Real)
+(declare-fun lo1 () Real)
+(assert
+ (>= reach 0.0))
+(assert
+ (let ((?x16 (* reach reach)))
+ (>= ?x16 (+ M0 M1))))
+(assert
+ (and (<= lo0 x0) (<= x0 hi0)))
+(assert
+ (and (<= lo1 x1) (<= x1 hi1)))
+(assert
+ (>= M0 (* hi0 hi0)))
+(assert
+ (>= M1 (* hi1 hi1)))
+(assert
+ (let (($x35 (and (<= (* x0 x0) M0) (<= (* x1 x1) M1) (<= (+ (* x0 x0) (* x1 x1)) (* reach reach)))))
+(not $x35)))
+(check-sat)

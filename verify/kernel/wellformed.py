@@ -1,0 +1,199 @@
+"""Reading a certificate: strict JSON and the shape certs/schema.json gives it.  [trusted; stdlib only]
+
+A certificate the checker reasons about has first been read here: ``read_file`` (one read, within a size limit),
+``load_json`` (UTF-8, no repeated key, no NaN/Infinity, integers of at most 20 digits, at most ``MAX_JSON_VALUES``
+containers and separators) and ``well_formed`` (every object has exactly its keys, every integer its type and range,
+every DEC and SDEC its grammar: certs/FORMAT.md, "Grammar").  Anything else raises ``Unusable`` (exit 2) with one
+line.  What the values *mean* is checked by verify/kernel/check.py (facts 1–7).
+
+>>> try:
+...     well_formed({"format": "slt-verify-certificate/2"})
+... except Unusable as e:
+...     print(str(e)[:70])
+certificate format slt-verify-certificate/2 (slt-verify 0.1) is no lon
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from verify.kernel import io, rng
+
+__all__ = ["Unusable", "well_formed", "load_json", "read_file", "MAX_JSON_VALUES", "EXPONENT_RANGE"]
+
+MAX_JSON_VALUES = 1_000_000        # JSON objects, arrays and separators ({, [ and , counted in the raw text)
+EXPONENT_RANGE = 4096              # rescaling exponents lie in [-4096, 4096]
+_MAX_INT_DIGITS = 20               # JSON integers: seeds, sizes and counts fit in 20 digits
+_U63 = 2**63
+
+
+class Unusable(Exception):
+    """An unreadable, malformed or over-limit input (exit 2)."""
+
+
+def _bad(msg: str) -> Unusable:
+    return Unusable(f"malformed certificate: {msg}")
+
+
+def _obj(v: object, where: str, keys: tuple) -> dict:
+    if not isinstance(v, dict) or set(v) != set(keys):
+        got = sorted(v) if isinstance(v, dict) else type(v).__name__
+        raise _bad(f"{where} must be an object with keys {sorted(keys)}, got {got}")
+    return v
+
+
+def _int(v: object, where: str, lo: int, hi: int) -> int:
+    if type(v) is not int or not lo <= v <= hi:
+        raise _bad(f"{where} must be an integer in [{lo}, {hi}]")
+    return v
+
+
+def _list(v: object, where: str) -> list:
+    if not isinstance(v, list):
+        raise _bad(f"{where} must be a list")
+    return v
+
+
+def _one_of(v: object, where: str, allowed: tuple) -> object:
+    if type(v) is not str or v not in allowed:
+        raise _bad(f"{where} must be one of {list(allowed)}")
+    return v
+
+
+def _dec(v: object, where: str, parse=io.parse_decimal) -> None:
+    try:
+        parse(v)
+    except ValueError as e:
+        raise _bad(f"{where}: {e}") from None
+
+
+def _shape(v: object, where: str, n: int = 2) -> None:
+    for j, x in enumerate(_list(v, where)):
+        _int(x, f"{where}[{j}]", 1, _U63)
+    if len(v) != n:
+        raise _bad(f"{where} must list {n} sizes")
+
+
+def _domain(d: object) -> None:
+    if not isinstance(d, dict) or d.get("kind") not in ("ball", "box"):
+        raise _bad("claim.domain must be an object with kind 'ball' or 'box'")
+    if d["kind"] == "ball":
+        _obj(d, "claim.domain", ("kind", "radius", "reach"))
+        _dec(d["radius"], "claim.domain.radius")
+    else:
+        _obj(d, "claim.domain", ("kind", "lo", "hi", "reach"))
+        for side in ("lo", "hi"):
+            if not _list(d[side], f"claim.domain.{side}"):
+                raise _bad(f"claim.domain.{side} is empty")
+            for j, x in enumerate(d[side]):
+                _dec(x, f"claim.domain.{side}[{j}]", io.parse_signed)
+    _dec(d["reach"], "claim.domain.reach")
+
+
+def _model(model: object) -> None:
+    model = _obj(model, "model", ("sha256", "format", "modules", "layers"))
+    sha = model["sha256"]
+    if not (isinstance(sha, str) and len(sha) == 64 and all(ch in "0123456789abcdef" for ch in sha)):
+        raise _bad("model.sha256 must be 64 lowercase hex digits")
+    _one_of(model["format"], "model.format", ("safetensors", "torch-state-dict", "torch-module"))
+    for j, name in enumerate(_list(model["modules"], "model.modules")):
+        _one_of(name, f"model.modules[{j}]", io.MODULES)
+    if not _list(model["layers"], "model.layers"):
+        raise _bad("model.layers is empty")
+    for i, spec in enumerate(model["layers"]):
+        spec = _obj(spec, f"model.layers[{i}]", ("key", "bias_key", "shape"))
+        if not isinstance(spec["key"], str) or not (spec["bias_key"] is None or isinstance(spec["bias_key"], str)):
+            raise _bad(f"model.layers[{i}].key must be a string and bias_key a string or null")
+        _shape(spec["shape"], f"model.layers[{i}].shape")
+
+
+def _random_network(rn: object) -> None:
+    rn = _obj(rn, "random_network", ("distribution", "generator", "seed", "width_factor", "bias_block", "widths",
+                                     "parameters"))
+    _one_of(rn["distribution"], "random_network.distribution", (rng.DISTRIBUTION,))
+    _one_of(rn["generator"], "random_network.generator", (rng.GENERATOR,))
+    _int(rn["seed"], "random_network.seed", 0, 2**32 - 1)
+    _int(rn["width_factor"], "random_network.width_factor", 1, 2**32 - 1)
+    _int(rn["bias_block"], "random_network.bias_block", 0, 2**32 - 1)
+    for j, w in enumerate(_list(rn["widths"], "random_network.widths")):
+        _int(w, f"random_network.widths[{j}]", 1, _U63)
+    if len(rn["widths"]) < 3:
+        raise _bad("random_network.widths must list at least 3 widths")
+    _int(rn["parameters"], "random_network.parameters", 1, _U63)
+
+
+def well_formed(cert: object) -> None:
+    """The certificate matches certs/schema.json exactly (types, keys, ranges, grammars); Unusable otherwise.
+    An older format is refused with the command that regenerates it."""
+    if isinstance(cert, dict) and cert.get("format") in io.OLD_FORMATS:
+        raise Unusable(f"certificate format {cert['format']} (slt-verify 0.1) is no longer checked: regenerate it "
+                       "with `slt-verify certify MODEL --eps EPS` (format 3; the default domain, the unit ball, "
+                       "gives the same claim)")
+    _obj(cert, "the certificate", io.TOP_FIELDS)
+    _one_of(cert["format"], "format", (io.FORMAT,))
+    _one_of(cert["verdict"], "verdict", ("certified", "not-certified"))
+    claim = _obj(cert["claim"], "claim", ("eps", "bound", "domain", *io.CLAIM))
+    for key, want in io.CLAIM.items():
+        _one_of(claim[key], f"claim.{key}", (want,))
+    _dec(claim["eps"], "claim.eps")
+    _dec(claim["bound"], "claim.bound")
+    _domain(claim["domain"])
+    _model(cert["model"])
+    _random_network(cert["random_network"])
+    exps = _list(_obj(cert["rescaling"], "rescaling", ("neuron_exponents",))["neuron_exponents"], "rescaling")
+    for i, s in enumerate(exps):
+        for j, e in enumerate(_list(s, f"rescaling.neuron_exponents[{i}]")):
+            _int(e, f"rescaling.neuron_exponents[{i}][{j}]", -EXPONENT_RANGE, EXPONENT_RANGE)
+    for i, m in enumerate(_list(cert["mask"], "mask")):
+        m = _obj(m, f"mask[{i}]", ("layer", "shape", "kept", "data", "bias_kept", "bias_data"))
+        _int(m["layer"], f"mask[{i}].layer", 1, 2**32)
+        _shape(m["shape"], f"mask[{i}].shape")
+        _int(m["kept"], f"mask[{i}].kept", 0, _U63)
+        _int(m["bias_kept"], f"mask[{i}].bias_kept", 0, _U63)
+        if not isinstance(m["data"], str) or not isinstance(m["bias_data"], str):
+            raise _bad(f"mask[{i}].data and bias_data must be base64 strings")
+    for i, row in enumerate(_list(cert["layers"], "layers")):
+        row = _obj(row, f"layers[{i}]", ("eta", "omega", "beta", "bias_norm", "delta", "rho", "norm"))
+        for key in ("eta", "omega", "beta", "bias_norm", "delta", "rho"):
+            _dec(row[key], f"layers[{i}].{key}")
+        _one_of(row["norm"], f"layers[{i}].norm", ("frobenius", "spectral"))
+    if not isinstance(cert["info"], dict):
+        raise _bad("info must be an object")
+
+
+def read_file(path: Path, limit: int, what: str) -> bytes:
+    """The file's bytes, read once; Unusable if missing, unreadable or larger than ``limit``."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > limit:   # refuse before reading (a pipe reports 0 and is capped below)
+                raise Unusable(f"{what} {path} is larger than {limit} bytes")
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise Unusable(f"cannot read {what} {path}: {e.strerror or e}") from None
+    if len(data) > limit:
+        raise Unusable(f"{what} {path} is larger than {limit} bytes")
+    return data
+
+
+def _strict_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise ValueError(f"integer with more than {_MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def _no_constant(text: str) -> None:
+    raise ValueError(f"{text} is not JSON")
+
+
+def load_json(data: bytes, what: str) -> object:
+    """Strict JSON: UTF-8, no duplicate keys, no NaN/Infinity, integers of at most 20 digits, and at most
+    MAX_JSON_VALUES containers and separators (counted before parsing: memory stays a small multiple of the text)."""
+    if data.count(b"{") + data.count(b"[") + data.count(b",") > MAX_JSON_VALUES:
+        raise Unusable(f"{what} has more than {MAX_JSON_VALUES} JSON values")
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=io.no_duplicate_keys, parse_int=_strict_int,
+                          parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise Unusable(f"{what} is not valid strict JSON ({str(e)[:120] or type(e).__name__})") from None
