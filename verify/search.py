@@ -23,13 +23,17 @@ from verify.engine.model import Target
 from verify.options import WIDTH_AUTO, WIDTH_SMALLEST, Options
 
 __all__ = ["WidthSearch", "Builds", "search_width", "predict_width", "find_width", "default_k_max",
-           "MARGIN_EXACT", "MARGIN_SAMPLED"]
+           "MARGIN_EXACT", "MARGIN_SAMPLED", "PREDICT_FRACTION"]
 
 # The width policy builds the smallest k whose predicted bound is ≤ ε / margin.  Exact predictions (every row of every
 # layer pruned) differ from the certified bound only by the certifier's rounding up (σ_max + 10^-5 relative, 12
 # digits); sampled ones by the extrapolation error measured in benchmarks/predict.md.
 MARGIN_EXACT = 1.001
 MARGIN_SAMPLED = 1.25
+# Above this share of the weights pruned per prediction (predict.Predictor.fraction; 1 where every layer is small
+# enough to prune whole, as on the digits targets), predicting k costs about what building it does, and ``auto``
+# searches by building instead (benchmarks/predict.md: 10-20 % slower than that search on the digits targets).
+PREDICT_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class WidthSearch:
         n = f"{self.built} construction{'s' if self.built != 1 else ''} built"
         if self.policy == WIDTH_SMALLEST:
             return f"smallest: k-1 fails, {n}"
+        if self.predicted_k is None:
+            return f"auto: k-1 fails (small target: searched by building, as smallest does), {n}"
         steps = f", stepped up to {self.k}" if self.k is not None and self.k != self.predicted_k else ""
         return f"auto: predicted k = {self.predicted_k}{steps}, {n}"
 
@@ -199,6 +205,10 @@ def predict_width(target: Target, options: Options, eps: Fraction, *, k_max: int
         builds._add(known, options)
     built0 = builds.built
     pred = predictor if predictor is not None else Predictor(target, options)
+    if pred.fraction > PREDICT_FRACTION:
+        # predicting would prune about as much as building does (small layers are pruned whole): search by building
+        found = search_width(target, options, eps, k_max=k_max, on_try=on_try, known=known, builds=builds)
+        return dataclasses.replace(found, policy=WIDTH_AUTO)
     t_pred = pred.seconds
     margin = MARGIN_SAMPLED if pred.samples else MARGIN_EXACT
     goal = float(eps) / margin
