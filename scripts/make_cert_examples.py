@@ -56,6 +56,7 @@ def main() -> None:
                                                              kept=len(bits) - 1))
     broken("verdict-flipped", lambda c: c.update(verdict="not-certified"))
     bias_example(gen)
+    cnn_example(gen)
     print(f"wrote {OUT}: bound {cert['claim']['bound']}, {len(list(OUT.glob('broken-*')))} broken variants")
 
 
@@ -86,6 +87,36 @@ def bias_example(gen: torch.Generator) -> None:
     kept = [r for r, _ in io.decode_mask(m["bias_data"], rows, 1)]
     broken("constant-dropped", lambda c: c["mask"][0].update(bias_data=io.encode_mask(rows, 1, kept[1:]),
                                                             bias_kept=len(kept) - 1))
+
+
+def cnn_example(gen: torch.Generator) -> None:
+    """A tiny CNN (1×4×4 input, padding 1, stride 2, biases) over the box [0, 1]^16 (format 4's convolutions), and
+    broken variants: the multiplicity √M dropped from eta, a stride changed, the border's bias error ignored."""
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.ReLU(),
+                                torch.nn.Conv2d(2, 2, 3, stride=2, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+                                torch.nn.Linear(8, 2))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.rand(p.shape, generator=gen) - 0.5)
+    path = OUT / "tiny-cnn.pt"
+    torch.save(model.eval(), path)
+    target = load_target(path, input_shape=(1, 4, 4))
+    options = Options(method="subset-sum", seed=7, device="cpu", domain="box:0,1")
+    res = certify(target, Eps.parse("0.01"), build(target.weights, options, k=28, biases=target.biases,
+                                                   layout=target.layout))
+    cert = res.cert
+    write_json(OUT / "tiny-cnn.cert.json", cert)
+
+    def broken(name: str, edit) -> None:
+        c = copy.deepcopy(cert)
+        edit(c)
+        write_json(OUT / f"broken-cnn-{name}.cert.json", c)
+
+    eta = io.parse_decimal(cert["layers"][0]["eta"])
+    broken("multiplicity-dropped", lambda c: c["layers"][0].update(eta=io.decimal_up(eta / 3, 12)))   # M = 9
+    broken("stride-changed", lambda c: c["model"]["layers"][1].update(stride=[1, 1]))
+    beta = io.parse_decimal(cert["layers"][0]["beta"])
+    broken("beta-one-position", lambda c: c["layers"][0].update(beta=io.decimal_up(beta / 4, 12)))   # 16 positions
 
 
 if __name__ == "__main__":

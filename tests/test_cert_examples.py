@@ -43,15 +43,21 @@ BROKEN = {"broken-bound-below-delta": (7, "claim.bound is below"), "broken-eta-h
           "broken-bias-box-widened": (5, r"layers\[0\].eta"),
           "broken-bias-reach-lowered": (1, "reach is below"),
           "broken-bias-bias-key-dropped": (2, "bias keys"),
-          "broken-bias-constant-dropped": (4, "no input edge and no bias")}
+          "broken-bias-constant-dropped": (4, "no input edge and no bias"),
+          # eta without the multiplicity √9 of the first 3×3 convolution (padding 1, stride 1)
+          "broken-cnn-multiplicity-dropped": (5, r"layers\[0\].eta is below"),
+          "broken-cnn-stride-changed": (2, r"model.layers\[1\]: shape, stride or padding is not the file's"),
+          # beta of one output position, not of all 16 (the constants' error repeats at every position)
+          "broken-cnn-beta-one-position": (5, r"layers\[0\].beta is below")}
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("broken-*.cert.json")), ids=lambda p: p.name)
 def test_broken_examples_are_rejected(path):
     fact, reason = BROKEN[path.name.removesuffix(".cert.json")]
-    base = "tiny-bias" if path.name.startswith("broken-bias-") else "tiny"
+    base = next((f"tiny-{kind}" for kind in ("bias", "cnn") if path.name.startswith(f"broken-{kind}-")), "tiny")
+    model = EXAMPLES / (f"{base}.pt" if base == "tiny-cnn" else f"{base}.safetensors")
     with pytest.raises(check.Invalid, match=reason) as e:
-        check.check_files(path, EXAMPLES / f"{base}.safetensors")
+        check.check_files(path, model)
     assert e.value.fact == fact
     if "verdict" not in path.name:  # it differs from the valid certificate in exactly one place
         valid = json.loads((EXAMPLES / f"{base}.cert.json").read_text())

@@ -228,7 +228,7 @@ def test_cli_exit_codes(small_cert, tmp_path, capsys):
 
 
 def test_checker_import_closure_is_the_kernel():
-    """Importing verify.kernel.check loads exactly the kernel {check, io, modelfile, modules, rng, spectral,
+    """Importing verify.kernel.check loads exactly the kernel {check, conv, io, modelfile, modules, rng, spectral,
     tensordata, torchzip, wellformed}, and otherwise only the standard library (no torch, numpy or safetensors)."""
     code = ("import sys; before = set(sys.modules); import verify.kernel.check; "
             "print(sorted(m for m in sys.modules if m.startswith('verify'))); "
@@ -236,7 +236,8 @@ def test_checker_import_closure_is_the_kernel():
             "{'verify'}))")
     out = subprocess.run([sys.executable, "-c", code], check=True, timeout=120, capture_output=True, text=True).stdout
     mods, heavy = out.splitlines()
-    kernel = ["check", "io", "modelfile", "modules", "rng", "spectral", "tensordata", "torchzip", "wellformed"]
+    kernel = ["check", "conv", "io", "modelfile", "modules", "rng", "spectral", "tensordata", "torchzip",
+              "wellformed"]
     assert mods == str(sorted(["verify", "verify.kernel", *(f"verify.kernel.{m}" for m in kernel)]))
     assert heavy == "[]"   # nothing outside the standard library
 
@@ -307,7 +308,7 @@ def test_layer_order_cannot_be_swapped(tmp_path):
         layers = bad["model"]["layers"]
         layers[0]["key"], layers[2]["key"] = layers[2]["key"], layers[0]["key"]
         with pytest.raises(check.Invalid,
-                           match=r"are not the file's Linear layers \(weight and bias keys\) in the order F applies"):
+                           match=r"are not the file's layers \(weight and bias keys\) in the order F applies"):
             check.check_certificate(bad, path)
 
 

@@ -152,26 +152,26 @@ def test_float64_module():
 
 def test_flatten_after_a_linear_is_refused():
     _refused(nn.Sequential(nn.Linear(4, 3), nn.Flatten(), nn.ReLU(), nn.Linear(3, 2)),
-             r"^layer 1 \(Flatten\): a Flatten is read only as the first layer, before any Linear")
+             r"^layer 1 \(Flatten\): a Flatten is read only once, after every Conv2d and before the first Linear$")
     _refused(nn.Sequential(nn.Flatten(), nn.Identity(), nn.Flatten(), nn.Linear(4, 2)),
-             r"^layer 2 \(Flatten\): a Flatten is read only as the first layer")
+             r"^layer 2 \(Flatten\): a Flatten is read only once")
 
 
 def test_two_relus_in_a_row_are_refused():
     _refused(nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Dropout(), nn.ReLU(), nn.Linear(3, 2)),
-             r"^layer 3 \(ReLU\): follows another ReLU \(exactly one ReLU between consecutive Linear layers\)$")
+             r"^layer 3 \(ReLU\): follows another ReLU \(exactly one ReLU between consecutive layers\)$")
 
 
 def test_relu_at_the_end_is_refused():
     _refused(nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2), nn.ReLU(), nn.Identity()),
-             r"^layer 3 \(ReLU\): the model ends with a ReLU \(F's last layer must be a Linear\)$")
+             r"^layer 3 \(ReLU\): the model ends with a ReLU \(F's last layer must be a Linear or Conv2d\)$")
 
 
 def test_other_orders_are_refused():
-    _refused(nn.Sequential(nn.ReLU(), nn.Linear(4, 2)), r"^layer 0 \(ReLU\): comes before the first Linear$")
+    _refused(nn.Sequential(nn.ReLU(), nn.Linear(4, 2)), r"^layer 0 \(ReLU\): comes before the first Linear or Conv2d$")
     _refused(nn.Sequential(nn.Linear(4, 3), nn.Dropout(), nn.Linear(3, 2)),
              r"^layer 2 \(Linear\): follows layer 0 \(Linear\) with no ReLU between them$")
-    _refused(nn.Sequential(nn.Flatten(), nn.Dropout(), nn.Identity()), r"no Linear layer \(empty model\)")
+    _refused(nn.Sequential(nn.Flatten(), nn.Dropout(), nn.Identity()), r"no Linear or Conv2d layer \(empty model\)")
     _refused(nn.Sequential(nn.Sequential(nn.Linear(4, 3)), nn.ReLU(), nn.Linear(3, 2)),
              r"^layer 0 \(Sequential\): nested Sequentials are not read")
 
@@ -185,14 +185,15 @@ def test_other_orders_are_refused():
     (nn.Tanh(), r"^layer class Tanh \(torch\.nn\.modules\.activation\) is not supported: only ReLU activations are "
                 r"supported$"),
     (nn.GELU(), r"^layer class GELU \(torch\.nn\.modules\.activation\) is not supported: only ReLU activations"),
-    (nn.Conv2d(1, 1, 1), r"^layer class Conv2d \(torch\.nn\.modules\.conv\) is not supported: convolutions and "
-                         r"pooling are not supported yet$"),
-    (nn.MaxPool2d(2), r"^layer class MaxPool2d \(torch\.nn\.modules\.pooling\) is not supported: convolutions and "
-                      r"pooling are not supported yet$"),
+    (nn.Conv1d(1, 1, 1), r"^layer class Conv1d \(torch\.nn\.modules\.conv\) is not supported: only Conv2d "
+                         r"convolutions are read \(no Conv1d, Conv3d or transposed convolutions\)$"),
+    (nn.MaxPool2d(2), r"^layer class MaxPool2d \(torch\.nn\.modules\.pooling\) is not supported: pooling is not "
+                      r"read yet \(AvgPool2d: fold it into the next layer's weights; MaxPool2d is not piecewise "
+                      r"affine in a way the construction covers\)$"),
     (nn.LayerNorm(3), r"^layer class LayerNorm \(torch\.nn\.modules\.normalization\) is not supported: slt-verify "
-                      r"reads Linear, ReLU, Flatten, Dropout and Identity$"),
+                      r"reads Conv2d, Linear, ReLU, Flatten, Dropout and Identity$"),
     (nn.AlphaDropout(0.1), r"^layer class AlphaDropout \(torch\.nn\.modules\.dropout\) is not supported: slt-verify "
-                           r"reads Linear, ReLU, Flatten, Dropout and Identity$"),
+                           r"reads Conv2d, Linear, ReLU, Flatten, Dropout and Identity$"),
 ])
 def test_unsupported_layer_classes_are_named_with_the_way_out(layer, match):
     _refused(nn.Sequential(nn.Linear(4, 3), layer, nn.ReLU(), nn.Linear(3, 2)), match)

@@ -43,10 +43,12 @@ AFFINE_LEMMAS = ("constant_neuron", "gadget_neuron_bias", "bias_gadget_1_1", "bi
 
 def test_affine_lemmas_are_registered_and_cite_their_sources() -> None:
     """The lemmas of docs/affine.md (biases and domains, certificate format 3): each true lemma and its false variant
-    are registered, last in the registry, and each statement names the section it proves and the fact it supports."""
+    are registered, right before the convolution lemmas, and each statement names the section it proves and the fact
+    it supports."""
     names = list(proofs.LEMMAS)
     affine = [n for lem in AFFINE_LEMMAS for n in (lem, f"{lem}.false")]
-    assert names[-len(affine):] == affine
+    conv = 2 * len(CONV_LEMMAS)
+    assert names[-conv - len(affine):-conv] == affine
     for name in affine:
         lem = proofs.LEMMAS[name]
         assert lem.expected == ("sat" if name.endswith(".false") else "unsat"), name
@@ -55,11 +57,54 @@ def test_affine_lemmas_are_registered_and_cite_their_sources() -> None:
             assert re.search(r"certs/FORMAT\.md fact \d", lem.statement), name
             doc = " ".join(lem.build.func.__doc__.split())
             assert "docs/affine.md §" in doc and "certs/FORMAT.md fact" in doc, name
-    assert len(names) == 96   # 70 before the affine lemmas (35 pairs); update with the registry
+    assert len(names) == 110   # 70 before the affine lemmas, 26 affine, 14 convolution; update with the registry
 
 
-@pytest.mark.parametrize("name", AFFINE_LEMMAS)
-def test_affine_lemma_proved_and_its_false_variant_refuted(name: str,
+CONV_LEMMAS = ("conv_gadget_1d_c1_k3", "conv_gadget_1d_c2_k2", "conv_multiplicity_n4k3s1p1",
+               "conv_multiplicity_n4k3s2p1", "conv_multiplicity_n3k3s2p1_n2k3s1p1", "conv_border_bias_1d",
+               "conv_border_bias_2d")
+
+
+def test_conv_lemmas_are_registered_last_and_cite_their_sources() -> None:
+    """The lemmas of docs/conv.md §3–§5 (convolutions, certificate format 4), in the families that docs/conv.md §8
+    names: each true lemma and its false variant are registered, last in the registry, and each statement names the
+    section it proves and the fact it supports."""
+    names = list(proofs.LEMMAS)
+    conv = [n for lem in CONV_LEMMAS for n in (lem, f"{lem}.false")]
+    assert names[-len(conv):] == conv
+    for family in ("conv_gadget_", "conv_multiplicity_", "conv_border_bias_"):
+        assert any(n.startswith(family) for n in CONV_LEMMAS), family
+    for name in conv:
+        lem = proofs.LEMMAS[name]
+        assert lem.expected == ("sat" if name.endswith(".false") else "unsat"), name
+        if lem.variant_of is None:
+            assert re.search(r"docs/conv\.md §[345]", lem.statement), name
+            assert re.search(r"certs/FORMAT\.md fact \d", lem.statement), name
+            doc = " ".join(lem.build.func.__doc__.split())
+            assert "docs/conv.md §" in doc and "certs/FORMAT.md fact" in doc, name
+
+
+def test_conv_multiplicity_lemmas_state_the_checkers_multiplicity() -> None:
+    """Each multiplicity lemma proves its bound for the M that verify/kernel/conv.py's ``multiplicity`` computes for
+    that instance (the product over dimensions), and its false variant uses M − 1."""
+    from verify.kernel.conv import multiplicity, out_size
+
+    for name in CONV_LEMMAS:
+        if not name.startswith("conv_multiplicity_"):
+            continue
+        lem = proofs.LEMMAS[name]
+        dims, mult = lem.build.keywords["dims"], lem.build.keywords["mult"]
+        want = 1
+        for n, k, s, p in dims:
+            want *= multiplicity(n, k, s, p, out_size(n, k, s, p))
+        assert mult == want, name
+        assert f"M = {want}." in lem.statement and f"≤ {want}·‖x‖²" in lem.statement, name
+        assert proofs.LEMMAS[f"{name}.false"].build.keywords["mult"] == want, name
+        assert f"≤ {want - 1}·‖x‖²" in proofs.LEMMAS[f"{name}.false"].statement, name
+
+
+@pytest.mark.parametrize("name", AFFINE_LEMMAS + CONV_LEMMAS)
+def test_affine_and_conv_lemmas_proved_and_false_variants_refuted(name: str,
                                                           results: dict[str, proofs.LemmaResult]) -> None:
     proved, refuted = results[name], results[f"{name}.false"]
     assert proved.result == "unsat" and proved.ok and proved.model is None, name

@@ -19,7 +19,7 @@ Rooms (see docs/overview.md §2):
                       ``assert_certified`` fixture and the ``slt_slow`` marker, registered through pytest11)
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # The public API, loaded from verify.api on first access (PEP 562), so that ``import verify`` stays light.  The
 # function ``verify.api.certify`` is exported as ``certify_model``: ``verify.certify`` is a submodule's name.

@@ -101,12 +101,13 @@ def _serialised(model: Any) -> tuple[bytes, str] | None:
     return buf.getvalue(), what
 
 
-def _source(model: Model) -> _Source:
-    """Read F from ``model`` with the engine's loader (engine/model.py ``load_target``, the checker's reader)."""
+def _source(model: Model, input_shape: tuple[int, ...] | None = None) -> _Source:
+    """Read F from ``model`` with the engine's loader (engine/model.py ``load_target``, the checker's reader);
+    ``input_shape`` as ``Options.input_shape`` (None: inferred)."""
     from verify.engine.model import load_target
 
     if isinstance(model, str | Path):
-        return _Source(load_target(model), None, Path(model))
+        return _Source(load_target(model, input_shape), None, Path(model))
     if isinstance(model, bytes | bytearray):
         data, what = bytes(model), "the model bytes"
     else:
@@ -119,7 +120,7 @@ def _source(model: Model) -> _Source:
         path = Path(tmp) / "model.pt"
         path.write_bytes(data)
         try:
-            target = load_target(path)
+            target = load_target(path, input_shape)
         except InputError as e:
             raise InputError(str(e).replace(str(path), what)) from None
     return _Source(dataclasses.replace(target, path=""), data, None)
@@ -224,8 +225,8 @@ def _certify(model: Model, eps: str | int | float | Decimal | Fraction | None, d
     claim_eps = None if eps is None else _eps(eps)
     if claim_eps is None and opts.width == WIDTH_AUTO:
         raise InputError("eps=None needs a fixed width factor (Options(width=k)): the search needs an eps to reach")
-    src = _source(model)
-    parse_domain(opts.domain).for_inputs(src.target.widths[0])   # InputError before any work
+    src = _source(model, opts.input_shape)
+    parse_domain(opts.domain).for_inputs(src.target.in_features)   # InputError before any work
     device_of(opts.device)
     target = src.target
     if opts.width == WIDTH_AUTO:
@@ -238,7 +239,7 @@ def _certify(model: Model, eps: str | int | float | Decimal | Fraction | None, d
             raise err
         built = search.chosen
     else:
-        built = bounded(build(target.weights, opts, k=opts.width, biases=target.biases))
+        built = bounded(build(target.weights, opts, k=opts.width, biases=target.biases, layout=target.layout))
     if claim_eps is None:   # ε must be positive (fact 1): an exact construction (bound 0) states a tiny one
         claim_eps = Eps.parse(io.decimal_up(built.bound, _EPS_DIGITS) if built.bound > 0 else "1e-12")
     res = certify_construction(target, claim_eps, built, empirical=attack)
@@ -382,7 +383,9 @@ class Certificate:
         that keep nothing are dropped (the function is unchanged)."""
         if self.construction is not None:
             return self.construction.pruned_module()
-        return _pruned_from_json(self.json)
+        from verify.engine.export import pruned_from_certificate
+
+        return pruned_from_certificate(self.json)
 
     def explain(self) -> str:
         """One readable line: bound vs eps, k, domain, attack, and the dominant layer's share of the bound."""
@@ -444,51 +447,6 @@ class Certificate:
         return cls(obj, file if isinstance(file, bytes) else None, file if isinstance(file, Path) else None)
 
 
-def _pruned_from_json(cert: dict) -> torch.nn.Sequential:
-    """G̃ rebuilt from the certificate alone: G's kept weights and biases regenerated from the seed (engine/rng_torch,
-    bit-identical to the checker's generator) at the mask's positions; dead hidden neurons dropped."""
-    import torch
-
-    from verify.engine.rng_torch import weights as g_weights
-    from verify.kernel.rng import BIAS_COL
-
-    seed = cert["random_network"]["seed"]
-    masks = cert["mask"]
-    dense: list[tuple[torch.Tensor, torch.Tensor]] = []
-    for entry in masks:
-        rows, cols = entry["shape"]
-        layer = entry["layer"]
-        pos = list(io.decode_mask(entry["data"], rows, cols, limit=entry["kept"]))
-        bias_rows = [r for r, _ in io.decode_mask(entry["bias_data"], rows, 1, limit=entry["bias_kept"])]
-        w = torch.zeros(rows, cols, dtype=torch.float64)
-        b = torch.zeros(rows, dtype=torch.float64)
-        if pos:
-            r = torch.tensor([p[0] for p in pos], dtype=torch.int64)
-            c = torch.tensor([p[1] for p in pos], dtype=torch.int64)
-            w[r, c] = g_weights(seed, layer, r, c)
-        if bias_rows:
-            r = torch.tensor(bias_rows, dtype=torch.int64)
-            b[r] = g_weights(seed, layer, r, torch.tensor(BIAS_COL, dtype=torch.int64))
-        dense.append((w, b))
-    for j in range(0, len(dense), 2):   # odd G layer j+1: keep hidden neurons with an input edge or a bias
-        (u, bu), (v, bv) = dense[j], dense[j + 1]
-        live = (u != 0).any(dim=1) | (bu != 0)
-        keep = live.nonzero().squeeze(1)
-        if keep.numel() == 0:
-            keep = torch.zeros(1, dtype=torch.int64)
-        dense[j], dense[j + 1] = (u[keep], bu[keep]), (v[:, keep], bv)
-    layers: list[torch.nn.Module] = []
-    for j, (w, b) in enumerate(dense):
-        lin = torch.nn.Linear(w.shape[1], w.shape[0])
-        with torch.no_grad():
-            lin.weight.copy_(w.float())
-            lin.bias.copy_(b.float())
-        layers.append(lin)
-        if j + 1 < len(dense):
-            layers.append(torch.nn.ReLU())
-    return torch.nn.Sequential(*layers).eval()
-
-
 # --- check, attack, theory ---------------------------------------------------------------------------------------
 
 def _certificate_json(cert: Certificate | dict | str | Path) -> tuple[dict, bytes | Path | None]:
@@ -538,7 +496,9 @@ def attack(model: Model, pruned: Certificate | torch.nn.Module, *, domain: str |
 
     from verify.engine.empirical import empirical_sup
 
-    target = _source(model).target
+    shape = tuple(pruned.json["model"]["input_shape"]) if isinstance(pruned, Certificate) and \
+        "input_shape" in pruned.json["model"] else None
+    target = _source(model, shape).target
     if isinstance(pruned, Certificate):
         dom = claim_domain(pruned.json) if domain is None else domain
         net, seed = pruned.pruned, pruned.seed if seed is None else seed
@@ -546,9 +506,14 @@ def attack(model: Model, pruned: Certificate | torch.nn.Module, *, domain: str |
         dom, net = ("ball" if domain is None else domain), pruned
     else:
         raise InputError(f"pruned must be a Certificate or an nn.Module, got {type(pruned).__name__}")
-    d = target.widths[0]
+    d = target.in_features
     dom = (parse_domain(dom) if isinstance(dom, str) else dom).for_inputs(d)
     g = copy.deepcopy(net).to(torch.float64).eval().requires_grad_(False)
+    if target.layout.conv:   # G̃ reads images (B, C, H, W); the claim, flattened inputs and outputs
+        net_g, image = g, target.input_shape
+
+        def g(x: torch.Tensor) -> torch.Tensor:
+            return net_g(x.reshape(x.shape[0], *image)).reshape(x.shape[0], -1)
     with _engine_threads():
         return empirical_sup(target.forward, g, d, domain=dom, seed=0 if seed is None else seed).max_error
 

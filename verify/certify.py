@@ -6,7 +6,8 @@ in the Frobenius norm (float64 with an a-priori rounding bound, ``frobenius_sq_u
 norm (a claim slightly above σ_max that the checker proves with ``verify.kernel.spectral``), then composes
     δ_i = η_i ρ_{i−1} + β_i + ω_i δ_{i−1},   ρ_i = (ω_i + η_i) ρ_{i−1} + ν_i + β_i,   δ_0 = 0, ρ_0 = reach of D
 in exact rationals (docs/affine.md §5), rounding every stored value up to a 12-significant-digit decimal.  The claim
-is sup_D ‖G̃ − F‖₂ ≤ δ_L ≤ ε.
+is sup_D ‖G̃ − F‖₂ ≤ δ_L ≤ ε.  For a convolution (docs/conv.md §4–§5) η_i and ω_i carry the factor √M_i of its
+multiplicity, β_i bounds the bias error tensor over every output position and ν_i ≥ ‖b_i‖₂·√(H'W').
 """
 
 from __future__ import annotations
@@ -106,6 +107,17 @@ def _smaller(a: str, b: str) -> str:
     return a if io.parse_decimal(a) <= io.parse_decimal(b) else b
 
 
+def _root_up(M: int) -> Fraction:
+    """A rational ≥ √M (exact when M is a perfect square)."""
+    r = math.isqrt(M)
+    return Fraction(r) if r * r == M else Fraction(math.isqrt(M << 64) + 1, 1 << 32)
+
+
+def _times_root(claim: Fraction, M: int) -> str:
+    """A decimal ≥ √M·claim, rounded up (docs/conv.md §4: the convolution's operator norm bound)."""
+    return io.decimal_up(claim if M == 1 else claim * _root_up(M), DIGITS)
+
+
 def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, ...]]:
     """(η_i, ω_i, β_i, ν_i, norm) for every target layer (β_i, ν_i: the bias error's and the bias's l2 norms,
     Frobenius bounds of vectors), as upward-rounded decimals (docs/rescaling.md §2), both in F's own
@@ -116,20 +128,26 @@ def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, ..
     Frobenius bounds come from ``frobenius_sq_upper``.  With ``norm="spectral"`` (default: the construction's
     ``options.norm``) each is replaced by the smaller claim of ``spectral_hint.spectral_claim`` (σ_max + 10^-5
     relative), which ``verify.kernel.spectral`` proves in the checker; the float64 E differs from the exact one by
-    ≤ u|E| entrywise, far inside that margin."""
+    ≤ u|E| entrywise, far inside that margin.
+
+    For a convolution with multiplicity M and H'·W' output positions (docs/conv.md §4–§5) η_i and ω_i bound √M times
+    the norm of the error matrix and of the kernel matrix, ``bias_errors`` is the error tensor over every output
+    position, and ν_i ≥ ‖b_i‖₂·√(H'W').  A Linear layer has M = H'W' = 1: the rows are those of an MLP."""
     from verify.engine.spectral_hint import spectral_claim
 
     norm = norm or c.options.norm
     out = []
-    for e, ws, eb, b in zip(c.error_matrices(), c.originals, c.bias_errors(), c.biases, strict=True):
+    for e, ws, eb, b, g in zip(c.error_matrices(), c.originals, c.bias_errors(), c.biases, c.layout.geometry,
+                               strict=True):
         w = torch.from_numpy(ws).to(c.device)
-        eta = io.sqrt_up(frobenius_sq_upper(e), DIGITS)
-        omega = io.sqrt_up(frobenius_sq_upper(w, rounded_once=False), DIGITS)
+        M = g.mult
+        eta = io.sqrt_up(M * frobenius_sq_upper(e), DIGITS)
+        omega = io.sqrt_up(M * frobenius_sq_upper(w, rounded_once=False), DIGITS)
         if norm == "spectral":
-            eta = _smaller(io.decimal_up(spectral_claim(e), DIGITS), eta)
-            omega = _smaller(io.decimal_up(spectral_claim(w), DIGITS), omega)
+            eta = _smaller(_times_root(spectral_claim(e), M), eta)
+            omega = _smaller(_times_root(spectral_claim(w), M), omega)
         beta = io.sqrt_up(frobenius_sq_upper(eb), DIGITS)
-        nu = io.sqrt_up(frobenius_sq_upper(torch.from_numpy(b), rounded_once=False), DIGITS)
+        nu = io.sqrt_up(g.pixels * frobenius_sq_upper(torch.from_numpy(b), rounded_once=False), DIGITS)
         out.append((eta, omega, beta, nu, norm))
     return out
 
@@ -151,7 +169,7 @@ def compose(rows_in: list[tuple[str, ...]], reach: Fraction = Fraction(1)) -> li
 
 def domain_of(c: Construction) -> Domain:
     """The domain the construction was built for (``options.domain``), for F's inputs."""
-    return parse_domain(c.options.domain).for_inputs(c.widths[0])
+    return parse_domain(c.options.domain).for_inputs(c.layout.in_features)
 
 
 @dataclass(frozen=True)
@@ -183,21 +201,25 @@ def bound_of(c: Construction, norm: str | None = None) -> Fraction:
 
 def _masks(c: Construction) -> list[dict]:
     """Per G layer the kept weights and biases as bitsets (certs/FORMAT.md, MASK): gadget neurons' input edges and
-    the bias block's kept biases in odd layers, edges to gadget and constant neurons in even layers."""
+    the bias block's kept biases in odd layers, edges to gadget and constant neurons in even layers.  For a Conv2d
+    layer (docs/conv.md §2) the odd layer's mask is per channel, (k·n + c) × n, and the even layer's is
+    m × (k·n + c)·A, column h·A + q for channel h at kernel position q."""
     out = []
-    gw = g_widths(c.widths, c.k, c.bias_block)
+    gw = g_widths(c.layout, c.k, c.bias_block)
     for i, lp in enumerate(c.layers):
+        g = c.layout.geometry[i]
         hidden = gw[2 * i + 1]
-        alive = (lp.src >= 0).nonzero().squeeze(1)
-        odd_pos = (alive * lp.n + lp.src[alive]).tolist()
-        even_pos = (lp.rows * hidden + lp.cols).tolist()
+        src = c.channel_src(i)
+        alive = (src >= 0).nonzero().squeeze(1)
+        odd_pos = (alive * g.c_in + src[alive]).tolist()
+        even_pos = (lp.rows * (hidden * g.positions) + lp.cols).tolist()
         odd_bias: list[int] = []
         if c.bias_parts:
             bp = c.bias_parts[i]
-            even_pos += (bp.rows * hidden + bp.cols).tolist()
+            even_pos += (bp.rows * (hidden * g.positions) + bp.cols).tolist()
             odd_bias = bp.const.tolist()
-        for layer, pos, bias in ((2 * i + 1, odd_pos, odd_bias), (2 * i + 2, even_pos, [])):
-            rows, cols = gw[layer], gw[layer - 1]
+        for layer, pos, bias, (rows, cols) in ((2 * i + 1, odd_pos, odd_bias, (hidden, g.c_in)),
+                                               (2 * i + 2, even_pos, [], (g.c_out, hidden * g.positions))):
             out.append({"layer": layer, "shape": [rows, cols], "kept": len(pos),
                         "data": io.encode_mask(rows, cols, pos), "bias_kept": len(bias),
                         "bias_data": io.encode_mask(rows, 1, bias)})
@@ -237,6 +259,13 @@ class Certified:
         return self.bound <= self.eps.value
 
 
+def _layer_spec(key: str, bias_key: str | None, w, g, kind: str) -> dict:
+    """model.layers[i] (certs/FORMAT.md): keys, the stored weight's shape ((m, n), or (m, n, kh, kw) for a Conv2d),
+    stride and padding ([1, 1] and [0, 0] for a Linear)."""
+    shape = [g.c_out, g.c_in, g.kh, g.kw] if kind == "Conv2d" else list(w.shape)
+    return {"key": key, "bias_key": bias_key, "shape": shape, "stride": list(g.stride), "padding": list(g.padding)}
+
+
 def certificate(target: Target, c: Construction, eps: Eps, rows: list[LayerBounds], info: dict) -> dict:
     """Assemble the certificate JSON object (format in certs/FORMAT.md, schema in certs/schema.json)."""
     bound_s = rows[-1].delta
@@ -246,12 +275,15 @@ def certificate(target: Target, c: Construction, eps: Eps, rows: list[LayerBound
         "claim": {"eps": eps.text, "bound": bound_s, "norm": io.CLAIM["norm"], "domain": domain_of(c).claim(),
                   "semantics": io.CLAIM["semantics"]},
         "model": {"sha256": target.sha256, "format": target.file_format, "modules": list(target.modules),
-                  "layers": [{"key": key, "bias_key": bkey, "shape": list(w.shape)}
-                             for key, bkey, w in zip(target.keys, target.bias_keys, target.weights, strict=True)]},
+                  "input_shape": list(target.input_shape),
+                  "layers": [_layer_spec(key, bkey, w, g, kind)
+                             for key, bkey, w, g, kind in zip(target.keys, target.bias_keys, target.weights,
+                                                               target.layout.geometry, target.layout.kinds,
+                                                               strict=True)]},
         "random_network": {"distribution": rng.DISTRIBUTION, "generator": rng.GENERATOR, "seed": c.seed,
                            "width_factor": c.k, "bias_block": c.bias_block,
-                           "widths": g_widths(c.widths, c.k, c.bias_block),
-                           "parameters": g_parameters(c.widths, c.k, c.bias_block)},
+                           "widths": g_widths(c.layout, c.k, c.bias_block),
+                           "parameters": g_parameters(c.layout, c.k, c.bias_block)},
         "rescaling": {"neuron_exponents": [[int(v) for v in s] for s in c.exponents]},
         "mask": _masks(c),
         "layers": [r.as_json() for r in rows],
@@ -272,11 +304,15 @@ def certify(target: Target, eps: Eps, built: Construction | Bounded, *, empirica
                             "it may serve one of j+1..j+7 (mod n) instead, where its weight is positive; neurons "
                             "k*n .. k*n+c-1 form the bias block (constants)",
                   "kept_weights": c.kept, "target_parameters": target.parameters}
+    if c.layout.conv:
+        info["layout"] += ("; for a Conv2d layer channel h = t*n + j serves input channel j (or its move) at every "
+                           "kernel position q: G layer 2i's column h*A + q; a constant channel reaches the outputs "
+                           "at one kernel position only")
     if c.method == "subset-sum":
         info["subset_candidates"] = c.options.max_candidates
     info["rescaling"] = c.rescaling
     if empirical:
-        emp = empirical_sup(target.forward, c.forward, target.widths[0], domain=domain_of(c), device=c.device,
+        emp = empirical_sup(target.forward, c.forward, target.in_features, domain=domain_of(c), device=c.device,
                             seed=c.seed)
         info["empirical"] = {"max_error": _floor_text(emp.max_error), "points": emp.points,
                              "method": emp.method, "tightness": f"{float(b.bound) / emp.max_error:.4g}"

@@ -14,6 +14,8 @@ from verify.errors import InputError, NotReachedError
 
 __all__ = ["main", "build_parser"]
 
+DEMO_EPS, DEMO_EPS_CNN = "0.1", "0.05"   # slt-verify demo's default eps: the digits MLP, the digits CNN (--cnn)
+
 _EPILOG = """exit status: 0 = eps certified / certificate valid, 1 = eps not reached / certificate invalid,
 2 = bad input (missing or malformed file, unsupported model, bad option)."""
 
@@ -27,6 +29,9 @@ def _eps(text: str) -> options.Eps:
     if eps.value <= 0:
         raise argparse.ArgumentTypeError(f"--eps must be positive, got {text!r}")
     return eps
+
+
+_DEMO_EPS = _eps(DEMO_EPS)   # the demo's default (this very object: replaced by DEMO_EPS_CNN with --cnn)
 
 
 def _width(text: str) -> int | str:
@@ -80,14 +85,15 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
     values into one ``options.Options``, ``args.options``)."""
     d = options.DEFAULTS
     lo, hi = options.CANDIDATES_RANGE
-    p.add_argument("--eps", type=_eps, required=default_eps is None, default=default_eps,
-                   help="target sup-norm error over the domain, in the units of F's output"
-                        + (f" (default {default_eps})" if default_eps else ""))
+    p.add_argument("--eps", type=_eps, required=default_eps is None, default=_DEMO_EPS if default_eps == "auto" else
+                   default_eps, help="target sup-norm error over the domain, in the units of F's output"
+                   + (" (default 0.1; 0.05 with --cnn)" if default_eps == "auto" else
+                      f" (default {default_eps})" if default_eps else ""))
     p.add_argument("--domain", default=default_domain, metavar="D",
                    help="the inputs the claim covers: 'ball' (the unit l2 ball), 'ball:R' (radius R), "
                         "'box:LO,HI' (LO <= x_j <= HI for every coordinate, e.g. box:0,1 for images scaled to "
                         "[0, 1]), or 'box:FILE.npz' (arrays lo and hi, one bound per coordinate); "
-                        + ("default: box:0,1 for the digits-bias target, ball for digits-ball"
+                        + ("default: box:0,1 for the digits-bias target and --cnn, ball for digits-ball"
                            if default_domain == "auto" else f"default {default_domain}")
                         + ". With biases F is not positively homogeneous, so the domain is "
                         "part of the claim and the certificate states it")
@@ -117,11 +123,18 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
     p.add_argument("--rescale", choices=options.RESCALINGS, default=d.rescale,
                    help="exact power-of-two rescaling of F's hidden neurons before pruning (the function is "
                         "unchanged): 'layer' balances whole layers, 'neuron' picks per-neuron exponents that keep "
-                        "every weight within reach of G's candidates, 'auto' (default) tries both and keeps the "
-                        "smaller certified bound (about three times the construction time)")
+                        "every weight within reach of G's candidates (one per channel for a convolution's "
+                        "outputs), 'auto' (default) tries both and keeps the smaller certified bound (about three "
+                        "times the construction time)")
     p.add_argument("--norm", choices=options.NORMS, default=d.norm,
                    help="norm of the per-layer bounds: spectral (default, tighter; the checker proves it with a "
                         "verified floating-point Cholesky test) or frobenius (checked in exact integers, faster)")
+
+
+def _input_shape(args: argparse.Namespace) -> tuple[int, ...] | None:
+    """--input-shape parsed (InputError, one line and exit 2, for a bad one); the demo's CNN has its own."""
+    text = getattr(args, "input_shape", None)
+    return None if text is None else options.parse_input_shape(text)
 
 
 def _construction_options(args: argparse.Namespace) -> options.Options:
@@ -129,11 +142,14 @@ def _construction_options(args: argparse.Namespace) -> options.Options:
     from verify.domain import parse
 
     if args.domain == "auto":   # demo: the domain its target was trained on
-        args.domain = "box:0,1" if args.target == "digits-bias" else options.DOMAIN_DEFAULT
+        args.domain = "box:0,1" if args.target == "digits-bias" or args.cnn else options.DOMAIN_DEFAULT
+    if args.command == "demo" and args.cnn and args.eps is _DEMO_EPS:   # --eps not given: the CNN's default
+        args.eps = _eps(DEMO_EPS_CNN)
     parse(args.domain)   # InputError (one line, exit 2) for a bad domain, before any work
     return options.Options(method=args.method, seed=args.seed, device=args.device,
                            max_candidates=args.max_candidates, rescale=args.rescale, norm=args.norm,
-                           width=args.width_factor, domain=args.domain, bias_block=args.bias_block)
+                           width=args.width_factor, domain=args.domain, bias_block=args.bias_block,
+                           input_shape=_input_shape(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,13 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("model", help="target: .pt/.pth (a state_dict, or a whole nn.Sequential of Linear layers with "
                                  "or without biases, ReLU between them, an optional leading Flatten and Dropout or "
-                                 "Identity anywhere) or .safetensors")
+                                 "Identity anywhere; or a CNN: Conv2d layers, then Flatten and Linear layers, ReLU "
+                                 "between consecutive ones) or .safetensors")
     _add_construction_options(c, None)
+    c.add_argument("--input-shape", metavar="C,H,W",
+                   help="F's input shape: C,H,W for a CNN (the box domain then has C*H*W coordinates, in "
+                        "Flatten's row-major order), or D for a vector; default: inferred (a CNN's from its first "
+                        "Linear layer when exactly one square image size fits, else this option is required)")
     c.add_argument("-o", "--output", help="certificate path (default: <model stem>.cert.json next to the model)")
     c.add_argument("--save-pruned", metavar="FILE",
                    help="also save G~: .pt/.pth as a whole nn.Sequential of 2L Linear layers (with biases) and ReLU "
-                        "(load with torch.load(FILE, weights_only=False) or slt-verify's own reader), .safetensors "
-                        "as its state_dict; hidden neurons left with no kept edge or bias are dropped")
+                        "(for a CNN: per Conv2d a 1x1 Conv2d, ReLU and a Conv2d with F's kernel size, stride and "
+                        "padding, then Flatten and Linear pairs; load with torch.load(FILE, weights_only=True) "
+                        "inside torch.serialization.safe_globals of those classes), .safetensors as its "
+                        "state_dict; hidden neurons (channels) left with no kept edge or bias are dropped")
     c.add_argument("--record-timings", action="store_true",
                    help="store timings and host name under info (certificates are byte-identical otherwise)")
     c.add_argument("--no-empirical", action="store_true", help="skip the untrusted attack lower bound")
@@ -232,17 +255,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cvc5-timeout", type=float, default=None, metavar="SECONDS",
                    help="cvc5's time limit per query, with --cvc5 (default 10)")
 
-    d = sub.add_parser("demo", help="certify the embedded digits MLP end to end (no download)",
-                       description="Certify an MLP trained on scikit-learn's digits (shipped with the package), "
-                                   "check the certificate, and compare held-out accuracy of F and of the pruned "
-                                   "random network G~ (which is never trained).")
-    _add_construction_options(d, "0.1", "auto")
+    d = sub.add_parser("demo", help="certify the embedded digits MLP (or CNN) end to end (no download)",
+                       description="Certify an MLP (or, with --cnn, a CNN) trained on scikit-learn's digits (shipped "
+                                   "with the package), check the certificate, and compare held-out accuracy of F and "
+                                   "of the pruned random network G~ (which is never trained).")
+    _add_construction_options(d, "auto", "auto")
     d.add_argument("--out", default="slt-demo", help="directory for the certificate and pruned model "
                                                      "(default ./slt-demo)")
     d.add_argument("--target", choices=("digits-bias", "digits-ball"), default="digits-bias",
                    help="digits-bias (default): a tutorial-style MLP with biases, Flatten and Dropout on pixels / 16, "
                         "certified over box:0,1; digits-ball: the bias-free MLP of slt-verify 0.1 on unit-norm "
                         "rows, certified over the unit ball")
+    d.add_argument("--cnn", action="store_true",
+                   help="certify the shipped digits CNN instead (Conv2d(1,4,3,padding=1), ReLU, Conv2d(4,8,3,stride=2,"
+                        "padding=1), ReLU, Flatten, Linear(128,10) on 8x8 images, pixels / 16) over box:0,1, default "
+                        f"eps {DEMO_EPS_CNN}")
 
     w = sub.add_parser("width", help="width factor required by the theorems vs. what the tool needs",
                        description="Print the width factor that the theorems of Malach et al. 2020 and Pensia et "

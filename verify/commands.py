@@ -76,7 +76,8 @@ def _search(target: Target, options: Options, eps: Fraction, known: Bounded | No
 
 
 def _save_pruned(construction: Construction, path: Path) -> None:
-    """G̃ as a whole nn.Sequential of Linear (with biases) and ReLU (.pt/.pth), or its state_dict (.safetensors)."""
+    """G̃ as a whole nn.Sequential of Linear (with biases) and ReLU (.pt/.pth; for a CNN of Conv2d pairs, ReLU,
+    Flatten and Linear pairs), or its state_dict (.safetensors)."""
     if path.suffix == ".safetensors":
         from safetensors.torch import save_file
         save_file(construction.pruned_state_dict(), str(path))
@@ -114,7 +115,7 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
                         f"pruning G (k={options.width})")
         try:
             built = bounded(build(target.weights, options, k=options.width, biases=target.biases,
-                                     progress=bar.update))
+                                  progress=bar.update, layout=target.layout))
         finally:
             bar.close()
     res = certify(target, eps, built, empirical=empirical, record_timings=record_timings)
@@ -125,8 +126,9 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
     cert = res.cert
     c = res.construction
     emp = cert["info"].get("empirical", {})
+    shape = target.layout.describe() if target.layout.conv else " -> ".join(map(str, target.widths))
     rows = [
-        ("target F", f"{' -> '.join(map(str, target.widths))}  ({target.parameters:,} parameters)"),
+        ("target F", f"{shape}  ({target.parameters:,} parameters)"),
         ("random G", f"depth {2 * len(target.weights)}, {cert['random_network']['parameters']:,} parameters, "
                      f"seed {options.seed}"),
         ("method / width factor", f"{options.method} / k = {c.k}"
@@ -171,8 +173,9 @@ def _rescale_text(exponents) -> str:
 def run_certify(args: Namespace) -> int:
     from verify.engine.model import load_target
     from verify.engine.runtime import set_threads
-
-    target = load_target(args.model)
+    target = load_target(args.model, args.options.input_shape)
+    for note in target.notes:
+        print(f"note: {note}", file=sys.stderr)
     set_threads(args.threads)
     model = Path(args.model)
     out = Path(args.output) if args.output else model.with_name(model.stem + ".cert.json")
@@ -298,8 +301,9 @@ def _list_lemmas(lemmas, as_json: bool) -> None:
 
 
 def run_demo(args: Namespace) -> int:
-    """``slt-verify demo``: certify a shipped digits MLP (default: with biases, over box:0,1), check the certificate
-    independently, and compare held-out accuracy of F and G̃."""
+    """``slt-verify demo``: certify a shipped digits MLP (default: with biases, over box:0,1) or, with ``--cnn``, the
+    digits CNN (over box:0,1, input 1 × 8 × 8, default ε 0.05), check the certificate independently, and compare
+    held-out accuracy of F and G̃."""
     import numpy as np
     import torch
 
@@ -308,14 +312,18 @@ def run_demo(args: Namespace) -> int:
     from verify.engine.runtime import set_threads
     from verify.kernel import check
 
-    if args.target == "digits-bias":
+    shape = None
+    if args.cnn:
+        model_path, (_, _, X_test, y_test) = _data_file(DEMO_CNN), datasets.digits_pixels_split()
+        what, shape = "CNN (two Conv2d, Flatten, Linear) trained on scikit-learn digits (8x8, pixels / 16)", (1, 8, 8)
+    elif args.target == "digits-bias":
         model_path, (_, _, X_test, y_test) = datasets.EMBEDDED_BIAS_MODEL, datasets.digits_pixels_split()
         what = "MLP with biases, Flatten and Dropout trained on scikit-learn digits (pixels / 16)"
     else:
         model_path, (_, _, X_test, y_test) = datasets.embedded_model_path(), datasets.digits_split()
         what = "bias-free MLP trained on scikit-learn digits (rows of unit norm)"
     model_path = Path(model_path)
-    target = load_target(model_path)
+    target = load_target(model_path, shape)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     cert_path = out_dir / f"{model_path.stem}.cert.json"
@@ -336,6 +344,19 @@ def run_demo(args: Namespace) -> int:
           f"pruned random network G~ {datasets.accuracy(g, X_test, y_test):.2%} (never trained)")
     print(f"largest output difference on those digits: {gap:.3g} (certified bound {res.cert['claim']['bound']})")
     return code if res.certified else 1
+
+
+DEMO_CNN = "digits_cnn.pt"   # slt-demo --cnn's target, in verify/data (scripts/train_digits_cnn.py)
+
+
+def _data_file(name: str) -> Path:
+    """A file shipped in verify/data; InputError if the installation lacks it."""
+    from importlib import resources
+
+    path = Path(str(resources.files("verify").joinpath("data", name)))
+    if not path.is_file():
+        raise InputError(f"{path}: missing from the installation (scripts/train_digits_cnn.py writes it)")
+    return path
 
 
 def run_width(args: Namespace) -> int:
@@ -363,7 +384,7 @@ def run_width(args: Namespace) -> int:
         if found.k is None:
             print(f"  {method:10s}  not reached up to k = 8192 (best bound {float(found.bound):.3g})")
         else:
-            print(f"  {method:10s}  k = {found.k:6d}   G parameters {g_parameters(target.widths, found.k):,}")
+            print(f"  {method:10s}  k = {found.k:6d}   G parameters {g_parameters(target.layout, found.k):,}")
     return 0
 
 

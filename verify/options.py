@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+from verify.errors import InputError
 from verify.kernel import io
 
 __all__ = ["METHODS", "RESCALINGS", "NORMS", "DEVICES", "WIDTH_AUTO", "WIDTH_SMALLEST", "WIDTH_POLICIES",
            "CANDIDATES_DEFAULT", "CANDIDATES_RANGE",
-           "SEED_LIMIT", "DOMAIN_DEFAULT", "BIAS_BLOCK_AUTO", "BIAS_BLOCK_MAX", "Options", "DEFAULTS", "Eps"]
+           "SEED_LIMIT", "DOMAIN_DEFAULT", "BIAS_BLOCK_AUTO", "BIAS_BLOCK_MAX", "Options", "DEFAULTS", "Eps",
+           "parse_input_shape"]
 
 METHODS = ("subset-sum", "pair")        # the gadgets (docs/gadgets.md §6): Pensia et al. 2020, Malach et al. 2020
 RESCALINGS = ("auto", "neuron", "layer")  # how F's neurons are rescaled before pruning (docs/rescaling.md §4)
@@ -43,9 +45,11 @@ class Options:
     """How to construct G̃: the gadget ``method``, G's ``seed``, the ``device``, the subset-sum ``max_candidates``,
     the ``rescale`` of F, whether neurons may be ``reassign``ed to other inputs (docs/gadgets.md §6.4), the ``norm``
     of the certified rows, the ``width`` policy (a fixed width factor k, or ``"auto"``), the input ``domain`` (the
-    ``--domain`` text, parsed by verify/domain.py: it decides the claim and whether layer 1's inputs are ≥ 0) and the
+    ``--domain`` text, parsed by verify/domain.py: it decides the claim and whether layer 1's inputs are ≥ 0), the
     ``bias_block`` c of constant neurons per layer pair (docs/affine.md §2; ``"auto"``: 2·max_candidates when F has a
-    non-zero bias, else 0).  Validated on creation (ValueError; the domain when it is parsed)."""
+    non-zero bias, else 0) and F's ``input_shape`` ((C, H, W) for a CNN, docs/conv.md §1; None: inferred when the
+    model is read, engine/model.py ``load_target``).  Validated on creation (ValueError; the domain when it is
+    parsed)."""
 
     method: str = "subset-sum"
     seed: int = 0
@@ -57,6 +61,7 @@ class Options:
     width: int | Literal["auto", "smallest"] = WIDTH_AUTO
     domain: str = DOMAIN_DEFAULT
     bias_block: int | Literal["auto"] = BIAS_BLOCK_AUTO
+    input_shape: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         for name, value, choices in (("method", self.method, METHODS), ("rescaling", self.rescale, RESCALINGS),
@@ -77,6 +82,11 @@ class Options:
                                                    or not 0 <= self.bias_block <= BIAS_BLOCK_MAX):
             raise ValueError(f"bias block must be an integer in [0, {BIAS_BLOCK_MAX}] or {BIAS_BLOCK_AUTO!r}, got "
                              f"{self.bias_block!r}")
+        shape = self.input_shape
+        if shape is not None and (not isinstance(shape, tuple) or len(shape) not in (1, 3) or not all(
+                isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in shape)):
+            raise ValueError(f"input_shape must be None or a tuple (C, H, W) or (D,) of positive integers, got "
+                             f"{shape!r}")
 
     @property
     def nonneg_input(self) -> bool:
@@ -107,3 +117,16 @@ class Eps:
         """The decimal ``text`` (surrounding white space removed); ValueError if it is not a finite decimal."""
         text = text.strip()
         return cls(text, io.parse_decimal(text))
+
+
+def parse_input_shape(text: str) -> tuple[int, ...]:
+    """``--input-shape C,H,W`` (or ``D`` for a vector): F's input shape (docs/conv.md §1) as positive integers;
+    InputError (one line) otherwise.
+
+    >>> parse_input_shape("1,8,8")
+    (1, 8, 8)
+    """
+    parts = [t.strip() for t in str(text).split(",")]
+    if len(parts) not in (1, 3) or not all(t.isascii() and t.isdigit() and len(t) <= 9 and int(t) >= 1 for t in parts):
+        raise InputError(f"--input-shape must be C,H,W (or D for a vector) in positive integers, got {text!r}")
+    return tuple(int(t) for t in parts)

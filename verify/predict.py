@@ -158,6 +158,10 @@ class Predictor:
 
     def __init__(self, target: Target, options: Options, *, sample_weights: int = SAMPLE_WEIGHTS,
                  min_rows: int = MIN_ROWS, forced_rows: int = FORCED_ROWS, sample_seed: int = 0) -> None:
+        layout = getattr(target, "layout", None)
+        if layout is not None and layout.conv:
+            raise ValueError("the prediction models dense layers only; a CNN is searched by building "
+                             "(search.predict_width)")
         self.options = options
         self.weights = [np.asarray(w, np.float64) for w in target.weights]
         self.widths = [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import math
 import os
 import re
 import shlex
@@ -303,9 +304,10 @@ def rows(r: Report) -> list[tuple[list[Seg], list[Seg]]]:
     cert = r.cert
     c, model, rn = cert["claim"], cert["model"], cert["random_network"]
     shapes = [spec["shape"] for spec in model["layers"]]
-    widths = [shapes[0][1]] + [m for m, _ in shapes]
-    params = sum(m * n + (m if spec["bias_key"] is not None else 0) for spec, (m, n) in zip(model["layers"], shapes,
-                                                                                            strict=True))
+    widths = ["×".join(map(str, model.get("input_shape") or [shapes[0][1]]))] + [str(s[0]) for s in shapes]
+    params = sum(math.prod(shape) + (shape[0] if spec["bias_key"] is not None else 0)
+                 for spec, shape in zip(model["layers"], shapes, strict=True))
+    kinds = "Linear" if all(len(shape) == 2 for shape in shapes) else "Conv2d and Linear"
     kept_w, kept_b = sum(m["kept"] for m in cert["mask"]), sum(m["bias_kept"] for m in cert["mask"])
     norms = sorted({row["norm"] for row in cert["layers"]})
     emp = cert["info"].get("empirical")
@@ -316,7 +318,7 @@ def rows(r: Report) -> list[tuple[list[Seg], list[Seg]]]:
     delta = r.delta
     return [
         (["target ", _F], [" → ".join(map(str, widths)), f" ({params:,} weights and biases; {model['format']}, "
-                        f"{len(shapes)} Linear layers: ", *_keys(model), ")"]),
+                        f"{len(shapes)} {kinds} layers: ", *_keys(model), ")"]),
         (["model file"], _model_name(r) if r.model_path else ["not given (re-check with the file whose SHA-256 is "
                                                                "below)"]),
         (["domain ", _D], domain_cell),
@@ -344,7 +346,7 @@ def layer_rows(r: Report) -> list[list[Seg]]:
     out = []
     for p in r.parts:
         shape = shapes[p.layer - 1] if p.layer <= len(shapes) else ["?", "?"]
-        out.append([str(p.layer), f"{shape[0]} × {shape[1]}", _sci(p.gadget), _sci(p.bias),
+        out.append([str(p.layer), " × ".join(map(str, shape)), _sci(p.gadget), _sci(p.bias),
                     _percent(p.total, r.delta)])
     return out
 

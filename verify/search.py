@@ -68,7 +68,7 @@ class WidthSearch:
         if self.policy == WIDTH_SMALLEST:
             return f"smallest: k-1 fails, {n}"
         if self.predicted_k is None:
-            return f"auto: k-1 fails (small target: searched by building, as smallest does), {n}"
+            return f"auto: k-1 fails (small or convolutional target: searched by building, as smallest does), {n}"
         steps = f", stepped up to {self.k}" if self.k is not None and self.k != self.predicted_k else ""
         return f"auto: predicted k = {self.predicted_k}{steps}, {n}"
 
@@ -111,13 +111,20 @@ class Builds:
         key = self._key(options)
         if (k, key) not in self.bounds:
             t0 = time.perf_counter()
-            b = bounded(build(self.target.weights, options, k=k, biases=self.target.biases))
+            b = bounded(build(self.target.weights, options, k=k, biases=self.target.biases,
+                              layout=getattr(self.target, "layout", None)))
             self.built += 1
             self.seconds += time.perf_counter() - t0
             self._add(b, options)
             return b.bound, b
         kept = self._kept.get(key)
         return self.bounds[(k, key)], kept if kept is not None and kept.construction.k == k else None
+
+
+def _shape_of(target: Target):
+    """What ``largest_k`` sizes G from: the target's layout (engine/conv.py), or its widths (an MLP)."""
+    layout = getattr(target, "layout", None)
+    return layout if layout is not None else target.widths
 
 
 def default_k_max(options: Options) -> int:
@@ -142,8 +149,8 @@ def search_width(target: Target, options: Options, eps: Fraction, *, k_max: int 
     built and bounded with these options, is used for its k instead of building it again; ``builds`` (default: a new
     ``Builds``) builds each k.  ``on_try(k, bound)`` is called for every k tried.  ``k_max`` defaults to
     ``default_k_max``, and is clamped to ``largest_k``."""
-    k_max = min(default_k_max(options) if k_max is None else k_max, largest_k(target.widths))
-    builds = Builds(target, eps)
+    k_max = min(default_k_max(options) if k_max is None else k_max, largest_k(_shape_of(target)))
+    builds = builds if builds is not None else Builds(target, eps)
     if known is not None:
         builds._add(known, options)
     built0 = builds.built
@@ -199,11 +206,15 @@ def predict_width(target: Target, options: Options, eps: Fraction, *, k_max: int
     may be shared between calls."""
     from verify.predict import Predictor
 
-    k_max = min(default_k_max(options) if k_max is None else k_max, largest_k(target.widths))
+    k_max = min(default_k_max(options) if k_max is None else k_max, largest_k(_shape_of(target)))
     builds = Builds(target, eps)
     if known is not None:
         builds._add(known, options)
     built0 = builds.built
+    if getattr(target, "layout", None) is not None and target.layout.conv:
+        # the sampled prediction models dense layers only (verify/predict.py): a CNN is searched by building
+        found = search_width(target, options, eps, k_max=k_max, on_try=on_try, known=known, builds=builds)
+        return dataclasses.replace(found, policy=WIDTH_AUTO)
     pred = predictor if predictor is not None else Predictor(target, options)
     if pred.fraction > PREDICT_FRACTION:
         # predicting would prune about as much as building does (small layers are pruned whole): search by building

@@ -35,16 +35,18 @@ class BiasPruning:
     const: torch.Tensor       # (C,) int64: hidden neurons that keep their bias (sorted)
     beta: torch.Tensor        # (C,) float64: their biases
     rows: torch.Tensor        # (E,) int64: output r of each kept edge to a constant (sorted by r, then h)
-    cols: torch.Tensor        # (E,) int64: the constant neuron h
-    v: torch.Tensor           # (E,) float64: V[r, h]
+    cols: torch.Tensor        # (E,) int64: the column of G layer 2i: the constant neuron h (h·A + q* for a Conv2d)
+    v: torch.Tensor           # (E,) float64: V[r, col]
+    positions: int = 1        # A: a Conv2d's kernel positions (column col = h·A + q; docs/conv.md §5)
 
     def sums(self) -> torch.Tensor:
-        """C[r] = Σ v_{r,h} β_h (float64, exact: at most 40 products on the 2^-48 grid, each below 1 in magnitude)."""
+        """C[r] = Σ v_{r,h} β_h (float64, exact: at most 40 products on the 2^-48 grid, each below 1 in magnitude).
+        For a Conv2d this is the constant built where the kernel position lands inside the image."""
         out = torch.zeros(self.m, dtype=torch.float64, device=self.v.device)
         if self.rows.numel():
             beta_of = torch.zeros(self.hidden[0] + self.hidden[1], dtype=torch.float64, device=self.v.device)
             beta_of[self.const] = self.beta
-            out.index_add_(0, self.rows, self.v * beta_of[self.cols])
+            out.index_add_(0, self.rows, self.v * beta_of[self.cols // self.positions])
         return out
 
 
@@ -58,24 +60,28 @@ def constants(seed: int, i: int, start: int, size: int, limit: int, device: torc
     return hs[keep], beta[keep]
 
 
-def prune_biases(b_scaled: torch.Tensor, i: int, start: int, size: int, seed: int, limit: int) -> BiasPruning:
+def prune_biases(b_scaled: torch.Tensor, i: int, start: int, size: int, seed: int, limit: int,
+                 at: tuple[int, int] = (1, 0)) -> BiasPruning:
     """The bias gadget for the rescaled bias ``b_scaled`` (m,) of target layer i: per output the exact best subset of
-    the block's constants (``limit`` candidates at most; none is kept for a zero bias)."""
+    the block's constants (``limit`` candidates at most; none is kept for a zero bias).  ``at`` = (A, q*): for a
+    Conv2d with A kernel positions, constant channel h reaches the outputs through V column h·A + q* only
+    (docs/conv.md §5; (1, 0) for a Linear)."""
     dev = b_scaled.device
     m = b_scaled.numel()
+    A, q = at
     hs, beta_int = constants(seed, i, start, size, limit, dev)
     rows_out, cols_out = [], []
     if hs.numel():
         for r0, r1 in row_chunks(m, hs.numel()):
             r = torch.arange(r0, r1, device=dev)
-            prod = rng_torch.weights_int(seed, 2 * i, r[:, None], hs[None]) * beta_int[None]
+            prod = rng_torch.weights_int(seed, 2 * i, r[:, None], hs[None] * A + q) * beta_int[None]
             chosen = best_subsets(prod, b_scaled[r0:r1].to(torch.float64))
             rr, tt = chosen.nonzero(as_tuple=True)
             rows_out.append(rr + r0)
-            cols_out.append(hs[tt])
+            cols_out.append(hs[tt] * A + q)
     rows = torch.cat(rows_out) if rows_out else torch.zeros(0, dtype=torch.int64, device=dev)
     cols = torch.cat(cols_out) if cols_out else torch.zeros(0, dtype=torch.int64, device=dev)
-    const = torch.unique(cols)
+    const = torch.unique(cols // A)
     beta = rng_torch.weights(seed, 2 * i - 1, const, torch.full_like(const, rng.BIAS_COL))
     v = rng_torch.weights(seed, 2 * i, rows, cols)
-    return BiasPruning(i, m, (start, size), const, beta, rows, cols, v)
+    return BiasPruning(i, m, (start, size), const, beta, rows, cols, v, A)

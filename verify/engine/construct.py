@@ -2,7 +2,8 @@
 one or two rescalings of F (docs/rescaling.md), keeping the smaller composed bound.
 
 ``build`` is the whole construction for one width factor k; the layout of G and the gadget algebra are in
-gadgets.py's docstring and docs/gadgets.md §1–§5.
+gadgets.py's docstring and docs/gadgets.md §1–§5.  A Conv2d layer of F is pruned in the virtual dense view of
+docs/conv.md §2 (engine/conv.py): its kernel matrix by the same gadgets, its biases through one kernel position.
 """
 
 from __future__ import annotations
@@ -18,11 +19,22 @@ import torch
 
 from verify.domain import parse as parse_domain
 from verify.engine.biases import BiasPruning, prune_biases
+from verify.engine.conv import (
+    Layout,
+    bias_error_tensor,
+    bias_position,
+    channel_view,
+    column_exponents,
+    conv_candidates,
+    conv_pair,
+    export_module,
+    mlp_layout,
+    pair_tensors,
+)
 from verify.engine.gadgets import (
     Candidates,
     LayerPruning,
     Pruned,
-    candidates,
     layer_error,
     padded,
     prune_layer,
@@ -56,6 +68,11 @@ class Construction:
     biases: list[np.ndarray] = field(default_factory=list)      # b_i (F's own; zeros where F has none)
     bias_parts: list[BiasPruning] = field(default_factory=list)  # the bias gadget per layer (engine/biases.py)
     bias_block: int = 0               # c: constant neurons after the k·n gadget neurons of every odd G layer
+    layout: Layout | None = None      # F's layer kinds and geometry (engine/conv.py); default: the MLP of originals
+
+    def __post_init__(self) -> None:
+        if self.layout is None:
+            self.layout = mlp_layout(self.originals)
 
     @property
     def method(self) -> str:
@@ -71,6 +88,10 @@ class Construction:
         transposed V restricted to them (computed once, on first use)."""
         out = []
         for i, lp in enumerate(self.layers):
+            if self.layout.is_conv(i):
+                out.append(conv_pair(lp, self.bias_parts[i] if self.bias_parts else None, self.layout.geometry[i],
+                                     self.bias_block))
+                continue
             alive = (lp.src >= 0).nonzero().squeeze(1)
             V = torch.zeros(lp.m, lp.hidden, dtype=torch.float64, device=self.device)
             V[lp.rows, lp.cols] = lp.v
@@ -80,11 +101,16 @@ class Construction:
         return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """G̃(x) in float64 for a batch x of shape (B, d); dead hidden neurons are skipped and each layer's constant
-        neurons enter as their summed contribution C (engine/biases.py)."""
+        """G̃(x) in float64 for a batch x of shape (B, d) (flattened: d = C·H·W for a CNN, whose output is flattened
+        too); dead hidden neurons are skipped and each layer's constant neurons enter as their summed contribution C
+        (engine/biases.py); a Conv2d layer's pair runs as two convolutions (engine/conv.py ``ConvPair``)."""
         z = x.to(torch.float64).to(self.device)
-        for i, (src, u, vt, const) in enumerate(self.compact):
-            z = torch.relu(z[:, src] * u) @ vt + const
+        for i, part in enumerate(self.compact):
+            if callable(part):
+                z = part(z)
+            else:
+                src, u, vt, const = part
+                z = torch.relu(z[:, src] * u) @ vt + const
             if i + 1 < len(self.compact):
                 z = torch.relu(z)
         return z
@@ -95,6 +121,10 @@ class Construction:
         s = padded(self.exponents, self.widths)
         out = []
         for i, b in enumerate(self.biases):
+            if self.layout.is_conv(i):   # a tensor over every output position (docs/conv.md §5)
+                out.append(bias_error_tensor(self.bias_parts[i] if self.bias_parts else None,
+                                             torch.from_numpy(b).to(self.device), s[i + 1], self.layout.geometry[i]))
+                continue
             c = self.bias_parts[i].sums() if self.bias_parts else torch.zeros(len(b), dtype=torch.float64)
             shift = torch.as_tensor(-np.asarray(s[i + 1]), device=c.device).to(torch.float64)
             out.append(torch.ldexp(c, shift) - torch.from_numpy(b).to(c.device))
@@ -104,7 +134,8 @@ class Construction:
         """The matrices whose norms are the η_i of docs/composition.md §1, in F's own units (what the checker's check 5
         recomputes exactly): D_i⁻¹ [E⁺ E⁻] D_0 for the first layer, D_i⁻¹ E⁺ D_{i−1} after it."""
         s = padded(self.exponents, self.widths)
-        return [lp.eta_matrix_f_units(torch.from_numpy(ws).to(self.device), s[i + 1], s[i])
+        return [lp.eta_matrix_f_units(torch.from_numpy(ws).to(self.device), s[i + 1],
+                                      column_exponents(s[i], self.layout.geometry[i]))
                 for i, (lp, ws) in enumerate(zip(self.layers, self.scaled, strict=True))]
 
     def pruned_state_dict(self, drop_dead: bool = True) -> dict[str, torch.Tensor]:
@@ -112,7 +143,10 @@ class Construction:
 
         Zeros where pruned; the bias block's constant neurons are rows of zeros with their kept bias β.  With
         ``drop_dead`` hidden neurons that keep neither an input edge nor a bias (they output σ(0) = 0 and have no
-        kept output edge) are removed, so the odd-layer widths shrink but the function is unchanged."""
+        kept output edge) are removed, so the odd-layer widths shrink but the function is unchanged.  For a CNN:
+        the state_dict of ``pruned_module``."""
+        if self.layout.conv:
+            return {key: t.contiguous() for key, t in self.pruned_module().state_dict().items()}
         sd: dict[str, torch.Tensor] = {}
         for i, lp in enumerate(self.layers):
             U, V = lp.dense()
@@ -139,7 +173,10 @@ class Construction:
         return sd
 
     def pruned_module(self) -> torch.nn.Sequential:
-        """G̃ as a plain ``nn.Sequential`` of Linear (with biases) and ReLU layers, in float32, eval mode."""
+        """G̃ as a plain ``nn.Sequential`` of Linear (with biases) and ReLU layers, in float32, eval mode; for a CNN
+        of Conv2d pairs, ReLU, Flatten and Linear pairs (engine/conv.py ``export_module``)."""
+        if self.layout.conv:
+            return export_module(self._pairs(), self.layout)
         sd = self.pruned_state_dict()
         layers: list[torch.nn.Module] = []
         for j in range(2 * len(self.layers)):
@@ -151,65 +188,107 @@ class Construction:
         model.load_state_dict(sd)
         return model.eval()
 
+    def _pairs(self) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Per layer G̃'s (U, odd-layer biases, V) over all k·n + c hidden channels (neurons), zeros where pruned; V of
+        a Conv2d layer has shape (m, k·n + c, kh, kw)."""
+        out = []
+        for i, lp in enumerate(self.layers):
+            bp = self.bias_parts[i] if self.bias_parts else None
+            if self.layout.is_conv(i):
+                out.append(pair_tensors(lp, bp, self.layout.geometry[i], self.bias_block))
+                continue
+            U, V = lp.dense()
+            c = self.bias_block
+            U = torch.cat([U, torch.zeros(c, lp.n, dtype=U.dtype, device=U.device)])
+            V = torch.cat([V, torch.zeros(lp.m, c, dtype=V.dtype, device=V.device)], dim=1)
+            bu = torch.zeros(lp.hidden + c, dtype=torch.float64, device=U.device)
+            if bp is not None:
+                bu[bp.const] = bp.beta
+                V[bp.rows, bp.cols] = bp.v
+            out.append((U, bu, V))
+        return out
+
+    def channel_src(self, i: int) -> torch.Tensor:
+        """G layer 2i + 1's kept input edge per hidden channel (neuron) of target layer i + 1 (0-based), −1 where
+        pruned: for a Conv2d the channel-level view of the virtual pruning (engine/conv.py ``channel_view``)."""
+        return channel_view(self.layers[i], self.layout.geometry[i].positions)[0]
+
     @property
     def kept(self) -> int:
-        """Kept weights and biases of G."""
-        return sum(int((lp.src >= 0).sum()) + lp.rows.numel() for lp in self.layers) + sum(
+        """Kept weights and biases of G (a Conv2d layer's odd G layer counted per channel)."""
+        return sum(int((self.channel_src(i) >= 0).sum()) + lp.rows.numel() for i, lp in enumerate(self.layers)) + sum(
             bp.const.numel() + bp.rows.numel() for bp in self.bias_parts)
 
 
-def g_widths(widths: list[int], k: int, c: int = 0) -> list[int]:
+def g_widths(widths: list[int] | Layout, k: int, c: int = 0) -> list[int]:
     """Widths of G: d, k·n_0 + c, n_1, k·n_1 + c, n_2, ..., k·n_{L-1} + c, n_L (docs/gadgets.md §1; c constant
-    neurons per pair, docs/affine.md §2)."""
+    neurons per pair, docs/affine.md §2); for a ``Layout`` in channels (docs/conv.md §2)."""
+    if isinstance(widths, Layout):
+        return widths.g_widths(k, c)
     out = [widths[0]]
     for i in range(1, len(widths)):
         out += [k * widths[i - 1] + c, widths[i]]
     return out
 
 
-def g_parameters(widths: list[int], k: int, c: int = 0) -> int:
-    """G's weights and biases."""
+def g_parameters(widths: list[int] | Layout, k: int, c: int = 0) -> int:
+    """G's weights and biases (for a ``Layout``: with its convolutions' kernel positions, docs/conv.md §2)."""
+    if isinstance(widths, Layout):
+        return widths.g_parameters(k, c)
     gw = g_widths(widths, k, c)
     return sum(a * b + b for a, b in zip(gw[:-1], gw[1:], strict=True))
 
 
-def largest_k(widths: list[int]) -> int:
+def largest_k(widths: list[int] | Layout) -> int:
     """The largest width factor whose G stays within MAX_G_PARAMETERS."""
     return max(1, MAX_G_PARAMETERS // g_parameters(widths, 1))
 
 
 def _prune_all(scaled: list[np.ndarray], exps: list[np.ndarray], assignments: list[list[Candidates]],
                options: Options, progress: Callable[[int], None] | None, rebalance: bool = True,
-               biases: tuple[list[np.ndarray], int] | None = None) -> Pruned:
+               biases: tuple[list[np.ndarray], int] | None = None, layout: Layout | None = None) -> Pruned:
     """Prune every layer pair for one rescaling (docs/gadgets.md §6.4); returns the kept edges, the neuron assignment
     each layer kept and each layer's η_i (spectral, F's units).  Every assignment is pruned and the one with the
     smallest η_i is kept; i = 1 also tries ``gadgets.rebalanced`` (when its inputs have both signs): a few blocks with
     unreachable weights dominate the bound, so give them more neurons.  ``biases`` = (F's biases b_i, bias block c)
-    adds the bias gadget of engine/biases.py for b'_i = D_i b_i, with β_i = ‖e_i‖₂.  Runs on the assignments'
-    device."""
+    adds the bias gadget of engine/biases.py for b'_i = D_i b_i, with β_i = ‖e_i‖₂.  ``layout`` (default: the MLP of
+    ``scaled``) says which layers are convolutions: their assignments are the virtual dense view's
+    (engine/conv.py), they are not rebalanced (that would break the channels' weight sharing), their η_i carries
+    the factor √M_i and their bias error is the tensor over every output position (docs/conv.md §4–§5).  Runs on
+    the assignments' device."""
     dev = assignments[0][0].h.device
-    s = padded(exps, [scaled[0].shape[1]] + [w.shape[0] for w in scaled])
+    layout = layout or mlp_layout(scaled)
+    s = padded(exps, layout.channels)
     layers, chosen, etas, parts, betas = [], [], [], [], []
     for i, (ws, cands) in enumerate(zip(scaled, assignments, strict=True), start=1):
         w = torch.from_numpy(ws).to(dev)
+        g, conv = layout.geometry[i - 1], layout.is_conv(i - 1)
+        s_in = column_exponents(s[i - 1], g)
         cands = list(cands)
         tried = [prune_layer(w, i, cand, options) for cand in cands]
-        if i == 1 and rebalance and tried[0].both:
+        if i == 1 and rebalance and tried[0].both and not conv:
             cand = rebalanced(tried[0], w, cands[0], options.seed, 1)
             if cand is not None:
                 cands.append(cand)
                 tried.append(prune_layer(w, 1, cand, options))
-        errs = [layer_error(lp, w, s[i], s[i - 1]) for lp in tried]
+        errs = [layer_error(lp, w, s[i], s_in) for lp in tried]
         best = int(np.argmin(errs))
         layers.append(tried[best])
         chosen.append(cands[best])
-        etas.append(errs[best])
+        etas.append(errs[best] * math.sqrt(g.mult))
         if biases is not None:
             b, c = biases[0][i - 1], biases[1]
             b_scaled = torch.from_numpy(np.ldexp(b, s[i].astype(np.int32))).to(dev)
-            bp = prune_biases(b_scaled, i, tried[best].hidden, c, options.seed, options.max_candidates)
-            shift = torch.as_tensor(-s[i], device=dev).to(torch.float64)
-            e = torch.ldexp(bp.sums(), shift) - torch.from_numpy(b).to(dev)
+            b_t = torch.from_numpy(b).to(dev)
+            if conv:
+                A = g.positions
+                bp = prune_biases(b_scaled, i, tried[best].hidden // A, c, options.seed, options.max_candidates,
+                                  (A, bias_position(g)))
+                e = bias_error_tensor(bp, b_t, s[i], g)
+            else:
+                bp = prune_biases(b_scaled, i, tried[best].hidden, c, options.seed, options.max_candidates)
+                shift = torch.as_tensor(-s[i], device=dev).to(torch.float64)
+                e = torch.ldexp(bp.sums(), shift) - b_t
             parts.append(bp)
             betas.append(float(e.norm()))
         if progress:
@@ -226,10 +305,11 @@ def _composed(pruned: Pruned, omegas: list[float], nus: list[float], reach: floa
 
 
 def _rescalings(weights: list[np.ndarray], options: Options, assignments: list[list[Candidates]],
-                gains: list[float]) -> list[tuple[str, list[np.ndarray]]]:
+                gains: list[float], groups: list[int] | None = None) -> list[tuple[str, list[np.ndarray]]]:
     """The rescalings ``build`` prunes with when no exponents are given (docs/rescaling.md §4): whole layers
     balanced, and per-neuron exponents that keep the weights within reach of the candidates G offers at this k
-    (measured with the last assignment listed for each layer)."""
+    (measured with the last assignment listed for each layer).  ``groups`` (a target with convolutions): the
+    exponents are per channel, each shared by a group of columns (docs/conv.md §6)."""
     tries = []
     if options.rescale in ("layer", "auto") or len(weights) == 1:
         tries.append(("layer", balanced_exponents(weights)))
@@ -237,7 +317,7 @@ def _rescalings(weights: list[np.ndarray], options: Options, assignments: list[l
         dev = assignments[0][0].h.device
         reaches = [reach(torch.from_numpy(w).to(dev), cands[-1], i, options)
                    for i, (w, cands) in enumerate(zip(weights, assignments, strict=True), start=1)]
-        tries.append(("neuron", reach_exponents(weights, reaches, gains)))
+        tries.append(("neuron", reach_exponents(weights, reaches, gains, groups=groups)))
     return tries
 
 
@@ -257,7 +337,8 @@ def _refined(weights: list[np.ndarray], pruned: Pruned, gains: list[float], opti
 
 
 def build(weights: list[np.ndarray], options: Options, *, k: int, biases: list[np.ndarray] | None = None,
-          exponents: list[np.ndarray] | None = None, progress: Callable[[int], None] | None = None) -> Construction:
+          exponents: list[np.ndarray] | None = None, progress: Callable[[int], None] | None = None,
+          layout: Layout | None = None) -> Construction:
     """Prune G (width factor k, ``options.seed``) into G̃ approximating the target ``weights`` and ``biases`` (None:
     bias-free; docs/gadgets.md, docs/affine.md) with the gadget ``options.method``.
 
@@ -269,42 +350,48 @@ def build(weights: list[np.ndarray], options: Options, *, k: int, biases: list[n
     and uneven assignments (benchmarks' "before").  A non-zero bias adds ``options.bias_block_for(True)`` constant
     neurons per pair (engine/biases.py); ``options.domain`` decides whether layer 1's inputs are ≥ 0 and where the
     composed estimate starts.  Vectorised in torch on ``options.device``; ``progress`` is called once per finished
-    target layer and rescaling tried.  ``options.width`` is not read: k is given."""
+    target layer and rescaling tried.  ``options.width`` is not read: k is given.  ``layout`` (engine/conv.py;
+    default: the MLP of ``weights``) gives each layer's kind and geometry: a Conv2d layer's ``weights`` entry is its
+    kernel matrix, pruned in the virtual dense view of docs/conv.md §2."""
     t0 = time.perf_counter()
     if k < 1:
         raise ValueError("width factor k must be ≥ 1")
-    widths = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    layout = layout or mlp_layout(weights)
+    widths = layout.channels
     biases = [np.zeros(w.shape[0]) for w in weights] if biases is None else [np.asarray(b, np.float64) for b in biases]
     c = options.bias_block_for(any(bool(np.any(b)) for b in biases))
-    if g_parameters(widths, k, c) > MAX_G_PARAMETERS:
-        raise InputError(f"width factor {k} gives G {g_parameters(widths, k, c):,} parameters, above the limit of "
+    if g_parameters(layout, k, c) > MAX_G_PARAMETERS:
+        raise InputError(f"width factor {k} gives G {g_parameters(layout, k, c):,} parameters, above the limit of "
                          f"{MAX_G_PARAMETERS:,}; use a smaller --width-factor or --method subset-sum")
     dev = device_of(options.device)
     seed = options.seed
-    reach = float(parse_domain(options.domain).for_inputs(widths[0]).reach)
-    omegas = [float(np.linalg.norm(w, 2)) for w in weights]
-    nus = [float(np.linalg.norm(b)) for b in biases]
+    reach = float(parse_domain(options.domain).for_inputs(layout.in_features).reach)
+    spectral = [float(np.linalg.norm(w, 2)) for w in weights]
+    omegas = [nw * math.sqrt(g.mult) for nw, g in zip(spectral, layout.geometry, strict=True)]   # docs/conv.md §4
+    nus = [float(np.linalg.norm(b)) * math.sqrt(g.pixels) for b, g in zip(biases, layout.geometry, strict=True)]
     gains = [math.prod(omegas) / max(nw, 1e-300) for nw in omegas]   # ≈ ρ_{i−1}·ω_{i+1}⋯ω_L of docs/composition.md §3
     # Neuron assignments tried per layer: where inputs are ≥ 0 (i ≥ 2, or a non-negative box) also moves
-    # negative-weight neurons (gadgets.candidates); the last one listed is the one whose reach the per-neuron
-    # rescaling is measured with.
-    assignments = [[candidates(seed, 2 * i - 1, k, w.shape[1], False, dev)]
-                   + ([candidates(seed, 2 * i - 1, k, w.shape[1], True, dev)]
+    # negative-weight neurons (gadgets.candidates; per channel for a convolution); the last one listed is the one
+    # whose reach the per-neuron rescaling is measured with.
+    assignments = [[conv_candidates(seed, 2 * i - 1, k, g, False, dev)]
+                   + ([conv_candidates(seed, 2 * i - 1, k, g, True, dev)]
                       if (i > 1 or options.nonneg_input) and options.reassign else [])
-                   for i, w in enumerate(weights, start=1)]
-    tries = [("given", exponents)] if exponents is not None else _rescalings(weights, options, assignments, gains)
+                   for i, g in enumerate(layout.geometry, start=1)]
+    groups = [g.group for g in layout.geometry]
+    tries = [("given", exponents)] if exponents is not None else _rescalings(weights, options, assignments, gains,
+                                                                             groups)
     bias_arg = (biases, c) if c or any(bool(np.any(b)) for b in biases) else None
     best = None
     for kind, exps in tries:
         try:
-            scaled = apply_exponents(weights, exps)
+            scaled = apply_exponents(weights, exps, groups)
         except ValueError:
             if exponents is not None:
                 raise
             continue
         pruned = _prune_all(scaled, exps, assignments, options, progress, rebalance=options.reassign,
-                            biases=bias_arg)
-        if kind == "neuron":
+                            biases=bias_arg, layout=layout)
+        if kind == "neuron" and not layout.conv:   # refine moves single neurons' rows and columns: MLPs only
             pruned = _refined(weights, pruned, gains, options, bias_arg)
         bound = _composed(pruned, omegas, nus, reach)
         if best is None or bound < best[0]:
@@ -313,7 +400,7 @@ def build(weights: list[np.ndarray], options: Options, *, k: int, biases: list[n
         raise ValueError("power-of-two rescaling is not exact for these weights (float64 overflow or underflow)")
     _, kind, pruned = best
     return Construction(options, k, widths, pruned.exponents, list(weights), pruned.scaled, pruned.layers, dev, kind,
-                        time.perf_counter() - t0, biases, pruned.biases, c)
+                        time.perf_counter() - t0, biases, pruned.biases, c, layout)
 
 
 def rescale_tries(rescale: str, n_layers: int) -> int:

@@ -34,14 +34,19 @@ def balanced_exponents(weights: list[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
-def apply_exponents(weights: list[np.ndarray], exponents: list[np.ndarray]) -> list[np.ndarray]:
-    """W'_i = diag(2^{s_i}) W_i diag(2^{-s_{i-1}}), exactly (np.ldexp)."""
+def apply_exponents(weights: list[np.ndarray], exponents: list[np.ndarray],
+                    groups: list[int] | None = None) -> list[np.ndarray]:
+    """W'_i = diag(2^{s_i}) W_i diag(2^{-s_{i-1}}), exactly (np.ldexp).  ``groups[i]``: how many consecutive
+    columns of W_i share one exponent of s_{i−1} (a convolution's kernel positions, the pixels of a channel before
+    a Flatten: docs/conv.md §6; default 1)."""
     if len(exponents) != len(weights) - 1:
         raise ValueError("need one exponent vector per hidden layer")
-    s = [np.zeros(weights[0].shape[1], dtype=np.int64), *exponents, np.zeros(weights[-1].shape[0], dtype=np.int64)]
+    groups = groups or [1] * len(weights)
+    s = [np.zeros(weights[0].shape[1] // groups[0], dtype=np.int64), *exponents,
+         np.zeros(weights[-1].shape[0], dtype=np.int64)]
     out = []
     for i, w in enumerate(weights):
-        shift = s[i + 1][:, None] - s[i][None, :]
+        shift = s[i + 1][:, None] - np.repeat(s[i], groups[i])[None, :]
         scaled = np.ldexp(w, shift.astype(np.int32))
         if not np.all(np.isfinite(scaled)) or not np.array_equal(np.ldexp(scaled, (-shift).astype(np.int32)), w):
             raise ValueError("power-of-two rescaling is not exact here (float64 overflow or underflow)")
@@ -50,7 +55,7 @@ def apply_exponents(weights: list[np.ndarray], exponents: list[np.ndarray]) -> l
 
 
 def reach_exponents(weights: list[np.ndarray], reach: list[np.ndarray], gains: list[float], span: int = 8,
-                    sweeps: int = 8) -> list[np.ndarray]:
+                    sweeps: int = 8, groups: list[int] | None = None) -> list[np.ndarray]:
     """Per-neuron exponents that bring the weights within reach of the gadgets G offers at this width (issue 7).
 
     A weight w of layer i at (r, c) becomes w·2^Δ, Δ = s_i[r] − s_{i−1}[c].  Its gadget's usable products sum
@@ -64,21 +69,25 @@ def reach_exponents(weights: list[np.ndarray], reach: list[np.ndarray], gains: l
     nothing changes.  Unreachable weights (R ≈ 0) cost |w| whatever Δ is, so unlike a min–max they cannot drag
     every other neuron along.  Precision (the resolution of the subset sums) is not modelled: tried with an
     estimate R·2^−2q for q usable products, it made the digits bounds worse at
-    every k tried (36–57).
+    every k tried (36–57).  ``groups[i]``: consecutive columns of layer i sharing one exponent (``apply_exponents``;
+    a convolution's channels, docs/conv.md §6): a channel's cost is that of all its columns.
     """
     absw = [np.abs(w) for w in weights]
+    groups = groups or [1] * len(weights)
 
     def err2(i: int, delta: np.ndarray) -> np.ndarray:
         e = np.maximum(0.0, absw[i] - 0.5 * reach[i] * np.exp2(-delta.astype(np.float64)))
         return gains[i] * e * e
 
-    s = [np.zeros(w.shape[1], dtype=np.int64) for w in weights] + [np.zeros(weights[-1].shape[0], dtype=np.int64)]
+    s = [np.zeros(w.shape[1] // g, dtype=np.int64) for w, g in zip(weights, groups, strict=True)] + [
+        np.zeros(weights[-1].shape[0], dtype=np.int64)]
     ts = np.array(sorted(range(-span, span + 1), key=abs))
     for _ in range(sweeps):
         changed = False
         for i in [*range(1, len(weights)), *range(len(weights) - 2, 0, -1)]:
-            cost = np.stack([err2(i - 1, t - s[i - 1][None, :]).sum(axis=1)
-                             + err2(i, s[i + 1][:, None] - t).sum(axis=0) for t in ts])   # (2·span+1, n_i)
+            as_rows = [err2(i - 1, t - np.repeat(s[i - 1], groups[i - 1])[None, :]).sum(axis=1) for t in ts]
+            as_cols = [err2(i, s[i + 1][:, None] - t).sum(axis=0).reshape(-1, groups[i]).sum(axis=1) for t in ts]
+            cost = np.stack(as_rows) + np.stack(as_cols)   # (2·span+1, n_i)
             best = ts[np.argmin(cost, axis=0)]
             changed |= not np.array_equal(best, s[i])
             s[i] = best

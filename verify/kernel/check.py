@@ -1,8 +1,8 @@
 """The independent checker: accepts a certificate only if every number in it is re-derived here.  [trusted]
 
-Imports only the rest of the kernel (``io``, ``modelfile``, ``rng``, ``spectral``, ``wellformed``) and the standard
-library (no torch, nothing of the engine).  Every trusted computation is exact integer or rational arithmetic, or,
-for spectral norms, stdlib floats with a proven a-priori rounding bound (verify/kernel/spectral.py).
+Imports only the rest of the kernel (``conv``, ``io``, ``modelfile``, ``rng``, ``spectral``, ``wellformed``) and the
+standard library (no torch, nothing of the engine).  Every trusted computation is exact integer or rational
+arithmetic, or, for spectral norms, floats with a proven a-priori rounding bound (verify/kernel/spectral.py).
 
 Input first has to be **well-formed** (verify/kernel/wellformed.py: strict JSON matching certs/schema.json exactly,
 within the size limits below); anything else is ``Unusable`` (exit 2).  A well-formed certificate is VALID iff
@@ -12,22 +12,24 @@ with its number (exit 1).  One function per fact:
   1. ``_claim``: claim.eps > 0, and the domain D is sound: a ball has radius > 0 and reach ≥ radius, a box has
      lo ≤ hi and reach² ≥ Σ max(lo_j², hi_j²) (exactly), so ‖x‖₂ ≤ reach on D (docs/affine.md §4);
   2. ``_model``: SHA-256 of the model bytes equals model.sha256, and the function those same bytes compute
-     (verify/kernel/modelfile.py, "what F is") has the modules, weight keys, bias keys and shapes model lists;
-  3. ``_structure``: G's widths (k·n + c hidden neurons per pair) and parameter count (weights and biases) follow
-     from k, the bias block c and the layer shapes; a box has d coordinates; one exponent per hidden neuron of F;
+     (verify/kernel/modelfile.py, "what F is") has the modules, weight keys, bias keys, shapes, strides and
+     paddings model lists; model.input_shape fits the chain (verify/kernel/conv.py ``walk``, docs/conv.md §1);
+  3. ``_structure``: G's widths (k·n + c hidden channels per pair) and parameter count (weights and biases) follow
+     from k, the bias block c and the layer shapes; a box has C·H·W coordinates; one exponent per hidden channel;
   4. ``_kept_edges``: every mask has its G layer's shape and kept counts; in each odd layer every hidden neuron
      keeps at most one input edge, keeps its bias only when it keeps no input edge and the bias is positive (a
      constant neuron), and even layers keep edges exactly from the hidden neurons that kept an edge or a bias;
-  5. ``_layer_rows``: for every target layer i, with E⁺, E⁻ the gadget errors and e the bias error computed
-     exactly from weights and biases regenerated from the seed and mapped back to F's units (D = diag(2^s)):
-     η_i ≥ ‖[E⁺ E⁻]‖ (i = 1, unless D is a non-negative box) or ‖E⁺‖, ω_i ≥ ‖W_i‖, in the row's norm (Frobenius
-     decided exactly, spectral by verify/kernel/spectral.py: may refuse, never wrongly accept), β_i ≥ ‖e‖₂ and
-     ν_i ≥ ‖b_i‖₂ (exactly);
+  5. ``_layer_rows``: for every target layer i, with E⁺, E⁻ the gadget errors over its kernel matrix and e the
+     bias error at every output position, computed exactly from weights and biases regenerated from the seed and
+     mapped back to F's units (D = diag(2^s)), and M the convolution's multiplicity (1 for a Linear):
+     η_i ≥ √M‖[E⁺ E⁻]‖ (i = 1, unless D is a non-negative box) or √M‖E⁺‖, ω_i ≥ √M‖W_i‖, in the row's norm
+     (Frobenius decided exactly, spectral by verify/kernel/spectral.py: may refuse, never wrongly accept),
+     β_i ≥ ‖e‖₂ and ν_i ≥ √(H'W')‖b_i‖₂ (exactly; docs/conv.md §4–§5);
   6. ``_composition``: δ_i ≥ η_i ρ_{i−1} + β_i + ω_i δ_{i−1} and ρ_i ≥ (ω_i + η_i) ρ_{i−1} + ν_i + β_i from the
      stored previous values (δ_0 = 0, ρ_0 = reach) — valid because both recurrences are monotone in every argument;
   7. ``_verdict``: claim.bound ≥ δ_L, and the verdict is "certified" exactly when claim.bound ≤ claim.eps.
 Then sup_{x ∈ D} ‖G̃(x) − F(x)‖₂ ≤ claim.bound in exact real arithmetic of the stored weights and biases
-(docs/affine.md §5; the lemmas are proved in proofs/).
+(docs/affine.md §5, docs/conv.md §6; the lemmas are proved in proofs/).
 
 Limits (each refused with exit 2 before the work it bounds): certificate file ``MAX_CERT_BYTES``, model file
 ``modelfile.MAX_MODEL_BYTES``, target weights ``MAX_TARGET_WEIGHTS``, G parameters ``MAX_G_PARAMETERS`` (and
@@ -39,12 +41,13 @@ values ``wellformed.MAX_JSON_VALUES`` and the spectral test's work ``MAX_SPECTRA
 from __future__ import annotations
 
 import hashlib
+import math
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from verify.kernel import io, modelfile, rng
+from verify.kernel import conv, io, modelfile, rng
 from verify.kernel.spectral import at_least_root, spectral_bound_holds
 from verify.kernel.wellformed import Unusable, load_json, read_file, well_formed
 
@@ -58,6 +61,7 @@ MAX_G_PARAMETERS = 1 << 32         # G's masks then inflate to at most 512 MiB
 MAX_KEPT = 50_000_000              # kept weights and biases of G (a 784-256-256-10 certificate keeps 4.4 M)
 MAX_EXACT_BITS = 1 << 34           # 2 GiB of exact integers for the largest layer's matrices
 MAX_SPECTRAL_WORK = 1 << 33        # Σ min(m, n)²·max(m, n) over spectral rows (1024 × 1568 is 2^30.6: ~1 min)
+MAX_TENSOR_VALUES = 1 << 24        # values of F's input and of every layer's output tensor
 
 
 class Invalid(Exception):
@@ -100,6 +104,7 @@ class Checked:
     weights: list
     biases: list
     pruned: list
+    geometry: list = ()   # conv.Geometry per target layer (docs/conv.md §1)
 
 
 # --- facts 1-7 (exit 1) --------------------------------------------------------------------------------------
@@ -123,8 +128,9 @@ def _claim(cert: dict) -> tuple[Fraction, Fraction, Domain]:
     return eps, bound, Domain("box", reach, lo=lo, hi=hi, text=(tuple(d["lo"]), tuple(d["hi"])))
 
 
-def _model(cert: dict, data: bytes) -> list[modelfile.Linear]:
-    """Fact 2: F's Linear layers (exact binary64 weights and biases), read from the same bytes that were hashed."""
+def _model(cert: dict, data: bytes) -> tuple[list[modelfile.Layer], list[conv.Geometry]]:
+    """Fact 2: F's affine layers (exact binary64 weights and biases), read from the same bytes that were hashed,
+    and their geometry from model.input_shape (docs/conv.md §1)."""
     model = cert["model"]
     if hashlib.sha256(data).hexdigest() != model["sha256"]:
         raise Invalid(2, "model.sha256 does not match the model file")
@@ -140,38 +146,51 @@ def _model(cert: dict, data: bytes) -> list[modelfile.Linear]:
     keys = [[spec["key"], spec["bias_key"]] for spec in model["layers"]]
     found = [[layer.weight_key, layer.bias_key] for layer in chain.layers]
     if found != keys:
-        raise Invalid(2, f"model.layers keys {keys[:3]}... are not the file's Linear layers (weight and bias keys) "
+        raise Invalid(2, f"model.layers keys {keys[:3]}... are not the file's layers (weight and bias keys) "
                          f"in the order F applies them ({found[:3]}...)")
     if sum(len(x.weight) * (len(x.weight[0]) + 1) for x in chain.layers) > MAX_TARGET_WEIGHTS:
         raise Unusable(f"model too large to check (more than {MAX_TARGET_WEIGHTS} weights and biases)")
     for i, (layer, spec) in enumerate(zip(chain.layers, model["layers"], strict=True)):
-        shape = [len(layer.weight), len(layer.weight[0])]
-        if spec["shape"] != shape or (i and shape[1] != len(chain.layers[i - 1].weight)):
-            raise Invalid(2, f"model.layers[{i}]: shape {shape} does not chain or does not match")
-    return list(chain.layers)
+        if [spec["shape"], spec["stride"], spec["padding"]] != [list(layer.shape), list(layer.stride),
+                                                                list(layer.padding)]:
+            raise Invalid(2, f"model.layers[{i}]: shape, stride or padding is not the file's "
+                             f"({list(layer.shape)}, {list(layer.stride)}, {list(layer.padding)})")
+    if math.prod(model["input_shape"]) > MAX_TENSOR_VALUES or max(model["input_shape"]) > MAX_TENSOR_VALUES:
+        raise Unusable(f"model.input_shape has more than {MAX_TENSOR_VALUES} values")
+    try:
+        geometry = conv.walk(model["input_shape"], chain.modules,
+                             [(x.shape, x.stride, x.padding) for x in chain.layers])
+    except conv.GeometryError as e:
+        raise Invalid(2, f"model.input_shape {model['input_shape']} does not fit F: {e}") from None
+    if max(g.c_out * g.pixels for g in geometry) > MAX_TENSOR_VALUES:
+        raise Unusable(f"a layer of F outputs more than {MAX_TENSOR_VALUES} values")
+    return list(chain.layers), geometry
 
 
-def _structure(cert: dict, shapes: list[tuple[int, int]], domain: Domain) -> tuple[int, int, int, list[list[int]]]:
-    """Fact 3 and the size limits: (seed, k, c, exponents with s_0 = s_L = 0)."""
+def _structure(cert: dict, geometry: list[conv.Geometry], domain: Domain) -> tuple[int, int, int, list[list[int]]]:
+    """Fact 3 and the size limits: (seed, k, c, exponents with s_0 = s_L = 0).  Layer i's G pair has k·n + c
+    channels (neurons) between n inputs and m outputs, and A kernel positions (docs/conv.md §2)."""
     rn = cert["random_network"]
     seed, k, c = rn["seed"], rn["width_factor"], rn["bias_block"]
-    widths = [shapes[0][1]]
-    for m, n in shapes:
-        widths += [k * n + c, m]
+    widths = [geometry[0].c_in]
+    for g in geometry:
+        widths += [k * g.c_in + c, g.c_out]
     if rn["widths"] != widths:
         raise Invalid(3, f"random_network.widths must be {widths[:7]}{'...' if len(widths) > 7 else ''}")
-    params = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
+    params = sum((k * g.c_in + c) * (g.c_in + 1) + g.c_out * ((k * g.c_in + c) * g.positions + 1) for g in geometry)
     if rn["parameters"] != params:
         raise Invalid(3, "random_network.parameters does not match the widths (weights and biases)")
-    if params > MAX_G_PARAMETERS or max(widths) >= 2**32:
+    if params > MAX_G_PARAMETERS or max((k * g.c_in + c) * g.positions for g in geometry) >= 2**32:
         raise Unusable(f"random network too large to check ({params} parameters; limit {MAX_G_PARAMETERS}, "
-                       "and every width below 2^32)")
-    if domain.kind == "box" and len(domain.lo) != widths[0]:
-        raise Invalid(3, f"claim.domain: the box has {len(domain.lo)} coordinates, F has {widths[0]} inputs")
+                       "and every G layer's columns below 2^32)")
+    d = math.prod(cert["model"]["input_shape"])
+    if domain.kind == "box" and len(domain.lo) != d:
+        raise Invalid(3, f"claim.domain: the box has {len(domain.lo)} coordinates, F has {d} inputs")
     exps = cert["rescaling"]["neuron_exponents"]
-    if len(exps) != len(shapes) - 1 or any(len(s) != shapes[i][0] for i, s in enumerate(exps)):
-        raise Invalid(3, f"rescaling.neuron_exponents must list one integer per hidden neuron {widths[2:-1:2]}")
-    return seed, k, c, [[0] * shapes[0][1], *exps, [0] * shapes[-1][0]]
+    if len(exps) != len(geometry) - 1 or any(len(s) != geometry[i].c_out for i, s in enumerate(exps)):
+        raise Invalid(3, f"rescaling.neuron_exponents must list one integer per hidden channel or neuron "
+                         f"{widths[2:-1:2]}")
+    return seed, k, c, [[0] * geometry[0].c_in, *exps, [0] * geometry[-1].c_out]
 
 
 def _dyadic(w: float) -> tuple[int, int]:
@@ -213,18 +232,19 @@ def _decode(entry: dict, layer: int, shape: list[int], bias: bool) -> list[tuple
     return bits
 
 
-def _kept_edges(cert: dict, shapes: list[tuple[int, int]], k: int, c: int, seed: int) -> tuple[list, int]:
-    """Fact 4: decode masks; per target layer (src: {h: j}, const: {h}, edges: {r: [h, ...]}, out_bias: {r}) and
-    the kept count (weights and biases)."""
+def _kept_edges(cert: dict, geometry: list[conv.Geometry], k: int, c: int, seed: int) -> tuple[list, int]:
+    """Fact 4: decode masks; per target layer (src: {h: j}, const: {h}, edges: {r: [col, ...]}, out_bias: {r}) and
+    the kept count (weights and biases).  Column col = h·A + q of layer 2i is channel h at kernel position q."""
     masks = cert["mask"]
-    if len(masks) != 2 * len(shapes):
-        raise Invalid(4, f"mask must list {2 * len(shapes)} G layers")
+    if len(masks) != 2 * len(geometry):
+        raise Invalid(4, f"mask must list {2 * len(geometry)} G layers")
     if sum(m["kept"] + m["bias_kept"] for m in masks) > MAX_KEPT:
         raise Unusable(f"too many kept weights and biases to check (limit {MAX_KEPT})")
     out, kept = [], 0
-    for i, (m, n) in enumerate(shapes):
+    for i, g in enumerate(geometry):
+        n, m, A = g.c_in, g.c_out, g.positions
         parts = []
-        for layer, shape in ((2 * i + 1, [k * n + c, n]), (2 * i + 2, [m, k * n + c])):
+        for layer, shape in ((2 * i + 1, [k * n + c, n]), (2 * i + 2, [m, (k * n + c) * A])):
             entry = masks[layer - 1]
             if entry["layer"] != layer or entry["shape"] != shape:
                 raise Invalid(4, f"mask[{layer - 1}] must describe G layer {layer} of shape {shape}")
@@ -242,12 +262,12 @@ def _kept_edges(cert: dict, shapes: list[tuple[int, int]], k: int, c: int, seed:
                 raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {h} keeps its bias but also an input edge, "
                                  "or its bias is not positive (only constant neurons may keep a bias)")
         edges: dict[int, list[int]] = {}
-        for r, h in even:
-            if h not in src and h not in const:
-                raise Invalid(4, f"G layer {2 * i + 2}: kept edge ({r}, {h}) from a hidden neuron with no input "
+        for r, col in even:
+            if col // A not in src and col // A not in const:
+                raise Invalid(4, f"G layer {2 * i + 2}: kept edge ({r}, {col}) from a hidden neuron with no input "
                                  "edge and no bias")
-            edges.setdefault(r, []).append(h)
-        fed = {h for hs in edges.values() for h in hs}
+            edges.setdefault(r, []).append(col)
+        fed = {col // A for cols in edges.values() for col in cols}
         if len(fed) != len(src) + len(const):
             h = min((set(src) | const) - fed)
             raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {h} keeps an input edge or bias but no output edge")
@@ -255,54 +275,86 @@ def _kept_edges(cert: dict, shapes: list[tuple[int, int]], k: int, c: int, seed:
     return out, kept
 
 
-def _layer_matrices(ratios: list, K: int, s_out: list[int], s_in: list[int], seed: int, i: int,
-                    kept: tuple, both: bool) -> tuple[list[list[int]], list[list[int]], list[int]]:
+def _layer_matrices(ratios: list, K: int, exps: tuple, seed: int, i: int, kept: tuple, g: conv.Geometry,
+                    both: bool) -> tuple[list[list[int]], list[list[int]], list[tuple[int, dict]]]:
     """Fact 5's matrices, exactly, as integer rows in units of 2^-K: the gadget error in F's own units
-    E = D_i⁻¹ E' D_{i−1} ([E⁺ E⁻], m × 2n, when ``both`` signs of input occur; E⁺ when the inputs are ≥ 0: ReLU
-    outputs, or a non-negative box), W (unscaled), and the constants' sums C'[r] mapped back, 2^(−s_out[r])·C'[r]
-    (docs/affine.md §2–§4).
+    E = D_i⁻¹ E' D_{i−1} ([E⁺ E⁻], m × 2nA, when ``both`` signs of input occur; E⁺ when the inputs are ≥ 0: ReLU
+    outputs, or a non-negative box), W (the unscaled kernel matrix), and per output r the constants it kept, in
+    units of 2^-48 before mapping back: (its own kept bias, {kernel position q: Σ v·β over constant channels})
+    (docs/affine.md §2–§4, docs/conv.md §2–§5).
 
-    G̃ approximates W' = D_i W D_{i−1}⁻¹ (D = diag(2^s)); its kept products sum to P' (resp. N'), so
-    E[r, c] = P'[r, c]·2^t − W[r, c] with t = s_in[c] − s_out[r].  Regenerated weights and biases are integers in
-    units of 2^-24, so P' and C' are integers in units of 2^-48 (verify/kernel/rng.py), and W = num / 2^b exactly."""
+    G̃ approximates W' = D_i W D_{i−1}⁻¹ (D = diag(2^s)); its kept products sum to P' (resp. N'): edge (r, hA + q)
+    with src[h] = j adds v·u_h to column jA + q, so E[r, col] = P'[r, col]·2^t − W[r, col] with
+    t = s_in[col // group] − s_out[r].  Regenerated weights and biases are integers in units of 2^-24, so P' and the
+    constants are integers in units of 2^-48 (verify/kernel/rng.py), and W = num / 2^b exactly."""
+    s_out, s_in = exps
     src, const, edges, out_bias = kept
+    A = g.positions
     u = {h: rng.weight_int(seed, 2 * i + 1, h, j) for h, j in src.items()}
     beta = {h: rng.bias_int(seed, 2 * i + 1, h) for h in const}
     e_rows, w_rows, consts = [], [], []
     for r, row in enumerate(ratios):
         pos: dict[int, int] = {}
         neg: dict[int, int] = {}
-        total = rng.bias_int(seed, 2 * i + 2, r) << 24 if r in out_bias else 0
+        at_q: dict[int, int] = {}
         key = rng.row_key(seed, 2 * i + 2, r)
-        for h in edges.get(r, ()):
-            v = rng.weight_int(seed, 2 * i + 2, r, h, key=key)
+        for col in edges.get(r, ()):
+            v = rng.weight_int(seed, 2 * i + 2, r, col, key=key)
+            h, q = divmod(col, A)
             if h in beta:
-                total += v * beta[h]
+                at_q[q] = at_q.get(q, 0) + v * beta[h]
                 continue
             side = pos if u[h] > 0 else neg
-            side[src[h]] = side.get(src[h], 0) + v * u[h]
+            side[src[h] * A + q] = side.get(src[h] * A + q, 0) + v * u[h]
         w_row = [num << (K - b) for num, b in row]
-        up = [K - 48 + s_in[c] - s_out[r] for c in range(len(row))]   # ≥ 0 by the choice of K
+        up = [K - 48 + s_in[c // g.group] - s_out[r] for c in range(len(row))]   # ≥ 0 by the choice of K
         e_row = [(pos.get(c, 0) << up[c]) - wv for c, wv in enumerate(w_row)]
         if both:
             e_row += [wv - (neg.get(c, 0) << up[c]) for c, wv in enumerate(w_row)]
         e_rows.append(e_row)
         w_rows.append(w_row)
-        consts.append(total << (K - 48 - s_out[r]))
+        consts.append((rng.bias_int(seed, 2 * i + 2, r) << 24 if r in out_bias else 0, at_q))
     return e_rows, w_rows, consts
 
 
-def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str) -> bool:
-    """‖rows / 2^K‖ ≤ bound, decided exactly (Frobenius) or by the verified Cholesky test (spectral)."""
-    if norm == "spectral":
-        return spectral_bound_holds(rows, K, bound)
-    return at_least_root(bound, sum(x * x for row in rows for x in row), K)
+def _bias_error_sq(consts: list[tuple[int, dict]], b_units: list[int], K: int, s_out: list[int],
+                   g: conv.Geometry) -> int:
+    """Σ e[r, p]² over every output r and position p, in units of 2^-2K (docs/conv.md §5): at p, output r's constants
+    are its kept bias plus the Σ v·β of the kernel positions inside the image there (a rectangle of kernel rows
+    and columns, summed with a prefix table), mapped back by 2^(−s_out[r]), minus its target bias."""
+    total = 0
+    spots = conv.inside(g)
+    for r, ((own, at_q), bv) in enumerate(zip(consts, b_units, strict=True)):
+        pre = [[0] * (g.kw + 1) for _ in range(g.kh + 1)]   # pre[a][e] = Σ at_q over rows < a, columns < e
+        for a in range(g.kh):
+            for e in range(g.kw):
+                pre[a + 1][e + 1] = pre[a][e + 1] + pre[a + 1][e] - pre[a][e] + at_q.get(a * g.kw + e, 0)
+        for (a0, a1), (e0, e1), count in spots:
+            part = 0 if a0 > a1 or e0 > e1 else pre[a1 + 1][e1 + 1] - pre[a0][e1 + 1] - pre[a1 + 1][e0] + pre[a0][e0]
+            total += count * (((own + part) << (K - 48 - s_out[r])) - bv) ** 2
+    return total
+
+
+def _sqrt_up(M: int) -> Fraction:
+    """A rational ≥ √M (exact when M is a perfect square)."""
+    r = math.isqrt(M)
+    return Fraction(r) if r * r == M else Fraction(math.isqrt(M << 64) + 1, 1 << 32)
+
+
+def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str, M: int) -> bool:
+    """√M·‖rows / 2^K‖ ≤ bound, decided exactly (Frobenius: M·Σx² ≤ bound²·4^K, which also settles a spectral row,
+    ‖·‖₂ ≤ ‖·‖_F) or else, for a spectral row, by the verified Cholesky test against bound / (a rational ≥ √M); M is
+    the convolution's multiplicity (docs/conv.md §4)."""
+    if at_least_root(bound, M * sum(x * x for row in rows for x in row), K):
+        return True
+    return norm == "spectral" and spectral_bound_holds(rows, K, bound / _sqrt_up(M))
 
 
 def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: int, pruned: list,
                 nonneg: bool) -> list[tuple[Fraction, ...]]:
-    """Fact 5: (η_i, ω_i, β_i, ν_i) per layer, each proven to bound its matrix's or vector's norm."""
-    rows, ratios, biases = cert["layers"], layers[0], layers[1]
+    """Fact 5: (η_i, ω_i, β_i, ν_i) per layer, each proven to bound its operator's or tensor's norm: η_i and ω_i
+    with the factor √M_i of docs/conv.md §4, β_i over every output position, ν_i ≥ ‖b_i‖₂·√(H'W')."""
+    rows, (ratios, biases, geometry) = cert["layers"], layers
     if len(rows) != len(ratios):
         raise Invalid(5, f"layers must have {len(ratios)} rows")
     work = sum(min(m, n) ** 2 * max(m, n) for i, (row, w) in enumerate(zip(rows, ratios, strict=True))
@@ -311,20 +363,21 @@ def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: i
         raise Unusable(f"spectral rows too large to check ({work} > {MAX_SPECTRAL_WORK} floating-point steps); "
                        "certify with --norm frobenius")
     out = []
-    for i, (K, row) in enumerate(zip(scales, rows, strict=True)):
+    for i, (K, row, g) in enumerate(zip(scales, rows, geometry, strict=True)):
         eta, omega, beta, nu = (io.parse_decimal(row[key]) for key in ("eta", "omega", "beta", "bias_norm"))
         both = i == 0 and not nonneg   # otherwise the inputs are ≥ 0: σ(−z) = 0 and only E⁺ acts
-        e_rows, w_rows, consts = _layer_matrices(ratios[i], K, exps[i + 1], exps[i], seed, i, pruned[i], both)
+        e_rows, w_rows, consts = _layer_matrices(ratios[i], K, (exps[i + 1], exps[i]), seed, i, pruned[i], g, both)
         b_units = [num << (K - b) for num, b in biases[i]]
-        if not _norm_at_most(e_rows, K, eta, row["norm"]):
+        M = g.mult
+        if not _norm_at_most(e_rows, K, eta, row["norm"], M):
             raise Invalid(5, f"layers[{i}].eta is below the gadget error's {row['norm']} norm (or not provably above "
                              "it)")
-        if not _norm_at_most(w_rows, K, omega, row["norm"]):
+        if not _norm_at_most(w_rows, K, omega, row["norm"], M):
             raise Invalid(5, f"layers[{i}].omega is below the weight matrix's {row['norm']} norm (or not provably "
                              "above it)")
-        if not at_least_root(beta, sum((cv - bv) ** 2 for cv, bv in zip(consts, b_units, strict=True)), K):
+        if not at_least_root(beta, _bias_error_sq(consts, b_units, K, exps[i + 1], g), K):
             raise Invalid(5, f"layers[{i}].beta is below the bias error's l2 norm")
-        if not at_least_root(nu, sum(bv * bv for bv in b_units), K):
+        if not at_least_root(nu, g.pixels * sum(bv * bv for bv in b_units), K):
             raise Invalid(5, f"layers[{i}].bias_norm is below the l2 norm of the layer's bias")
         out.append((eta, omega, beta, nu))
     return out
@@ -357,45 +410,49 @@ def check_certificate(cert: object, model: bytes | Path) -> Checked:
 
     ``model`` is the model file's bytes (or a path, read once: the bytes hashed are the bytes parsed)."""
     data = model if isinstance(model, bytes) else read_file(Path(model), modelfile.MAX_MODEL_BYTES, "model file")
-    well_formed(cert)
+    cert = well_formed(cert)
     eps, bound, domain = _claim(cert)
-    layers = _model(cert, data)
+    layers, geometry = _model(cert, data)
     weights = [x.weight for x in layers]
     biases = [x.bias if x.bias is not None else [0.0] * len(x.weight) for x in layers]
-    shapes = [(len(w), len(w[0])) for w in weights]
-    seed, k, c, exps = _structure(cert, shapes, domain)
+    seed, k, c, exps = _structure(cert, geometry, domain)
     ratios = [[[_dyadic(x) for x in row] for row in w] for w in weights]
     b_ratios = [[_dyadic(x) for x in b] for b in biases]
     scales = _scales(ratios, b_ratios, exps)
     _exact_budget(ratios, scales, exps, domain.non_negative)   # refuse over-limit layers before decoding any mask
-    pruned, kept = _kept_edges(cert, shapes, k, c, seed)
-    rows = _layer_rows(cert, (ratios, b_ratios), scales, exps, seed, pruned, domain.non_negative)
+    pruned, kept = _kept_edges(cert, geometry, k, c, seed)
+    rows = _layer_rows(cert, (ratios, b_ratios, geometry), scales, exps, seed, pruned, domain.non_negative)
     delta = _composition(cert, rows, domain.reach)
     _verdict(cert, eps, bound, delta)
-    return Checked(bound, eps, domain, len(shapes), kept, seed, weights, biases, pruned)
+    return Checked(bound, eps, domain, len(layers), kept, seed, weights, biases, pruned, geometry)
 
 
 def exact_networks(ok: Checked) -> tuple[list, list]:
-    """(F, G̃) of an accepted certificate as lists of affine layers (W, b) of Fractions ((out, in) convention) for
-    the exact oracle (verify/exact/), built from what ``check_certificate`` decoded."""
-    target = [([[Fraction(x) for x in row] for row in w], [Fraction(x) for x in b])
-              for w, b in zip(ok.weights, ok.biases, strict=True)]
+    """(F, G̃) of an accepted certificate as lists of dense affine layers (W, b) of Fractions ((out, in) convention,
+    every convolution unrolled on its image: docs/conv.md §7) for the exact oracle (verify/exact/), built from what
+    ``check_certificate`` decoded."""
+    target = [(conv.unroll([[Fraction(x) for x in row] for row in w], g), [Fraction(x) for x in b for _ in
+                                                                            range(g.pixels)])
+              for w, b, g in zip(ok.weights, ok.biases, ok.geometry, strict=True)]
     pruned = []
-    for i, (w, (src, const, edges, out_bias)) in enumerate(zip(ok.weights, ok.pruned, strict=True)):
-        m, n = len(w), len(w[0])
-        hs = sorted(set(src) | const)   # only live hidden neurons (or one all-zero one): the function is unchanged
+    for i, (g, (src, const, edges, out_bias)) in enumerate(zip(ok.geometry, ok.pruned, strict=True)):
+        n, m, A = g.c_in, g.c_out, g.positions
+        hs = sorted(set(src) | const)   # only live hidden channels (or one all-zero one): the function is unchanged
         U = [[rng.weight(ok.seed, 2 * i + 1, h, src[h]) if h in src and j == src[h] else Fraction(0)
               for j in range(n)] for h in hs] or [[Fraction(0)] * n]
         bu = [Fraction(rng.bias_int(ok.seed, 2 * i + 1, h), 1 << 24) if h in const else Fraction(0)
               for h in hs] or [Fraction(0)]
-        pos = {h: t for t, h in enumerate(hs)}
-        V = [[Fraction(0)] * max(1, len(hs)) for _ in range(m)]
-        for r, hlist in edges.items():
-            for h in hlist:
-                V[r][pos[h]] = rng.weight(ok.seed, 2 * i + 2, r, h)
+        at = {h: t for t, h in enumerate(hs)}
+        V = [[Fraction(0)] * (max(1, len(hs)) * A) for _ in range(m)]
+        for r, cols in edges.items():
+            for col in cols:
+                V[r][at[col // A] * A + col % A] = rng.weight(ok.seed, 2 * i + 2, r, col)
         bv = [Fraction(rng.bias_int(ok.seed, 2 * i + 2, r), 1 << 24) if r in out_bias else Fraction(0)
               for r in range(m)]
-        pruned += [(U, bu), (V, bv)]
+        one = conv.Geometry(n, g.h, g.w, 1, 1, (1, 1), (0, 0), len(U), g.h, g.w, 1)   # the 1 × 1 convolution
+        two = conv.Geometry(len(U), g.h, g.w, g.kh, g.kw, g.stride, g.padding, m, g.ho, g.wo, A)
+        pruned += [(conv.unroll(U, one), [x for x in bu for _ in range(g.h * g.w)]),
+                   (conv.unroll(V, two), [x for x in bv for _ in range(g.pixels)])]
     return target, pruned
 
 

@@ -16,16 +16,21 @@ import zlib
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
-__all__ = ["FORMAT", "OLD_FORMATS", "TOP_FIELDS", "CLAIM", "MODULES", "parse_signed", "DECIMAL_MAX_CHARS",
-           "DECIMAL_MAX_EXPONENT", "decimal_up",
+__all__ = ["FORMAT", "FORMAT_3", "CLAIM_3", "MODULES_3", "OLD_FORMATS", "TOP_FIELDS", "CLAIM", "MODULES",
+           "parse_signed", "DECIMAL_MAX_CHARS", "DECIMAL_MAX_EXPONENT", "decimal_up",
            "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError", "no_duplicate_keys"]
 
-FORMAT = "slt-verify-certificate/3"
+FORMAT = "slt-verify-certificate/4"
+FORMAT_3 = "slt-verify-certificate/3"   # still read: an MLP certificate of slt-verify 0.2 (wellformed.upgrade_3)
 OLD_FORMATS = ("slt-verify-certificate/1", "slt-verify-certificate/2")   # refused with a line saying how to regenerate
 TOP_FIELDS = ("format", "verdict", "claim", "model", "random_network", "rescaling", "mask", "layers", "info")
-CLAIM = {"norm": "l2", "semantics": "exact real arithmetic of the stored weights and biases; Flatten reshapes, "
-                                    "Dropout and Identity are the identity (inference)"}
-MODULES = ("Flatten", "Linear", "ReLU", "Dropout", "Identity")   # model.modules entries (certs/FORMAT.md)
+CLAIM_3 = {"norm": "l2", "semantics": "exact real arithmetic of the stored weights and biases; Flatten reshapes, "
+                                      "Dropout and Identity are the identity (inference)"}
+CLAIM = {"norm": "l2", "semantics": "exact real arithmetic of the stored weights and biases; Conv2d is torch's "
+                                    "zero-padded conv2d; Flatten reshapes, Dropout and Identity are the identity "
+                                    "(inference)"}
+MODULES_3 = ("Flatten", "Linear", "ReLU", "Dropout", "Identity")   # format 3's model.modules entries
+MODULES = (*MODULES_3, "Conv2d")                                 # model.modules entries (certs/FORMAT.md)
 DECIMAL_MAX_CHARS = 400      # a DEC string is at most this long ...
 DECIMAL_MAX_EXPONENT = 400   # ... and its exponent lies in [-400, 400]: every value is cheap to read exactly
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?(?:[eE](?P<exp>[-+]?[0-9]+))?", re.ASCII)

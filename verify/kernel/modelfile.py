@@ -1,4 +1,4 @@
-"""What a model file computes: F as a chain of Linear layers, read from the file's bytes.  [trusted; stdlib only]
+"""What a model file computes: F as a chain of affine layers, read from the file's bytes.  [trusted; stdlib only]
 
 The checker and the engine both read F here, from one ``bytes`` object that the caller has also hashed, so
 the numbers checked are the numbers hashed.  Nothing here imports torch: a PyTorch file is a zip archive
@@ -9,23 +9,26 @@ What F is, per file kind (``read_chain``):
 
 * **torch-module** — a pickled ``torch.nn.Sequential``.  ``Sequential.forward`` applies the values of its
   ``_modules`` dict in insertion order, so we accept only (verify/kernel/modules.py): children keyed ``"0"``,
-  ``"1"``, … in insertion order; each child a distinct object of class exactly ``Linear``, ``ReLU``, ``Flatten``,
-  ``Dropout`` or ``Identity`` which, with Dropout and Identity left out, read ``Flatten? Linear (ReLU Linear)*``
-  (a ``Flatten(start_dim=1, end_dim=-1)`` only before the first Linear, exactly one ReLU between consecutive
-  Linear layers, none after the last); every module's pickled ``__dict__`` made only of the attributes a freshly
-  constructed one of its class has, every hook and buffer table empty, parameters only in a Linear, whose
-  ``weight``/``bias`` are the registered ``Parameter`` entries of ``_parameters`` with
-  ``in_features``/``out_features`` matching the weight.  Dropout (p in [0, 1], saved in either mode) and Identity
-  are the identity, as ``model.eval()`` runs them; Flatten turns each input into the row-major vector x the claim
-  is about.  Then forward(x) = W_L σ(… σ(W_1 x + b_1) …) + b_L exactly, a missing bias being 0 (torch's
-  ``Module.__setstate__`` only fills in missing hook tables, which we require empty anyway).  An instance
-  attribute such as ``forward`` or ``weight`` that would shadow the class's behaviour is an unknown key and is
-  refused; so is every other layer class, by one line naming it and, where there is one, the way out
-  (verify/kernel/torchzip.py).  ``Chain.modules`` lists the children's classes in forward order.
+  ``"1"``, … in insertion order; each child a distinct object of class exactly ``Conv2d``, ``Linear``, ``ReLU``,
+  ``Flatten``, ``Dropout`` or ``Identity`` which, with Dropout, Identity and Flatten left out, read
+  ``A (ReLU A)*`` (A a Conv2d or Linear; every Conv2d before every Linear; at most one
+  ``Flatten(start_dim=1, end_dim=-1)``, after every Conv2d and before every Linear, required when both occur);
+  every module's pickled ``__dict__`` made only of the attributes a freshly constructed one of its class has,
+  every hook and buffer table empty, parameters only in a Linear or Conv2d, whose ``weight``/``bias`` are the
+  registered ``Parameter`` entries of ``_parameters`` with the size attributes matching the weight, and a
+  Conv2d's forward the zero-padded ``conv2d`` with dilation 1 and one group (``modules.conv_geometry``).  Dropout
+  (p in [0, 1], saved in either mode) and Identity are the identity, as ``model.eval()`` runs them; Flatten turns
+  each input into the row-major vector the claim is about.  Then forward(x) = A_L σ(… σ(A_1 x) …) exactly, each
+  A_i affine (docs/conv.md §1), a missing bias being 0 (torch's ``Module.__setstate__`` only fills in missing hook
+  tables, which we require empty anyway).  An instance attribute such as ``forward`` or ``weight`` that would
+  shadow the class's behaviour is an unknown key and is refused; so is every other layer class, by one line naming
+  it and, where there is one, the way out (verify/kernel/torchzip.py).  ``Chain.modules`` lists the children's
+  classes in forward order.
 * **torch-state-dict** / **safetensors** — a flat map ``<prefix><i>.weight`` / ``<prefix><i>.bias`` with one
   common prefix and ASCII-digit indices; F is the Linear layers in increasing index order with a ReLU
   between consecutive ones (the Sequential convention: no other layer holds such keys); ``Chain.modules`` is
-  ``["Linear", "ReLU", …, "Linear"]``.
+  ``["Linear", "ReLU", …, "Linear"]``.  A 4-D (convolution) weight is refused: the file cannot say its stride and
+  padding.
 
 The zip archive and its pickle are read by verify/kernel/torchzip.py (a closed vocabulary: every other opcode, global or
 archive layout is refused before anything is built), tensors by verify/kernel/tensordata.py; every declared size is
@@ -52,7 +55,7 @@ from verify.kernel import io, modules
 from verify.kernel.tensordata import DTYPES, MAX_TENSOR_ELEMENTS, ModelFileError, Storage, Tensor, contiguous
 from verify.kernel.torchzip import Module, Param, unpickle
 
-__all__ = ["ModelFileError", "Linear", "Chain", "read_chain", "MAX_MODEL_BYTES", "MAX_TENSOR_ELEMENTS"]
+__all__ = ["ModelFileError", "Layer", "Linear", "Chain", "read_chain", "MAX_MODEL_BYTES", "MAX_TENSOR_ELEMENTS"]
 
 MAX_MODEL_BYTES = 1 << 30          # a model file above 1 GiB is refused before it is read
 _MAX_HEADER_BYTES = 1 << 24        # safetensors JSON header
@@ -62,25 +65,43 @@ MAX_MODEL_VALUES = 1 << 24         # all tensors F uses together, checked before
 
 
 @dataclass(frozen=True)
-class Linear:
-    """One affine layer x ↦ W x + b: ``weight`` is (out, in) rows of exact floats, ``bias`` None or a list."""
+class Layer:
+    """One affine layer: a Linear x ↦ W x + b, or a Conv2d (docs/conv.md §1).  ``weight`` is the (out, in·kh·kw)
+    kernel matrix as rows of exact floats (torch's ``weight.reshape(out, -1)``; a Linear's (out, in) matrix),
+    ``bias`` None or a list; ``shape`` the stored weight's shape ((out, in) or (out, in, kh, kw)), and for a Conv2d
+    its ``stride`` and zero ``padding`` per dimension ((1, 1) and (0, 0) for a Linear)."""
 
     weight_key: str
     weight: list[list[float]]
     bias_key: str | None
     bias: list[float] | None
     dtype: str = "float64"   # of the stored weight (float16/bfloat16/float32/float64); values are exact either way
+    shape: tuple = ()
+    stride: tuple = (1, 1)
+    padding: tuple = (0, 0)
+
+    def __post_init__(self) -> None:
+        if not self.shape:
+            object.__setattr__(self, "shape", (len(self.weight), len(self.weight[0])))
+
+    @property
+    def kind(self) -> str:
+        return "Conv2d" if len(self.shape) == 4 else "Linear"
+
+
+Linear = Layer   # the name of format 3's reader
 
 
 @dataclass(frozen=True)
 class Chain:
-    """F = L_n ∘ σ ∘ … ∘ σ ∘ L_1 for the file's ``layers`` L_i (see the module docstring for each ``kind``).
+    """F = L_n ∘ σ ∘ … ∘ σ ∘ L_1 for the file's ``layers`` L_i (see the module docstring for each ``kind``; a
+    Flatten between them only reshapes).
 
     ``modules`` names F's modules in the order forward applies them, e.g. ``["Flatten", "Linear", "ReLU",
     "Dropout", "Linear"]`` (for a state_dict or safetensors file: ``["Linear", "ReLU", …, "Linear"]``)."""
 
     kind: str
-    layers: list[Linear]
+    layers: list[Layer]
     modules: list[str]
 
     @property
@@ -90,10 +111,15 @@ class Chain:
 
 # --- tensors -------------------------------------------------------------------------------------------------
 
-def _matrix(t: object, key: str) -> list[list[float]]:
-    if not isinstance(t, Tensor) or len(t.size) != 2 or 0 in t.size:
-        raise ModelFileError(f"{key} is not a non-empty 2-D floating-point tensor")
-    v, (m, n) = t.values(), t.size
+def _matrix(t: object, key: str, dims: int = 2) -> list[list[float]]:
+    """A 2-D tensor's rows, or a 4-D (Conv2d) tensor's rows reshaped to (out, in·kh·kw)."""
+    if isinstance(t, Tensor) and len(t.size) == 4 and dims == 2:
+        raise ModelFileError(f"{key} is a 4-D convolution weight: a state_dict does not hold the strides and "
+                             "paddings of its convolutions; save the whole module instead (torch.save(model, path))")
+    if not isinstance(t, Tensor) or len(t.size) != dims or 0 in t.size:
+        raise ModelFileError(f"{key} is not a non-empty {dims}-D floating-point tensor")
+    v, m = t.values(), t.size[0]
+    n = len(v) // m
     return [v[r * n:(r + 1) * n] for r in range(m)]
 
 
@@ -111,27 +137,37 @@ def _check_budget(tensors: list[Tensor]) -> None:
         raise ModelFileError(f"the model declares more than {MAX_MODEL_VALUES} values in all")
 
 
-def _linear(m: Module, name: str) -> Linear:
+def _affine(m: Module, name: str) -> Layer:
+    """A Linear's or Conv2d's layer, its sizes checked against the weight (the geometry by modules.conv_geometry)."""
     state = m.state
     params = state["_parameters"]
-    weight = _matrix(params["weight"].tensor, f"{name}.weight")
-    if (state.get("in_features"), state.get("out_features")) != (len(weight[0]), len(weight)):
-        raise ModelFileError(f"layer {name} (Linear): in_features/out_features do not match its weight")
+    conv = m.kind == "Conv2d"
+    weight = _matrix(params["weight"].tensor, f"{name}.weight", 4 if conv else 2)
+    shape = params["weight"].tensor.size
+    if conv:
+        kernel, stride, padding = modules.conv_geometry(state, f"layer {name}")
+        if (state.get("in_channels"), state.get("out_channels"), kernel) != (shape[1], shape[0], shape[2:]):
+            raise ModelFileError(f"layer {name} (Conv2d): in_channels/out_channels/kernel_size do not match its "
+                                 "weight")
+    else:
+        stride, padding = (1, 1), (0, 0)
+        if (state.get("in_features"), state.get("out_features")) != (shape[1], shape[0]):
+            raise ModelFileError(f"layer {name} (Linear): in_features/out_features do not match its weight")
     bias = None if params["bias"] is None else _vector(params["bias"].tensor, f"{name}.bias", len(weight))
-    return Linear(f"{name}.weight", weight, None if bias is None else f"{name}.bias", bias,
-                  params["weight"].tensor.storage.dtype)
+    return Layer(f"{name}.weight", weight, None if bias is None else f"{name}.bias", bias,
+                 params["weight"].tensor.storage.dtype, tuple(shape), stride, padding)
 
 
-def _sequential_chain(top: object) -> tuple[list[str], list[Linear]]:
+def _sequential_chain(top: object) -> tuple[list[str], list[Layer]]:
     kinds, linears = modules.sequential(top)
     tensors = [t for _, ts, _ in linears for t in ts]
     _check_budget(tensors)
     if len({t.storage.dtype for t in tensors}) > 1:   # torch's forward would raise a dtype mismatch
         raise ModelFileError("the module mixes floating-point dtypes (its forward cannot run)")
-    return kinds, [_linear(c, name) for name, _, c in linears]
+    return kinds, [_affine(c, name) for name, _, c in linears]
 
 
-def _flat_chain(entries: dict) -> list[Linear]:
+def _flat_chain(entries: dict) -> list[Layer]:
     """Linear layers of a flat map ``<prefix><i>.weight|bias`` in increasing index order."""
     found: dict[int, dict] = {}
     prefixes = set()
@@ -164,8 +200,8 @@ def _flat_chain(entries: dict) -> list[Linear]:
         wkey, w = parts["weight"]
         weight = _matrix(w, wkey)
         bkey, b = parts.get("bias", (None, None))
-        out.append(Linear(wkey, weight, bkey, None if bkey is None else _vector(b, bkey, len(weight)),
-                          w.storage.dtype))
+        out.append(Layer(wkey, weight, bkey, None if bkey is None else _vector(b, bkey, len(weight)),
+                         w.storage.dtype))
     return out
 
 
@@ -218,7 +254,7 @@ def read_chain(data: bytes) -> Chain:
         raise ModelFileError(f"the model file has an unexpected structure ({type(e).__name__})") from None
 
 
-def _convention(kind: str, layers: list[Linear]) -> Chain:
+def _convention(kind: str, layers: list[Layer]) -> Chain:
     return Chain(kind, layers, ["Linear"] + ["ReLU", "Linear"] * (len(layers) - 1))
 
 

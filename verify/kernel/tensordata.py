@@ -2,8 +2,9 @@
 
 Shared by the two readers of verify/kernel/modelfile.py (safetensors, and torch's zip archives in
 verify/kernel/torchzip.py).
-Values are decoded exactly (float16, bfloat16 and float32 convert exactly to binary64), only for 1-D and 2-D views,
-and only after the caller has checked the declared sizes against its limits; NaN and Inf are refused.
+Values are decoded exactly (float16, bfloat16 and float32 convert exactly to binary64), for views of at most 4
+dimensions (a Conv2d weight), and only after the caller has checked the declared sizes against its limits; NaN and
+Inf are refused.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Tensor(Sealed):
 
     def __init__(self, storage: Storage, offset: int, size: tuple, stride: tuple) -> None:
         if not (type(offset) is int and isinstance(size, tuple) and isinstance(stride, tuple)
-                and len(size) == len(stride) <= 2 and all(type(v) is int and v >= 0 for v in (offset, *size, *stride))):
+                and len(size) == len(stride) <= 4 and all(type(v) is int and v >= 0 for v in (offset, *size, *stride))):
             raise ModelFileError("a tensor has malformed sizes, strides or offset")
         self.numel = numel = math.prod(size)
         if numel > MAX_TENSOR_ELEMENTS:
@@ -58,15 +59,16 @@ class Tensor(Sealed):
     def values(self) -> list[float]:
         """The tensor's values in row-major order, exactly; ModelFileError on NaN or Inf."""
         width, decode = DTYPES[self.storage.dtype]
-        numel, (rows, cols), (s0, s1) = self.numel, (1, *self.size)[-2:], (0, *self.stride)[-2:]
+        numel = self.numel
         if numel and all(s == t for s, t in zip(self.stride, contiguous(self.size), strict=True)):
             out = decode(self.storage.raw[width * self.offset: width * (self.offset + numel)])
         elif numel:  # decode only the span the view reaches (checked in __init__ to lie inside the storage)
-            last = self.offset + (rows - 1) * s0 + (cols - 1) * s1
+            last = self.offset + sum((n - 1) * s for n, s in zip(self.size, self.stride, strict=True))
             flat = decode(self.storage.raw[width * self.offset: width * (last + 1)])
-            out = []
-            for r in range(rows):   # row r is flat[r·s0 + c·s1], c < cols: a slice, or one value repeated
-                out += flat[r * s0: r * s0 + (cols - 1) * s1 + 1: s1] if s1 else [flat[r * s0]] * cols
+            at = [0]
+            for n, s in zip(self.size, self.stride, strict=True):   # row-major offsets of every element
+                at = [a + t * s for a in at for t in range(n)]
+            out = [flat[a] for a in at]
         else:
             out = []
         if not all(math.isfinite(v) for v in out):

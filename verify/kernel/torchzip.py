@@ -1,6 +1,6 @@
 """PyTorch's zip archives read with a closed pickle vocabulary, as torch.load(weights_only=True) reads them.  [trusted]
 
-Stdlib only.  ``unpickle(data)`` returns the pickled object built from stand-ins: ``Module`` for the six module
+Stdlib only.  ``unpickle(data)`` returns the pickled object built from stand-ins: ``Module`` for the seven module
 classes (restored only by NEWOBJ without arguments, then one BUILD of its ``__dict__``), ``Param`` and
 ``tensordata.Tensor`` for parameters and tensors, ``OrderedDict`` and empty ``set``s.  Every other global, every
 opcode outside protocol 2's subset that torch's own loader implements, any reuse of a container from the memo, and
@@ -32,15 +32,18 @@ _OPCODES = {"PROTO", "STOP", "MARK", "GLOBAL", "BINPUT", "LONG_BINPUT", "BINGET"
             "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_DICT", "EMPTY_LIST", "APPEND", "APPENDS", "SETITEM",
             "SETITEMS", "NEWOBJ", "REDUCE", "BUILD", "BINPERSID", "NONE", "NEWTRUE", "NEWFALSE", "BININT",
             "BININT1", "BININT2", "LONG1", "BINUNICODE", "BINFLOAT"}   # protocol 2, as torch's own loader reads it
-_SHAREABLE = {"BINUNICODE", "GLOBAL", "REDUCE", "NEWOBJ", "BININT", "BININT1", "BININT2", "LONG1", "NONE", "NEWTRUE",
-              "NEWFALSE", "BINFLOAT"}
+_ATOMS = {"BINUNICODE", "BININT", "BININT1", "BININT2", "LONG1", "NONE", "NEWTRUE", "NEWFALSE", "BINFLOAT"}
+_TUPLES = {"TUPLE1": 1, "TUPLE2": 2, "TUPLE3": 3}
+_SHAREABLE = {*_ATOMS, "GLOBAL", "REDUCE", "NEWOBJ", "EMPTY_TUPLE", "FLAT_TUPLE"}
 _FOLDER = re.compile(r"[A-Za-z0-9_.-]{1,64}/", re.ASCII)
 _MODULES = (("container", "Sequential"), ("linear", "Linear"), ("activation", "ReLU"), ("flatten", "Flatten"),
-            ("dropout", "Dropout"), ("linear", "Identity"))   # the only module classes a pickle may name
+            ("dropout", "Dropout"), ("linear", "Identity"),
+            ("conv", "Conv2d"))   # the only module classes a pickle may name
 _WAY_OUT = {"batchnorm": "fold BatchNorm into the preceding Linear before saving (W' = diag(γ/√(var+ε)) W, "
                          "b' = γ(b − mean)/√(var+ε) + β)",
-            "conv": "convolutions and pooling are not supported yet", "pooling": "convolutions and pooling are not "
-            "supported yet", "activation": "only ReLU activations are supported"}
+            "conv": "only Conv2d convolutions are read (no Conv1d, Conv3d or transposed convolutions)",
+            "pooling": "pooling is not read yet (AvgPool2d: fold it into the next layer's weights; MaxPool2d is not "
+            "piecewise affine in a way the construction covers)", "activation": "only ReLU activations are supported"}
 
 
 class Module:
@@ -136,8 +139,8 @@ class _Unpickler(pickle.Unpickler):
 def _unsupported(module: str, name: str) -> str:
     """One line naming a torch.nn layer class outside the vocabulary and, where there is one, the way out."""
     module, name = (s if s.isascii() and s.isprintable() else repr(s) for s in (module[:80], name[:60]))
-    way_out = _WAY_OUT.get(module[len("torch.nn.modules."):], "slt-verify reads Linear, ReLU, Flatten, Dropout and "
-                           "Identity")
+    way_out = _WAY_OUT.get(module[len("torch.nn.modules."):], "slt-verify reads Conv2d, Linear, ReLU, Flatten, Dropout "
+                           "and Identity")
     return f"layer class {name} ({module}) is not supported: {way_out}"
 
 
@@ -208,9 +211,13 @@ def _archive_layout(archive: zipfile.ZipFile, data: bytes, prefix: str) -> None:
     if not _FOLDER.fullmatch(prefix) or min(i.header_offset for i in infos) != 0 or not _torch_tail(data, len(infos)):
         raise ModelFileError("the archive is not laid out as torch.save writes it (prepended data, a comment or "
                              "inconsistent end records)")
-    version = _io_text(archive, prefix + "version")
+    data_version = _io_text(archive, prefix + ".data/version")   # torch reads this one first when it is there
+    version = data_version if data_version is not None else _io_text(archive, prefix + "version")
     if version is None or not version.strip().isdigit() or not 1 <= int(version.strip()) <= 10:
         raise ModelFileError(f"archive format version {version!r} is not one torch reads (1 to 10)")
+    alignment = _io_text(archive, prefix + ".storage_alignment")   # torch.load parses it as an integer
+    if alignment is not None and not alignment.strip().isdigit():
+        raise ModelFileError(f"archive storage alignment {alignment!r} is not an integer")
 
 
 def _torch_tail(data: bytes, entries: int) -> bool:
@@ -231,22 +238,31 @@ def _torch_tail(data: bytes, entries: int) -> bool:
 
 def _scan(pkl: bytes) -> None:
     """Opcodes are within ``_OPCODES``; memo indices stay below the opcode count; and only atoms (strings,
-    numbers, globals) and built objects (REDUCE, NEWOBJ) are fetched from the memo twice, never a tuple, list
-    or dict, so no shared structure can make hashing or traversal exponential."""
+    numbers, globals), flat tuples of at most three atoms and built objects (REDUCE, NEWOBJ) are fetched from the
+    memo twice, never a list, a dict or a tuple holding anything else, so no shared structure can make hashing or
+    traversal exponential.  (A flat tuple is shared when one constant such as ``(3, 3)`` is the ``kernel_size`` of
+    two Conv2d layers built in one function: Python keeps one object per constant.)  A TUPLE1/2/3 is flat when the
+    last 1/2/3 pushes before it (memo stores skipped) were atoms: each pushes one item and pops none, so those are
+    exactly the tuple's items."""
     ops = list(pickletools.genops(pkl))
     kinds: dict[int, str | None] = {}
     prev: str | None = None
+    pushed: list[str | None] = []   # the kinds of the latest pushes, memo stores skipped
     for op, arg, _ in ops:
         name = op.name
         if name not in _OPCODES:
             raise ModelFileError(f"the pickle uses opcode {name}, which model files do not need")
         if name in ("BINPUT", "LONG_BINPUT"):
-            if not 0 <= arg <= len(ops):
+            if not 0 <= arg < len(ops):
                 raise ModelFileError("the pickle uses a memo index out of range")
             kinds[arg] = prev
-        elif name in ("BINGET", "LONG_BINGET"):
-            if kinds.get(arg) not in _SHAREABLE:
-                raise ModelFileError("the pickle reuses a container object (only atoms and built objects may be)")
-            prev = kinds[arg]
             continue
+        if name in ("BINGET", "LONG_BINGET"):
+            if kinds.get(arg) not in _SHAREABLE:
+                raise ModelFileError("the pickle reuses a container object (only atoms, flat tuples of atoms and "
+                                     "built objects may be)")
+            name = kinds[arg]
+        elif name in _TUPLES and all(k in _ATOMS for k in pushed[-_TUPLES[name]:]) and len(pushed) >= _TUPLES[name]:
+            name = "FLAT_TUPLE"
         prev = name
+        pushed = [*pushed[-2:], name]

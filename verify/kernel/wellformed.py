@@ -21,7 +21,7 @@ from pathlib import Path
 
 from verify.kernel import io, rng
 
-__all__ = ["Unusable", "well_formed", "load_json", "read_file", "MAX_JSON_VALUES", "EXPONENT_RANGE"]
+__all__ = ["Unusable", "well_formed", "upgrade_3", "load_json", "read_file", "MAX_JSON_VALUES", "EXPONENT_RANGE"]
 
 MAX_JSON_VALUES = 1_000_000        # JSON objects, arrays and separators ({, [ and , counted in the raw text)
 EXPONENT_RANGE = 4096              # rescaling exponents lie in [-4096, 4096]
@@ -69,11 +69,11 @@ def _dec(v: object, where: str, parse=io.parse_decimal) -> None:
         raise _bad(f"{where}: {e}") from None
 
 
-def _shape(v: object, where: str, n: int = 2) -> None:
+def _shape(v: object, where: str, n: tuple = (2,), low: int = 1) -> None:
     for j, x in enumerate(_list(v, where)):
-        _int(x, f"{where}[{j}]", 1, _U63)
-    if len(v) != n:
-        raise _bad(f"{where} must list {n} sizes")
+        _int(x, f"{where}[{j}]", low, _U63)
+    if len(v) not in n:
+        raise _bad(f"{where} must list {' or '.join(map(str, n))} sizes")
 
 
 def _domain(d: object) -> None:
@@ -92,21 +92,29 @@ def _domain(d: object) -> None:
     _dec(d["reach"], "claim.domain.reach")
 
 
-def _model(model: object) -> None:
-    model = _obj(model, "model", ("sha256", "format", "modules", "layers"))
+def _model(model: object, three: bool) -> None:
+    keys = ("sha256", "format", "modules", "layers") if three else ("sha256", "format", "modules", "input_shape",
+                                                                     "layers")
+    model = _obj(model, "model", keys)
     sha = model["sha256"]
     if not (isinstance(sha, str) and len(sha) == 64 and all(ch in "0123456789abcdef" for ch in sha)):
         raise _bad("model.sha256 must be 64 lowercase hex digits")
     _one_of(model["format"], "model.format", ("safetensors", "torch-state-dict", "torch-module"))
     for j, name in enumerate(_list(model["modules"], "model.modules")):
-        _one_of(name, f"model.modules[{j}]", io.MODULES)
+        _one_of(name, f"model.modules[{j}]", io.MODULES_3 if three else io.MODULES)
+    if not three:
+        _shape(model["input_shape"], "model.input_shape", (1, 3))
     if not _list(model["layers"], "model.layers"):
         raise _bad("model.layers is empty")
     for i, spec in enumerate(model["layers"]):
-        spec = _obj(spec, f"model.layers[{i}]", ("key", "bias_key", "shape"))
+        spec = _obj(spec, f"model.layers[{i}]", ("key", "bias_key", "shape") if three else
+                    ("key", "bias_key", "shape", "stride", "padding"))
         if not isinstance(spec["key"], str) or not (spec["bias_key"] is None or isinstance(spec["bias_key"], str)):
             raise _bad(f"model.layers[{i}].key must be a string and bias_key a string or null")
-        _shape(spec["shape"], f"model.layers[{i}].shape")
+        _shape(spec["shape"], f"model.layers[{i}].shape", (2,) if three else (2, 4))
+        if not three:
+            _shape(spec["stride"], f"model.layers[{i}].stride")
+            _shape(spec["padding"], f"model.layers[{i}].padding", low=0)
 
 
 def _random_network(rn: object) -> None:
@@ -124,23 +132,25 @@ def _random_network(rn: object) -> None:
     _int(rn["parameters"], "random_network.parameters", 1, _U63)
 
 
-def well_formed(cert: object) -> None:
-    """The certificate matches certs/schema.json exactly (types, keys, ranges, grammars); Unusable otherwise.
-    An older format is refused with the command that regenerates it."""
+def well_formed(cert: object) -> dict:
+    """The certificate, after checking that it matches certs/schema.json exactly (types, keys, ranges, grammars);
+    Unusable otherwise.  A format-3 certificate is checked against format 3's schema and returned upgraded
+    (``upgrade_3``); an older format is refused with the command that regenerates it."""
     if isinstance(cert, dict) and cert.get("format") in io.OLD_FORMATS:
         raise Unusable(f"certificate format {cert['format']} (slt-verify 0.1) is no longer checked: regenerate it "
-                       "with `slt-verify certify MODEL --eps EPS` (format 3; the default domain, the unit ball, "
+                       "with `slt-verify certify MODEL --eps EPS` (format 4; the default domain, the unit ball, "
                        "gives the same claim)")
     _obj(cert, "the certificate", io.TOP_FIELDS)
-    _one_of(cert["format"], "format", (io.FORMAT,))
+    three = cert["format"] == io.FORMAT_3
+    _one_of(cert["format"], "format", (io.FORMAT, io.FORMAT_3))
     _one_of(cert["verdict"], "verdict", ("certified", "not-certified"))
     claim = _obj(cert["claim"], "claim", ("eps", "bound", "domain", *io.CLAIM))
-    for key, want in io.CLAIM.items():
+    for key, want in (io.CLAIM_3 if three else io.CLAIM).items():
         _one_of(claim[key], f"claim.{key}", (want,))
     _dec(claim["eps"], "claim.eps")
     _dec(claim["bound"], "claim.bound")
     _domain(claim["domain"])
-    _model(cert["model"])
+    _model(cert["model"], three)
     _random_network(cert["random_network"])
     exps = _list(_obj(cert["rescaling"], "rescaling", ("neuron_exponents",))["neuron_exponents"], "rescaling")
     for i, s in enumerate(exps):
@@ -161,6 +171,17 @@ def well_formed(cert: object) -> None:
         _one_of(row["norm"], f"layers[{i}].norm", ("frobenius", "spectral"))
     if not isinstance(cert["info"], dict):
         raise _bad("info must be an object")
+    return upgrade_3(cert) if three else cert
+
+
+def upgrade_3(cert: dict) -> dict:
+    """The format-4 certificate a well-formed format-3 one denotes: the same claim about the same MLP (format 3 has
+    no convolutions), with ``model.input_shape`` [d] (d = the first layer's inputs), every layer stride [1, 1] and
+    padding [0, 0], and format 4's semantics string (format 3's says the same for a model without Conv2d)."""
+    model = cert["model"]
+    layers = [{**spec, "stride": [1, 1], "padding": [0, 0]} for spec in model["layers"]]
+    return {**cert, "format": io.FORMAT, "claim": {**cert["claim"], "semantics": io.CLAIM["semantics"]},
+            "model": {**model, "input_shape": [model["layers"][0]["shape"][1]], "layers": layers}}
 
 
 def read_file(path: Path, limit: int, what: str) -> bytes:

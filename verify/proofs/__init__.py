@@ -1,5 +1,5 @@
-"""Machine-checked lemmas behind the certificate (docs/gadgets.md, docs/composition.md, docs/affine.md), proved by z3
-over ALL reals.
+"""Machine-checked lemmas behind the certificate (docs/gadgets.md, docs/composition.md, docs/affine.md,
+docs/conv.md), proved by z3 over ALL reals.
 
 Every lemma is built in a fresh ``z3.Context`` as hypotheses H and a conclusion C, with ReLU written
 σ(t) = If(t > 0, t, 0). The solver is asked about H ∧ ¬C:
@@ -21,6 +21,8 @@ The modules, in import order (no cycles):
 * ``affine``: the lemmas for biases and input domains (constant neurons, the bias gadget, box reach, the
   non-negative box, the composition step with biases), each citing the section of docs/affine.md it proves and the
   fact of certs/FORMAT.md it supports;
+* ``conv``: the lemmas for convolutions (the pair gadget at interior and padded positions, the multiplicity bound
+  on small instances, a constant channel at the border; docs/conv.md §3–§5);
 * ``registry``: ``LEMMAS``, every lemma by name, and ``select``;
 * ``smtlib``: ``smt2_text`` and ``write_smt2``, the SMT-LIB 2 exports in ``proofs/`` and their index;
 * ``runner``: ``prove`` one lemma with z3 (and optionally cvc5, if that package is installed: nonlinear z3 has
