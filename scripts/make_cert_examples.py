@@ -91,7 +91,7 @@ def bias_example(gen: torch.Generator) -> None:
 
 def cnn_example(gen: torch.Generator) -> None:
     """A tiny CNN (1×4×4 input, padding 1, stride 2, biases) over the box [0, 1]^16 (format 4's convolutions), and
-    broken variants: the multiplicity √M dropped from eta, a stride changed, the border's bias error ignored."""
+    broken variants: a row read without its multiplicity √M, a stride changed, the border's bias error ignored."""
     model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.ReLU(),
                                 torch.nn.Conv2d(2, 2, 3, stride=2, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
                                 torch.nn.Linear(8, 2))
@@ -112,8 +112,9 @@ def cnn_example(gen: torch.Generator) -> None:
         edit(c)
         write_json(OUT / f"broken-cnn-{name}.cert.json", c)
 
-    eta = io.parse_decimal(cert["layers"][0]["eta"])
-    broken("multiplicity-dropped", lambda c: c["layers"][0].update(eta=io.decimal_up(eta / 3, 12)))   # M = 9
+    # layer 1's row read as a kernel-matrix ("spectral") row: its eta, the unrolled operator's norm, is then below
+    # √M·‖[E⁺ E⁻]‖₂ with M = 9
+    broken("multiplicity-dropped", lambda c: c["layers"][0].update(norm="spectral"))
     broken("stride-changed", lambda c: c["model"]["layers"][1].update(stride=[1, 1]))
     beta = io.parse_decimal(cert["layers"][0]["beta"])
     broken("beta-one-position", lambda c: c["layers"][0].update(beta=io.decimal_up(beta / 4, 12)))   # 16 positions

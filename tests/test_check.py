@@ -228,15 +228,15 @@ def test_cli_exit_codes(small_cert, tmp_path, capsys):
 
 
 def test_checker_import_closure_is_the_kernel():
-    """Importing verify.kernel.check loads exactly the kernel {check, conv, io, modelfile, modules, rng, spectral,
-    tensordata, torchzip, wellformed}, and otherwise only the standard library (no torch, numpy or safetensors)."""
+    """Importing verify.kernel.check loads exactly the kernel {check, conv, io, modelfile, modules, networks, rng,
+    spectral, tensordata, torchzip, wellformed}, and otherwise only the standard library (no torch, numpy or safetensors)."""
     code = ("import sys; before = set(sys.modules); import verify.kernel.check; "
             "print(sorted(m for m in sys.modules if m.startswith('verify'))); "
             "print(sorted({m.split('.')[0] for m in set(sys.modules) - before} - set(sys.stdlib_module_names) - "
             "{'verify'}))")
     out = subprocess.run([sys.executable, "-c", code], check=True, timeout=120, capture_output=True, text=True).stdout
     mods, heavy = out.splitlines()
-    kernel = ["check", "conv", "io", "modelfile", "modules", "rng", "spectral", "tensordata", "torchzip",
+    kernel = ["check", "conv", "io", "modelfile", "modules", "networks", "rng", "spectral", "tensordata", "torchzip",
               "wellformed"]
     assert mods == str(sorted(["verify", "verify.kernel", *(f"verify.kernel.{m}" for m in kernel)]))
     assert heavy == "[]"   # nothing outside the standard library

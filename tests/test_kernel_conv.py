@@ -7,13 +7,14 @@ import copy
 import io as _io
 import itertools
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
-from verify.kernel import conv, modelfile
+from verify.kernel import check, conv, modelfile
 from verify.kernel.check import check_certificate, run
 from verify.kernel.wellformed import Unusable, well_formed
 
@@ -231,3 +232,34 @@ def test_a_shared_nested_tuple_is_still_refused():
     with pytest.raises(modelfile.ModelFileError, match="reuses a container object"):
         _scan(pickle.dumps([holder, holder], protocol=2))
     _scan(pickle.dumps([inner, inner], protocol=2))   # a flat tuple twice: accepted
+
+
+# --- unrolled rows ----------------------------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "certs" / "examples"
+
+
+@pytest.mark.parametrize("scale", [1 - 1e-7, 1 + 1e-7])
+def test_an_unrolled_omega_is_decided_at_the_operators_norm(scale):
+    """omega of the CNN example's first (unrolled) row against the operator norm σ of F's first convolution on the
+    4 × 4 image, computed independently (torch's conv2d of every basis image, then numpy's SVD), below √M·‖K‖₂: just
+    below σ fact 5 refuses; just above, the certificate stays valid (its stored rows used a larger omega, and the
+    recurrences are monotone)."""
+    import numpy as np
+
+    cert = json.loads((EXAMPLES / "tiny-cnn.cert.json").read_text())
+    model = EXAMPLES / "tiny-cnn.pt"
+    with torch.serialization.safe_globals([nn.Sequential, nn.Conv2d, nn.ReLU, nn.Flatten, nn.Linear]):
+        first = torch.load(model, weights_only=True)[0].double()
+    basis = torch.eye(16, dtype=torch.float64).reshape(16, 1, 4, 4)
+    dense = torch.nn.functional.conv2d(basis, first.weight, None, first.stride, first.padding).reshape(16, -1).T
+    sigma = float(np.linalg.svd(dense.detach().numpy(), compute_uv=False)[0])
+    assert cert["layers"][0]["norm"] == "unrolled" and sigma < 3 * float(np.linalg.norm(
+        first.weight.detach().reshape(2, -1).numpy(), 2))   # the operator norm beats √M·‖K‖₂ (M = 9)
+    cert["layers"][0]["omega"] = f"{sigma * scale:.15g}"
+    if scale > 1:
+        assert check.check_certificate(cert, model).bound == Fraction(cert["claim"]["bound"])
+        return
+    with pytest.raises(check.Invalid, match=r"layers\[0\]\.omega is below the weight matrix's unrolled norm") as e:
+        check.check_certificate(cert, model)
+    assert e.value.fact == 5

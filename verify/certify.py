@@ -118,6 +118,25 @@ def _times_root(claim: Fraction, M: int) -> str:
     return io.decimal_up(claim if M == 1 else claim * _root_up(M), DIGITS)
 
 
+MAX_UNROLLED = 1 << 22   # entries of an unrolled convolution matrix the certifier (and checker) will build
+
+
+def _unrolled_size(k: torch.Tensor, g) -> int:
+    """Entries of the dense matrix of the convolution with kernel matrix ``k`` on its image."""
+    return g.c_out * g.pixels * (k.shape[1] // g.positions) * g.h * g.w
+
+
+def unrolled(k: torch.Tensor, g) -> torch.Tensor:
+    """The dense (c_out·H'·W') × (c·H·W) matrix of the convolution with kernel matrix ``k`` (c_out × c·A, c input
+    channels: 2·c_in for [E⁺ E⁻]) on the layer's image, exactly: the convolution of every basis image (each output
+    entry is one product with 1 plus zeros), as ``verify.kernel.conv.unroll`` builds it in the checker."""
+    ch = k.shape[1] // g.positions
+    basis = torch.eye(ch * g.h * g.w, dtype=torch.float64, device=k.device).reshape(-1, ch, g.h, g.w)
+    out = torch.nn.functional.conv2d(basis, k.to(torch.float64).reshape(g.c_out, ch, g.kh, g.kw), None, g.stride,
+                                     g.padding)
+    return out.reshape(basis.shape[0], -1).T
+
+
 def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, ...]]:
     """(η_i, ω_i, β_i, ν_i, norm) for every target layer (β_i, ν_i: the bias error's and the bias's l2 norms,
     Frobenius bounds of vectors), as upward-rounded decimals (docs/rescaling.md §2), both in F's own
@@ -137,12 +156,19 @@ def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, ..
 
     norm = norm or c.options.norm
     out = []
-    for e, ws, eb, b, g in zip(c.error_matrices(), c.originals, c.bias_errors(), c.biases, c.layout.geometry,
-                               strict=True):
+    for i, (e, ws, eb, b, g) in enumerate(zip(c.error_matrices(), c.originals, c.bias_errors(), c.biases,
+                                              c.layout.geometry, strict=True)):
         w = torch.from_numpy(ws).to(c.device)
         M = g.mult
         eta = io.sqrt_up(M * frobenius_sq_upper(e), DIGITS)
         omega = io.sqrt_up(M * frobenius_sq_upper(w, rounded_once=False), DIGITS)
+        if norm == "spectral" and c.layout.is_conv(i) and _unrolled_size(e, g) <= MAX_UNROLLED:
+            # the operator's own norm (docs/conv.md §4): at most √M times the kernel matrix's, often far less
+            eta = _smaller(io.decimal_up(spectral_claim(unrolled(e, g)), DIGITS), eta)
+            omega = _smaller(io.decimal_up(spectral_claim(unrolled(w, g)), DIGITS), omega)
+            out.append((eta, omega, io.sqrt_up(frobenius_sq_upper(eb), DIGITS), io.sqrt_up(
+                g.pixels * frobenius_sq_upper(torch.from_numpy(b), rounded_once=False), DIGITS), "unrolled"))
+            continue
         if norm == "spectral":
             eta = _smaller(_times_root(spectral_claim(e), M), eta)
             omega = _smaller(_times_root(spectral_claim(w), M), omega)

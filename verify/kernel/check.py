@@ -1,6 +1,7 @@
 """The independent checker: accepts a certificate only if every number in it is re-derived here.  [trusted]
 
-Imports only the rest of the kernel (``conv``, ``io``, ``modelfile``, ``rng``, ``spectral``, ``wellformed``) and the
+Imports only the rest of the kernel (``conv``, ``io``, ``modelfile``, ``networks``, ``rng``, ``spectral``,
+``wellformed``) and the
 standard library (no torch, nothing of the engine).  Every trusted computation is exact integer or rational
 arithmetic, or, for spectral norms, floats with a proven a-priori rounding bound (verify/kernel/spectral.py).
 
@@ -48,6 +49,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from verify.kernel import conv, io, modelfile, rng
+from verify.kernel.networks import exact_networks
 from verify.kernel.spectral import at_least_root, spectral_bound_holds
 from verify.kernel.wellformed import Unusable, load_json, read_file, well_formed
 
@@ -62,6 +64,7 @@ MAX_KEPT = 50_000_000              # kept weights and biases of G (a 784-256-256
 MAX_EXACT_BITS = 1 << 34           # 2 GiB of exact integers for the largest layer's matrices
 MAX_SPECTRAL_WORK = 1 << 33        # Σ min(m, n)²·max(m, n) over spectral rows (1024 × 1568 is 2^30.6: ~1 min)
 MAX_TENSOR_VALUES = 1 << 24        # values of F's input and of every layer's output tensor
+MAX_GEOMETRY_STEPS = 1 << 24       # Σ over layers of H + W + H' + W' (and 1/4 of it: output channels × border patterns)
 
 
 class Invalid(Exception):
@@ -164,6 +167,10 @@ def _model(cert: dict, data: bytes) -> tuple[list[modelfile.Layer], list[conv.Ge
         raise Invalid(2, f"model.input_shape {model['input_shape']} does not fit F: {e}") from None
     if max(g.c_out * g.pixels for g in geometry) > MAX_TENSOR_VALUES:
         raise Unusable(f"a layer of F outputs more than {MAX_TENSOR_VALUES} values")
+    if sum(map(conv.work, geometry)) > MAX_GEOMETRY_STEPS or sum(
+            g.c_out * conv.rectangles(g) for g in geometry) > MAX_GEOMETRY_STEPS // 4:
+        raise Unusable(f"F's image sizes or border patterns are too many to check (limit {MAX_GEOMETRY_STEPS} "
+                       "steps)")
     return list(chain.layers), geometry
 
 
@@ -214,10 +221,14 @@ def _exact_budget(ratios: list, scales: list[int], exps: list[list[int]], nonneg
     units of 2^-48 per product, fewer than 2^50 products) is shifted up by K − 48 + s_in[c] − s_out[r] ≤
     K − 48 + spread, spread = max(0, max s_in − min s_out) (the constants' shift K − 48 − s_out[r] likewise)."""
     for i, (rows, K) in enumerate(zip(ratios, scales, strict=True)):
-        spread = max(0, max(exps[i]) - min(exps[i + 1]), -min(exps[i + 1]))
-        bits = len(rows) * (len(rows[0]) + 1) * (3 if i == 0 and not nonneg else 2) * (K + 1100 + spread)
+        bits = len(rows) * (len(rows[0]) + 1) * (3 if i == 0 and not nonneg else 2) * _entry_bits(K, exps, i)
         if bits > MAX_EXACT_BITS:
             raise Unusable(f"layer {i + 1}'s exact matrices would need {bits} bits (limit {MAX_EXACT_BITS})")
+
+
+def _entry_bits(K: int, exps: list[list[int]], i: int) -> int:
+    """An upper bound on the bits of one entry of layer i's exact matrices (``_exact_budget``)."""
+    return K + 1100 + max(0, max(exps[i]) - min(exps[i + 1]), -min(exps[i + 1]))
 
 
 def _decode(entry: dict, layer: int, shape: list[int], bias: bool) -> list[tuple[int, int]]:
@@ -341,13 +352,27 @@ def _sqrt_up(M: int) -> Fraction:
     return Fraction(r) if r * r == M else Fraction(math.isqrt(M << 64) + 1, 1 << 32)
 
 
-def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str, M: int) -> bool:
-    """√M·‖rows / 2^K‖ ≤ bound, decided exactly (Frobenius: M·Σx² ≤ bound²·4^K, which also settles a spectral row,
-    ‖·‖₂ ≤ ‖·‖_F) or else, for a spectral row, by the verified Cholesky test against bound / (a rational ≥ √M); M is
-    the convolution's multiplicity (docs/conv.md §4)."""
-    if at_least_root(bound, M * sum(x * x for row in rows for x in row), K):
+def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str, g: conv.Geometry) -> bool:
+    """The operator norm of the convolution with kernel matrix rows / 2^K is ≤ bound (docs/conv.md §4): for a
+    "unrolled" row, its dense matrix on the image (``conv.unroll``; the columns of [E⁺ E⁻] are 2·c_in channels)
+    passes the verified Cholesky test; otherwise √M·‖rows / 2^K‖ ≤ bound, decided exactly (Frobenius:
+    M·Σx² ≤ bound²·4^K, which also settles a spectral row, ‖·‖₂ ≤ ‖·‖_F) or else, for a spectral row, by the
+    verified Cholesky test against bound / (a rational ≥ √M), M = g.mult."""
+    if norm == "unrolled":
+        channels = len(rows[0]) // g.positions
+        rows = conv.unroll(rows, conv.Geometry(channels, g.h, g.w, g.kh, g.kw, g.stride, g.padding, g.c_out, g.ho,
+                                               g.wo, g.group))
+        return spectral_bound_holds(rows, K, bound)
+    if at_least_root(bound, g.mult * sum(x * x for row in rows for x in row), K):
         return True
-    return norm == "spectral" and spectral_bound_holds(rows, K, bound / _sqrt_up(M))
+    return norm == "spectral" and spectral_bound_holds(rows, K, bound / _sqrt_up(g.mult))
+
+
+def _spectral_size(norm: str, w: list, g: conv.Geometry, both: bool) -> tuple[int, int]:
+    """The shape of the matrix a spectral or unrolled row's Cholesky test works on (the larger of η's and ω's)."""
+    if norm == "unrolled":
+        return g.c_out * g.pixels, len(w[0]) // g.positions * (2 if both else 1) * g.h * g.w
+    return len(w), len(w[0]) * (2 if both else 1)
 
 
 def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: int, pruned: list,
@@ -357,22 +382,25 @@ def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: i
     rows, (ratios, biases, geometry) = cert["layers"], layers
     if len(rows) != len(ratios):
         raise Invalid(5, f"layers must have {len(ratios)} rows")
-    work = sum(min(m, n) ** 2 * max(m, n) for i, (row, w) in enumerate(zip(rows, ratios, strict=True))
-               if row["norm"] == "spectral" for m, n in [(len(w), len(w[0]) * (2 if i == 0 and not nonneg else 1))])
+    work = sum(min(m, n) ** 2 * max(m, n) for i, (row, w, g) in enumerate(zip(rows, ratios, geometry, strict=True))
+               if row["norm"] != "frobenius" for m, n in [_spectral_size(row["norm"], w, g, i == 0 and not nonneg)])
     if work > MAX_SPECTRAL_WORK:
         raise Unusable(f"spectral rows too large to check ({work} > {MAX_SPECTRAL_WORK} floating-point steps); "
                        "certify with --norm frobenius")
+    for i, (row, w, g, K) in enumerate(zip(rows, ratios, geometry, scales, strict=True)):
+        m, n = _spectral_size(row["norm"], w, g, i == 0 and not nonneg)
+        if row["norm"] == "unrolled" and m * n * _entry_bits(K, exps, i) > MAX_EXACT_BITS:
+            raise Unusable(f"layers[{i}]: the unrolled {m} x {n} matrix would exceed {MAX_EXACT_BITS} bits")
     out = []
     for i, (K, row, g) in enumerate(zip(scales, rows, geometry, strict=True)):
         eta, omega, beta, nu = (io.parse_decimal(row[key]) for key in ("eta", "omega", "beta", "bias_norm"))
         both = i == 0 and not nonneg   # otherwise the inputs are ≥ 0: σ(−z) = 0 and only E⁺ acts
         e_rows, w_rows, consts = _layer_matrices(ratios[i], K, (exps[i + 1], exps[i]), seed, i, pruned[i], g, both)
         b_units = [num << (K - b) for num, b in biases[i]]
-        M = g.mult
-        if not _norm_at_most(e_rows, K, eta, row["norm"], M):
+        if not _norm_at_most(e_rows, K, eta, row["norm"], g):
             raise Invalid(5, f"layers[{i}].eta is below the gadget error's {row['norm']} norm (or not provably above "
                              "it)")
-        if not _norm_at_most(w_rows, K, omega, row["norm"], M):
+        if not _norm_at_most(w_rows, K, omega, row["norm"], g):
             raise Invalid(5, f"layers[{i}].omega is below the weight matrix's {row['norm']} norm (or not provably "
                              "above it)")
         if not at_least_root(beta, _bias_error_sq(consts, b_units, K, exps[i + 1], g), K):
@@ -425,35 +453,6 @@ def check_certificate(cert: object, model: bytes | Path) -> Checked:
     delta = _composition(cert, rows, domain.reach)
     _verdict(cert, eps, bound, delta)
     return Checked(bound, eps, domain, len(layers), kept, seed, weights, biases, pruned, geometry)
-
-
-def exact_networks(ok: Checked) -> tuple[list, list]:
-    """(F, G̃) of an accepted certificate as lists of dense affine layers (W, b) of Fractions ((out, in) convention,
-    every convolution unrolled on its image: docs/conv.md §7) for the exact oracle (verify/exact/), built from what
-    ``check_certificate`` decoded."""
-    target = [(conv.unroll([[Fraction(x) for x in row] for row in w], g), [Fraction(x) for x in b for _ in
-                                                                            range(g.pixels)])
-              for w, b, g in zip(ok.weights, ok.biases, ok.geometry, strict=True)]
-    pruned = []
-    for i, (g, (src, const, edges, out_bias)) in enumerate(zip(ok.geometry, ok.pruned, strict=True)):
-        n, m, A = g.c_in, g.c_out, g.positions
-        hs = sorted(set(src) | const)   # only live hidden channels (or one all-zero one): the function is unchanged
-        U = [[rng.weight(ok.seed, 2 * i + 1, h, src[h]) if h in src and j == src[h] else Fraction(0)
-              for j in range(n)] for h in hs] or [[Fraction(0)] * n]
-        bu = [Fraction(rng.bias_int(ok.seed, 2 * i + 1, h), 1 << 24) if h in const else Fraction(0)
-              for h in hs] or [Fraction(0)]
-        at = {h: t for t, h in enumerate(hs)}
-        V = [[Fraction(0)] * (max(1, len(hs)) * A) for _ in range(m)]
-        for r, cols in edges.items():
-            for col in cols:
-                V[r][at[col // A] * A + col % A] = rng.weight(ok.seed, 2 * i + 2, r, col)
-        bv = [Fraction(rng.bias_int(ok.seed, 2 * i + 2, r), 1 << 24) if r in out_bias else Fraction(0)
-              for r in range(m)]
-        one = conv.Geometry(n, g.h, g.w, 1, 1, (1, 1), (0, 0), len(U), g.h, g.w, 1)   # the 1 × 1 convolution
-        two = conv.Geometry(len(U), g.h, g.w, g.kh, g.kw, g.stride, g.padding, m, g.ho, g.wo, A)
-        pruned += [(conv.unroll(U, one), [x for x in bu for _ in range(g.h * g.w)]),
-                   (conv.unroll(V, two), [x for x in bv for _ in range(g.pixels)])]
-    return target, pruned
 
 
 def check_files(cert_path: Path, model_path: Path) -> Checked:

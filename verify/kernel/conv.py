@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Geometry", "GeometryError", "walk", "out_size", "multiplicity", "inside", "unroll"]
+__all__ = ["Geometry", "GeometryError", "walk", "out_size", "multiplicity", "inside", "work", "rectangles", "unroll"]
 
 
 class GeometryError(ValueError):
@@ -117,6 +117,7 @@ def _ranges(n: int, k: int, s: int, p: int, out: int) -> dict[tuple[int, int], i
     found: dict[tuple[int, int], int] = {}
     for r in range(out):
         key = (max(0, p - s * r), min(k - 1, n - 1 + p - s * r))
+        key = key if key[0] <= key[1] else (1, 0)   # one key for every row that reads only padding
         found[key] = found.get(key, 0) + 1
     return found
 
@@ -128,6 +129,17 @@ def inside(g: Geometry) -> list[tuple[tuple[int, int], tuple[int, int], int]]:
     rows = _ranges(g.h, g.kh, g.stride[0], g.padding[0], g.ho)
     cols = _ranges(g.w, g.kw, g.stride[1], g.padding[1], g.wo)
     return [(ra, ce, nr * nc) for ra, nr in rows.items() for ce, nc in cols.items()]
+
+
+def work(g: Geometry) -> int:
+    """Steps ``multiplicity`` and ``inside`` take for this layer, apart from the rectangles (``rectangles``)."""
+    return g.h + g.w + g.ho + g.wo
+
+
+def rectangles(g: Geometry) -> int:
+    """How many rectangles ``inside`` lists (a handful for a kernel no larger than the image)."""
+    return (len(_ranges(g.h, g.kh, g.stride[0], g.padding[0], g.ho))
+            * len(_ranges(g.w, g.kw, g.stride[1], g.padding[1], g.wo)))
 
 
 def unroll(kernel: list[list], g: Geometry) -> list[list]:

@@ -129,6 +129,8 @@ def conv_geometry(state: dict, where: str) -> tuple[tuple[int, int], tuple[int, 
     padding = _pair(pad, 0)
     if padding is None:
         raise ModelFileError(f"{bad}: malformed padding {_show(pad)}")
+    if max(*stride, *padding) >= 1 << 30:
+        raise ModelFileError(f"{bad}: stride or padding of 2^30 or more (torch's conv2d cannot run it)")
     return kernel, stride, padding
 
 

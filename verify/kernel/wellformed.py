@@ -168,7 +168,8 @@ def well_formed(cert: object) -> dict:
         row = _obj(row, f"layers[{i}]", ("eta", "omega", "beta", "bias_norm", "delta", "rho", "norm"))
         for key in ("eta", "omega", "beta", "bias_norm", "delta", "rho"):
             _dec(row[key], f"layers[{i}].{key}")
-        _one_of(row["norm"], f"layers[{i}].norm", ("frobenius", "spectral"))
+        _one_of(row["norm"], f"layers[{i}].norm", ("frobenius", "spectral") if three else
+                ("frobenius", "spectral", "unrolled"))
     if not isinstance(cert["info"], dict):
         raise _bad("info must be an object")
     return upgrade_3(cert) if three else cert
@@ -190,7 +191,14 @@ def read_file(path: Path, limit: int, what: str) -> bytes:
         with open(path, "rb") as f:
             if os.fstat(f.fileno()).st_size > limit:   # refuse before reading (a pipe reports 0 and is capped below)
                 raise Unusable(f"{what} {path} is larger than {limit} bytes")
-            data = f.read(limit + 1)
+            parts, size = [], 0
+            while size <= limit:   # in blocks: one read(limit + 1) would reserve the whole limit up front
+                part = f.read(min(1 << 24, limit + 1 - size))
+                if not part:
+                    break
+                parts.append(part)
+                size += len(part)
+            data = b"".join(parts)
     except OSError as e:
         raise Unusable(f"cannot read {what} {path}: {e.strerror or e}") from None
     if len(data) > limit:
