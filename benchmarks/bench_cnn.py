@@ -72,23 +72,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         mlp = _unrolled(Path(tmp) / "digits_cnn_unrolled.pt")
         jobs = [(name, str(path), eps) for eps in args.eps for name, path in (("CNN", CNN), ("unrolled MLP", mlp))]
-        rows = []
         ctx = multiprocessing.get_context("spawn")
+        print("| target | ε | smallest k | G parameters (F's) | kept | certified bound | attack | tightness | "
+              "constructions | search s | peak RSS MiB |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
         for job in jobs:
             with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-                rows.append(pool.submit(row, *job).result())
-    print("| target | ε | smallest k | G parameters (F's) | kept | certified bound | attack | tightness | "
-          "constructions | search s | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        if r["k"] is None:
-            print(f"| {r['name']} | {r['eps']} | not reached with k ≤ {r['k_max']} | – | – | {r['bound']:.4g} | – | "
-                  f"– | {r['built']} | {r['search_s']:.0f} | {r['rss_mib']:.0f} |")
-            continue
-        print(f"| {r['name']} | {r['eps']} | {r['k']} | {r['g_params']:,} ({r['f_params']:,}) | {r['kept']:,} | "
-              f"{r['bound']:.4g} | {r['attack']:.3g} | {r['tightness']} | {r['built']} | {r['search_s']:.0f} | "
-              f"{r['rss_mib']:.0f} |")
+                _print(pool.submit(row, *job).result())
 
+
+def _print(r: dict) -> None:
+    """One markdown row, printed as soon as it is measured."""
+    if r["k"] is None:
+        print(f"| {r['name']} | {r['eps']} | not reached with k ≤ {r['k_max']} | – | – | {r['bound']:.4g} | – | "
+              f"– | {r['built']} | {r['search_s']:.0f} | {r['rss_mib']:.0f} |", flush=True)
+        return
+    print(f"| {r['name']} | {r['eps']} | {r['k']} | {r['g_params']:,} ({r['f_params']:,}) | {r['kept']:,} | "
+          f"{r['bound']:.4g} | {r['attack']:.3g} | {r['tightness']} | {r['built']} | {r['search_s']:.0f} | "
+          f"{r['rss_mib']:.0f} |", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -22,10 +22,15 @@ comparison flips (< ↔ <=, > ↔ >=, == ↔ !=, is ↔ is not, in ↔ not in), 
 integer constant ±1, deleting an ``if …: raise`` statement, negating an ``if`` condition, ``return True`` ↔
 ``return False``, and removing a term of a sum or difference.
 
-The Markdown report (default ``benchmarks/MUTATION.md``) keeps one section per target file, replaced when that
-file is run again.  Survivors argued equivalent are read from ``benchmarks/mutation_equivalent.txt``: one line
-``PATH ID ARGUMENT`` each; IDs are stable under edits elsewhere in the file (a hash of the operator, the original
-and the mutated line and its occurrence), and the report marks every other survivor as not killed.
+``--changed REF`` keeps only the mutants whose edit touches a line that ``git diff REF -- FILE`` adds or changes
+(every line of a file that REF does not hold), ``--lines 10-40,52`` only those touching the given lines; either
+run writes its own section, labelled with the selection, next to the file's full one.
+
+The Markdown report (default ``benchmarks/MUTATION.md``) keeps one section per target file (and selection),
+replaced when that file is run again.  Survivors argued equivalent are read from
+``benchmarks/mutation_equivalent.txt``: one line ``PATH ID ARGUMENT`` each; IDs are stable under edits elsewhere in
+the file (a hash of the operator, the original and the mutated line and its occurrence), and the report marks every
+other survivor as not killed.
 Standard library only.
 """
 
@@ -576,7 +581,8 @@ def _cell(text: str) -> str:
 
 @dataclass
 class FileRun:
-    """Everything one target file's report section says."""
+    """Everything one target file's report section says (``label``: the section's name when it is not the path,
+    e.g. a run restricted to changed lines)."""
 
     path: str
     command: str
@@ -586,6 +592,7 @@ class FileRun:
     timeout_s: float
     wall_s: float
     partial: str
+    label: str = ""
 
 
 def section(run: FileRun, equivalent: dict[tuple[str, str], str]) -> str:
@@ -594,7 +601,9 @@ def section(run: FileRun, equivalent: dict[tuple[str, str], str]) -> str:
     timeouts = [o for o in run.outcomes if o.status == "timeout"]
     argued = [o for o in survived if (run.path, o.mutant.ident) in equivalent]
     killed = len(run.outcomes) - len(survived)
-    lines = [f"<!-- mutate:begin {run.path} -->", f"## `{run.path}`", "",
+    label = run.label or run.path
+    title = f"`{run.path}`" + (label[len(run.path):] if label.startswith(run.path) else f" ({label})")
+    lines = [f"<!-- mutate:begin {label} -->", f"## {title}", "",
              f"Command: `{run.command}`", "",
              "| mutants | run | killed | of which timeouts | survived | argued equivalent | not killed |",
              "|---|---|---|---|---|---|---|",
@@ -617,7 +626,7 @@ def section(run: FileRun, equivalent: dict[tuple[str, str], str]) -> str:
         lines += [f"| {o.mutant.ident} | {o.mutant.line} | {o.mutant.operator} | {_cell(o.mutant.mutated)} |"
                   for o in timeouts]
         lines.append("")
-    lines.append(f"<!-- mutate:end {run.path} -->")
+    lines.append(f"<!-- mutate:end {label} -->")
     return "\n".join(lines)
 
 
@@ -649,10 +658,13 @@ capped (`--memory-gb`, default 6).
 
 
 def write_report(path: Path, sections: dict[str, str]) -> None:
-    """Replace (or append) each file's section, keeping the sections of other files; the head is rewritten."""
+    """Replace (or append) each file's section, keeping the sections of other files and the report's head (the text
+    before the first section, maintained by hand: the commands that produced each section); a new report starts
+    with REPORT_HEAD."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     first = text.find("<!-- mutate:begin ")
-    text = REPORT_HEAD + ("\n" + text[first:] if first >= 0 else "")
+    head = text if first < 0 else text[:first]
+    text = (head.rstrip("\n") + "\n" if head.strip() else REPORT_HEAD) + ("\n" + text[first:] if first >= 0 else "")
     for target, body in sections.items():
         pattern = re.compile(rf"<!-- mutate:begin {re.escape(target)} -->.*?<!-- mutate:end {re.escape(target)} -->",
                              flags=re.S)
@@ -666,11 +678,65 @@ def write_report(path: Path, sections: dict[str, str]) -> None:
 # --------------------------------------------------------------------------------------------- main
 
 
-def choose(mutants: list[Mutant], args: argparse.Namespace) -> tuple[list[Mutant], str]:
-    """Apply --only, --sample and --max-mutants; the second value describes a partial run ('' if full)."""
+def parse_lines(spec: str) -> set[int]:
+    """``10-40,52`` -> {10, …, 40, 52} (1-based, inclusive)."""
+    out: set[int] = set()
+    for part in spec.split(","):
+        lo, _, hi = part.strip().partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()):
+            raise SystemExit(f"--lines: {part!r} is not N or N-M")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def changed_lines(path: str, ref: str, repo: Path = REPO) -> set[int]:
+    """Lines of the working-tree ``path`` that ``git diff REF`` adds or changes (new-side line numbers of its
+    hunks); every line when REF does not hold the file."""
+    def git(*a: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *a], cwd=repo, capture_output=True, text=True)
+
+    if git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode:
+        raise SystemExit(f"--changed: {ref!r} is not a commit of {repo}")
+    if git("cat-file", "-e", f"{ref}:{path}").returncode:
+        return set(range(1, len((repo / path).read_text(encoding="utf-8").splitlines()) + 1))
+    diff = git("diff", "-U0", "--no-color", "--no-ext-diff", ref, "--", path)
+    if diff.returncode:
+        raise SystemExit(f"git diff {ref} -- {path} failed: {diff.stderr.strip()}")
+    out: set[int] = set()
+    for m in re.finditer(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", diff.stdout, flags=re.M):
+        start, count = int(m.group(1)), int(m.group(2) or 1)
+        out.update(range(start, start + count))
+    return out
+
+
+def mutant_lines(text: str, mutant: Mutant) -> range:
+    """The lines of the original file that a mutant's edit replaces (its first to its last)."""
+    src = Source(text)
+    return range(mutant.edit.line, src.line_of(max(mutant.edit.start, mutant.edit.end - 1)) + 1)
+
+
+def select_lines(mutants: list[Mutant], text: str, path: str, args: argparse.Namespace) -> tuple[list[Mutant], str]:
+    """Apply --changed and --lines: keep the mutants whose edit touches a selected line; the second value names
+    the selection ('' when neither is given)."""
+    keep, names = None, []
+    if getattr(args, "changed", None):
+        keep = changed_lines(path, args.changed)
+        names.append(f"lines changed since {args.changed}")
+    if getattr(args, "lines", None):
+        given = parse_lines(args.lines)
+        keep = given if keep is None else keep & given
+        names.append(f"lines {args.lines}")
+    if keep is None:
+        return mutants, ""
+    return [m for m in mutants if any(n in keep for n in mutant_lines(text, m))], ", ".join(names)
+
+
+def choose(mutants: list[Mutant], args: argparse.Namespace, selection: str = "") -> tuple[list[Mutant], str]:
+    """Apply --only, --sample and --max-mutants; the second value describes a partial run ('' if full).
+    ``selection`` names a restriction already applied to ``mutants`` (--changed, --lines)."""
     if args.only:
         return [m for m in mutants if m.ident in set(args.only)], "Only the mutants named with --only."
-    chosen, note = mutants, ""
+    chosen, note = mutants, (f"Only the {len(mutants)} mutants on {selection}." if selection else "")
     if args.sample is not None and args.sample < len(chosen):
         chosen = sorted(random.Random(args.seed).sample(chosen, args.sample), key=lambda m: m.edit.start)
         note = f"Small form: a random sample of {args.sample} mutants (seed {args.seed})."
@@ -689,11 +755,12 @@ def run_file(path: str, args: argparse.Namespace, workers: list[Worker]) -> File
     """Generate, choose and run the mutants of one target file."""
     original = (REPO / path).read_text(encoding="utf-8")
     mutants = mutants_of(path, original)
-    chosen, partial = choose(mutants, args)
+    selected, selection = select_lines(mutants, original, path, args)
+    chosen, partial = choose(selected, args, selection)
     if args.list:
         for m in chosen:
             print(f"{m.ident}  {path}:{m.line}  {m.operator:18s}  {m.mutated}")
-        print(f"{len(chosen)} of {len(mutants)} mutants of {path}")
+        print(f"{len(chosen)} of {len(mutants)} mutants of {path}{f' ({selection})' if selection else ''}")
         return None
     for w in workers:
         check_isolation(w.copy, path)
@@ -720,7 +787,7 @@ def run_file(path: str, args: argparse.Namespace, workers: list[Worker]) -> File
     finally:
         ex.shutdown(wait=False, cancel_futures=True)
     return FileRun(path, command_line(args.argv), len(mutants), outcomes, baseline, timeout,
-                   time.perf_counter() - t0, partial)
+                   time.perf_counter() - t0, partial, f"{path} ({selection})" if selection else "")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -733,6 +800,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--sample", type=int, help="run a random sample of N mutants (with --seed)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--only", nargs="+", help="run only these mutant ids; the report is not written")
+    p.add_argument("--changed", metavar="REF",
+                   help="only mutants on lines that `git diff REF -- FILE` adds or changes (all lines of a file REF "
+                        "lacks); the report gets a section of its own for this selection")
+    p.add_argument("--lines", metavar="SPEC", help="only mutants on these lines, e.g. 10-40,52 (with one file)")
     p.add_argument("--timeout", type=float, help="per-mutant timeout in seconds (default 3x baseline + 15 s)")
     p.add_argument("--jobs", type=int, default=1, help="parallel copies (default 1)")
     p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="Markdown report to update")
@@ -748,6 +819,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for f in args.files:
         if not (REPO / f).is_file() or not f.endswith(".py"):
             p.error(f"--files: {f} is not a Python file of the repository")
+    if args.lines and len(args.files) != 1:
+        p.error("--lines names lines of one file: give exactly one --files")
     return args
 
 
@@ -776,7 +849,7 @@ def main(argv: list[str] | None = None) -> int:
             open_ones = [o for o in survivors if (path, o.mutant.ident) not in equivalent]
             print(f"{path}: {len(run.outcomes)} run, {len(run.outcomes) - len(survivors)} killed, "
                   f"{len(survivors)} survived ({len(open_ones)} not argued equivalent)")
-            sections[path] = section(run, equivalent)
+            sections[run.label or path] = section(run, equivalent)
     if sections and not args.only:
         write_report(args.report, sections)
         print(f"report: {args.report}")

@@ -229,7 +229,8 @@ def test_cli_exit_codes(small_cert, tmp_path, capsys):
 
 def test_checker_import_closure_is_the_kernel():
     """Importing verify.kernel.check loads exactly the kernel {check, conv, io, modelfile, modules, networks, rng,
-    spectral, tensordata, torchzip, wellformed}, and otherwise only the standard library (no torch, numpy or safetensors)."""
+    spectral, tensordata, torchzip, wellformed}, and otherwise only the standard library (no torch, numpy or
+    safetensors; numpy is imported lazily by the spectral test when it runs)."""
     code = ("import sys; before = set(sys.modules); import verify.kernel.check; "
             "print(sorted(m for m in sys.modules if m.startswith('verify'))); "
             "print(sorted({m.split('.')[0] for m in set(sys.modules) - before} - set(sys.stdlib_module_names) - "

@@ -263,3 +263,26 @@ def test_an_unrolled_omega_is_decided_at_the_operators_norm(scale):
     with pytest.raises(check.Invalid, match=r"layers\[0\]\.omega is below the weight matrix's unrolled norm") as e:
         check.check_certificate(cert, model)
     assert e.value.fact == 5
+
+
+def test_the_engines_unrolled_matrix_is_the_kernels():
+    """verify.certify.unrolled (torch: conv2d of the input basis, or conv_transpose2d of the output basis when
+    there are fewer rows) equals the checker's conv.unroll entry for entry, on random geometries with strides larger
+    than the kernel, kernels larger than the image and padding beyond the kernel."""
+    import random
+
+    from verify.certify import unrolled
+
+    rnd, seen = random.Random(0), 0
+    for _ in range(300):
+        hw, kernel = (rnd.randint(1, 7), rnd.randint(1, 7)), (rnd.randint(1, 5), rnd.randint(1, 5))
+        stride, pad, c_in, c_out = (rnd.randint(1, 4), rnd.randint(1, 4)), (rnd.randint(0, 3), rnd.randint(0, 3)), \
+            rnd.randint(1, 3), rnd.randint(1, 3)
+        try:
+            g = _geometry(c_in, hw, kernel, stride, pad, c_out)
+        except conv.GeometryError:
+            continue
+        k = torch.randn(c_out, c_in * g.positions, dtype=torch.float64)
+        assert torch.equal(unrolled(k, g), torch.tensor(conv.unroll(k.tolist(), g), dtype=torch.float64))
+        seen += 1
+    assert seen > 200

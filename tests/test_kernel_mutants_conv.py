@@ -113,3 +113,44 @@ def test_unroll_of_a_single_output_channel_is_torchs():
     ref = tf.conv2d(eye, weight, stride=(2, 1), padding=(1, 1)).reshape(24, -1).T
     dense = conv.unroll([[int(v) for v in weight.reshape(-1)]], g)
     assert torch.equal(torch.tensor(dense, dtype=torch.float64), ref)
+
+
+# geometries with output rows or columns that read only padding (several of them, at both ends), asymmetric strides
+# and paddings
+BORDER_CASES = [((1, 1), (1, 1), (1, 1), (3, 3)), ((2, 3), (1, 2), (2, 1), (3, 2)), ((3, 2), (2, 1), (1, 2), (2, 4)),
+                ((4, 6), (3, 2), (2, 3), (4, 1)), ((5, 7), (2, 3), (1, 2), (0, 1))]
+
+
+def _patterns(n, k, s, p, out) -> set[frozenset]:
+    """The distinct sets of kernel indices that land inside an n-long image, over the output indices (brute force)."""
+    return {frozenset(a for a in range(k) if 0 <= s * r + a - p < n) for r in range(out)}
+
+
+@pytest.mark.parametrize("hw, kernel, stride, pad", BORDER_CASES)
+def test_inside_and_rectangles_on_outputs_that_read_only_padding(hw, kernel, stride, pad):
+    """inside lists, for every output position, exactly the kernel positions inside the image (the empty set once,
+    whatever the output rows reading only padding are), and rectangles() is how many entries it lists: the number
+    of distinct row patterns times distinct column patterns, counted by brute force."""
+    g = conv.walk([1, *hw], ["Conv2d"], [((1, 1, *kernel), stride, pad)])[0]
+    (ho, wo), _ = _read_counts(hw, kernel, stride, pad)
+    assert (g.ho, g.wo) == (ho, wo)
+    brute: dict[frozenset, int] = {}
+    for r, t in itertools.product(range(ho), range(wo)):
+        qs = frozenset(a * g.kw + e for a, e in itertools.product(range(g.kh), range(g.kw))
+                       if 0 <= stride[0] * r + a - pad[0] < hw[0] and 0 <= stride[1] * t + e - pad[1] < hw[1])
+        brute[qs] = brute.get(qs, 0) + 1
+    listed: dict[frozenset, int] = {}
+    for (a0, a1), (e0, e1), n in conv.inside(g):
+        qs = frozenset(a * g.kw + e for a in range(a0, a1 + 1) for e in range(e0, e1 + 1))
+        listed[qs] = listed.get(qs, 0) + n
+    assert listed == brute
+    rows = _patterns(hw[0], kernel[0], stride[0], pad[0], ho)
+    cols = _patterns(hw[1], kernel[1], stride[1], pad[1], wo)
+    assert conv.rectangles(g) == len(conv.inside(g)) == len(rows) * len(cols)
+
+
+def test_work_is_h_plus_w_plus_h_out_plus_w_out():
+    """work(g) = H + W + H' + W' (check.MAX_GEOMETRY_STEPS bounds its sum over the layers)."""
+    g = conv.walk([1, 5, 7], ["Conv2d"], [((1, 1, 2, 3), (1, 2), (0, 0))])[0]
+    (ho, wo), _ = _read_counts((5, 7), (2, 3), (1, 2), (0, 0))
+    assert (ho, wo) == (4, 3) and conv.work(g) == 5 + 7 + 4 + 3

@@ -98,3 +98,60 @@ def test_every_argued_equivalent_names_a_current_mutant(mutate):
     for (path, ident), argument in argued.items():
         assert ident in idents[path], (path, ident, argument)
         assert len(argument) > 10
+
+
+def test_changed_and_lines_select_the_mutants_on_edited_lines(mutate, tmp_path):
+    """--changed REF keeps the mutants whose edit touches a line `git diff REF` adds or changes (all lines of a
+    file REF lacks); --lines keeps those touching the given lines; the section is labelled with the selection."""
+    import subprocess
+    from types import SimpleNamespace
+
+    def git(*a):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "sample.py").write_text(SAMPLE, encoding="utf-8")
+    git("add", "sample.py")
+    git("commit", "-q", "-m", "base")
+    edited = SAMPLE.replace("    z ^= 0x7F\n", "    z ^= 0x7F\n    z -= 1\n").replace(
+        '        raise ValueError("x")', '        raise ValueError("y")')
+    (tmp_path / "sample.py").write_text(edited, encoding="utf-8")
+    lines = edited.splitlines()
+    raise_line = lines.index('        raise ValueError("y")') + 1
+    new_line = lines.index("    z -= 1") + 1
+    assert mutate.changed_lines("sample.py", "HEAD", tmp_path) == {raise_line, new_line}
+    (tmp_path / "new.py").write_text("a = 1\nb = 2\n", encoding="utf-8")     # not in HEAD: every line
+    assert mutate.changed_lines("new.py", "HEAD", tmp_path) == {1, 2}
+    with pytest.raises(SystemExit, match="not a commit"):
+        mutate.changed_lines("sample.py", "no-such-ref", tmp_path)
+
+    ms = mutate.mutants_of("sample.py", edited)
+    real = mutate.changed_lines
+    mutate.changed_lines = lambda path, ref, repo=tmp_path: real(path, ref, repo)
+    try:
+        kept, name = mutate.select_lines(ms, edited, "sample.py", SimpleNamespace(changed="HEAD", lines=None))
+    finally:
+        mutate.changed_lines = real
+    assert name == "lines changed since HEAD"
+    # the new line's mutants, and the two edits of `if x is None: raise …` that span the changed raise line
+    assert {(m.operator, m.line) for m in kept} == {
+        ("-= -> +=", new_line), ("constant +1", new_line), ("constant -1", new_line),
+        ("delete if-raise", raise_line - 1)}
+    assert all(m.line in {raise_line - 1, new_line} for m in kept)
+    only, name = mutate.select_lines(ms, edited, "sample.py", SimpleNamespace(changed=None, lines=f"1-{raise_line}"))
+    assert name == f"lines 1-{raise_line}" and {m.line for m in only} == {raise_line - 1}
+    assert mutate.parse_lines("3-5,9") == {3, 4, 5, 9}
+    with pytest.raises(SystemExit):
+        mutate.parse_lines("x")
+    run = mutate.FileRun("sample.py", "cmd", len(ms), [mutate.Outcome(kept[0], "killed", 1.0)], 1.0, 10.0, 5.0,
+                         "Only the 4 mutants on lines changed since HEAD.", "sample.py (lines changed since HEAD)")
+    text = mutate.section(run, {})
+    assert text.startswith("<!-- mutate:begin sample.py (lines changed since HEAD) -->\n"
+                           "## `sample.py` (lines changed since HEAD)\n")
+    assert text.endswith("<!-- mutate:end sample.py (lines changed since HEAD) -->")
+    report = tmp_path / "MUTATION.md"
+    full = mutate.section(mutate.FileRun("sample.py", "cmd", len(ms), [], 1.0, 10.0, 5.0, ""), {})
+    mutate.write_report(report, {"sample.py": full})
+    mutate.write_report(report, {"sample.py (lines changed since HEAD)": text})
+    assert report.read_text().count("mutate:begin sample.py") == 2     # next to the full section, not over it

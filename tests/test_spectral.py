@@ -293,11 +293,19 @@ def test_moderate_size_tight(shape):
     assert not spectral_bound_holds(rows, K, sigma * (1 - Fraction(1, 10**7)))
 
 
+def _imported(node: ast.AST) -> set[str]:
+    names = {a.name.split(".")[0] for n in ast.walk(node) if isinstance(n, ast.Import) for a in n.names}
+    return names | {n.module.split(".")[0] for n in ast.walk(node) if isinstance(n, ast.ImportFrom) and n.module}
+
+
 def test_trusted_module_imports_only_stdlib():
+    """At module level the stdlib only; numpy only lazily, inside ``_numpy`` (docstring: the numpy path)."""
     tree = ast.parse(Path(spectral.__file__).read_text(encoding="utf-8"))
-    names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    names |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert names <= {"__future__", "math", "sys", "fractions", "operator"}, names
+    top = set().union(*(_imported(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)))
+    assert top <= {"__future__", "math", "os", "sys", "fractions", "operator"}, top
+    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    assert _imported(tree) - top == {"numpy"}
+    assert [name for name, f in funcs.items() if _imported(f)] == ["_numpy"]
 
 
 def test_doctests():

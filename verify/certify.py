@@ -131,10 +131,21 @@ def unrolled(k: torch.Tensor, g) -> torch.Tensor:
     channels: 2·c_in for [E⁺ E⁻]) on the layer's image, exactly: the convolution of every basis image (each output
     entry is one product with 1 plus zeros), as ``verify.kernel.conv.unroll`` builds it in the checker."""
     ch = k.shape[1] // g.positions
-    basis = torch.eye(ch * g.h * g.w, dtype=torch.float64, device=k.device).reshape(-1, ch, g.h, g.w)
-    out = torch.nn.functional.conv2d(basis, k.to(torch.float64).reshape(g.c_out, ch, g.kh, g.kw), None, g.stride,
-                                     g.padding)
-    return out.reshape(basis.shape[0], -1).T
+    weight = k.to(torch.float64).reshape(g.c_out, ch, g.kh, g.kw)
+    rows, cols = g.c_out * g.pixels, ch * g.h * g.w
+    if cols <= rows:   # the images of the input basis are the columns
+        basis = torch.eye(cols, dtype=torch.float64, device=k.device).reshape(-1, ch, g.h, g.w)
+        out = torch.nn.functional.conv2d(basis, weight, None, g.stride, g.padding)
+        return out.reshape(cols, -1).T
+    # fewer rows: the adjoint (conv_transpose2d, unpadded) of every output basis image is a row, again one product
+    # per entry; its index y + p is input row y, and input rows it does not reach (never read) stay 0
+    basis = torch.eye(rows, dtype=torch.float64, device=k.device).reshape(-1, g.c_out, g.ho, g.wo)
+    back = torch.nn.functional.conv_transpose2d(basis, weight, None, g.stride, 0)
+    (ph, pw), hh, ww = g.padding, min(g.h, back.shape[2] - g.padding[0]), min(g.w, back.shape[3] - g.padding[1])
+    out = torch.zeros(rows, ch, g.h, g.w, dtype=torch.float64, device=k.device)
+    if hh > 0 and ww > 0:
+        out[:, :, :hh, :ww] = back[:, :, ph:ph + hh, pw:pw + ww]
+    return out.reshape(rows, cols)
 
 
 def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, ...]]:

@@ -62,7 +62,8 @@ MAX_TARGET_WEIGHTS = 1 << 24       # 16.8 M weights and biases of F (784-1024-10
 MAX_G_PARAMETERS = 1 << 32         # G's masks then inflate to at most 512 MiB
 MAX_KEPT = 50_000_000              # kept weights and biases of G (a 784-256-256-10 certificate keeps 4.4 M)
 MAX_EXACT_BITS = 1 << 34           # 2 GiB of exact integers for the largest layer's matrices
-MAX_SPECTRAL_WORK = 1 << 33        # Σ min(m, n)²·max(m, n) over spectral rows (1024 × 1568 is 2^30.6: ~1 min)
+MAX_SPECTRAL_WORK = 1 << 33        # Σ min(m, n)²·max(m, n) over spectral rows (1024 × 1568 is 2^30.6: ~1 s with
+#                                    numpy's BLAS, ~1 min on the stdlib path)
 MAX_TENSOR_VALUES = 1 << 24        # values of F's input and of every layer's output tensor
 MAX_GEOMETRY_STEPS = 1 << 24       # Σ over layers of H + W + H' + W' (and 1/4 of it: output channels × border patterns)
 
@@ -358,13 +359,13 @@ def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str, g: 
     passes the verified Cholesky test; otherwise √M·‖rows / 2^K‖ ≤ bound, decided exactly (Frobenius:
     M·Σx² ≤ bound²·4^K, which also settles a spectral row, ‖·‖₂ ≤ ‖·‖_F) or else, for a spectral row, by the
     verified Cholesky test against bound / (a rational ≥ √M), M = g.mult."""
+    if at_least_root(bound, g.mult * sum(x * x for row in rows for x in row), K):
+        return True   # √M‖·‖_F bounds every norm above (docs/conv.md §4), the unrolled operator's too
     if norm == "unrolled":
         channels = len(rows[0]) // g.positions
         rows = conv.unroll(rows, conv.Geometry(channels, g.h, g.w, g.kh, g.kw, g.stride, g.padding, g.c_out, g.ho,
                                                g.wo, g.group))
         return spectral_bound_holds(rows, K, bound)
-    if at_least_root(bound, g.mult * sum(x * x for row in rows for x in row), K):
-        return True
     return norm == "spectral" and spectral_bound_holds(rows, K, bound / _sqrt_up(g.mult))
 
 

@@ -148,16 +148,17 @@ def unroll(kernel: list[list], g: Geometry) -> list[list]:
     zero = kernel[0][0] * 0
     n_in, A = g.c_in * g.h * g.w, g.positions
     out = []
+    (sh, sw), (ph, pw) = g.stride, g.padding
     for o in range(g.c_out):
         for r in range(g.ho):
             for t in range(g.wo):
                 row = [zero] * n_in
-                for a in range(g.kh):
-                    y = g.stride[0] * r + a - g.padding[0]
-                    for e in range(g.kw):
-                        x = g.stride[1] * t + e - g.padding[1]
-                        if 0 <= y < g.h and 0 <= x < g.w:
-                            for c in range(g.c_in):
-                                row[(c * g.h + y) * g.w + x] += kernel[o][c * A + a * g.kw + e]
+                # only the kernel positions inside the image (the rest read padding): work ∝ the nonzero entries
+                for a in range(max(0, ph - sh * r), min(g.kh, g.h + ph - sh * r)):
+                    y = sh * r + a - ph
+                    for e in range(max(0, pw - sw * t), min(g.kw, g.w + pw - sw * t)):
+                        x = sw * t + e - pw
+                        for c in range(g.c_in):
+                            row[(c * g.h + y) * g.w + x] += kernel[o][c * A + a * g.kw + e]
                 out.append(row)
     return out
