@@ -9,9 +9,15 @@ with ``mip_rel_gap = 0``.  Instances: candidates p_i = u_i v_i with u, v on G's 
 recomputed exactly (fractions) from the returned subsets.  Ours is timed batched over ``--batch``
 instances on the CPU; the MIP one instance at a time; both in the same run and thread setting.
 
+Floor (``floor_per_weight``): on the same instances, in the same run and chunks, the two primitives any torch
+meet-in-the-middle needs — ``torch.sort`` of every instance's 2^b high-half subset sums and ``torch.searchsorted``
+of its 2^a low-half sums in them — with the sums enumerated beforehand (untimed).  "ours/floor" is how far the
+kernel (enumeration, exact keys, tie rule, chunking included) is above that.
+
     python benchmarks/bench_subset_sum_kernel.py            # s = 8, 12, 16, 20   (< 2 min)
     python benchmarks/bench_subset_sum_kernel.py --quick    # s = 8, 12, 16, few instances
     python benchmarks/bench_subset_sum_kernel.py --kernel-only --sizes 8 12 16 20 24
+    python benchmarks/bench_subset_sum_kernel.py --kernel-only --device cuda    # on a GPU
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from verify.engine.subset_sum import PRODUCT_BITS, best_subsets, chosen_sums, instance_bytes
+from verify.engine.subset_sum import PRODUCT_BITS, _subset_sums, best_subsets, chosen_sums, instance_bytes
 
 
 def make_instances(s: int, count: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -64,19 +70,47 @@ def mip_subset(p_int: np.ndarray, w: float, time_limit: float) -> tuple[np.ndarr
     return np.rint(res.x[:s]).astype(np.int64), res.status == 0
 
 
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def time_ours(p: torch.Tensor, w: torch.Tensor, repeats: int = 3) -> tuple[float, torch.Tensor]:
+    """Seconds per weight of ``best_subsets`` on (p, w) on their device, best of ``repeats``."""
     best_subsets(p[:4], w[:4])  # warm-up
     times, chosen = [], None
     for _ in range(repeats):
+        _sync(p.device)
         t0 = time.perf_counter()
         chosen = best_subsets(p, w)
+        _sync(p.device)
         times.append(time.perf_counter() - t0)
     assert chosen is not None
     return min(times) / p.shape[0], chosen
 
 
-def run(sizes: list[int], batch: int, mip_count: int, seed: int, time_limit: float, kernel_only: bool) -> str:
-    head = (f"{'s':>3} {'ours us/weight':>15} {'peak est/inst':>14}"
+def floor_per_weight(p: torch.Tensor, repeats: int = 3) -> float:
+    """Seconds per weight of the floor (module docstring): torch.sort of the high-half sums and torch.searchsorted of
+    the low-half sums, chunked as ``best_subsets`` chunks on this device, best of ``repeats``."""
+    s = p.shape[1]
+    a = (s + 1) // 2
+    low, high = _subset_sums(p[:, :a]), _subset_sums(p[:, a:])
+    chunk = max(1, ((256 << 20) if p.is_cuda else (16 << 20)) // instance_bytes(s))
+    times = []
+    for _ in range(repeats + 1):   # the first is a warm-up
+        _sync(p.device)
+        t0 = time.perf_counter()
+        for lo in range(0, p.shape[0], chunk):
+            r_sorted, _ = torch.sort(high[lo:lo + chunk], dim=1, stable=True)
+            torch.searchsorted(r_sorted, low[lo:lo + chunk])
+        _sync(p.device)
+        times.append(time.perf_counter() - t0)
+    return min(times[1:]) / p.shape[0]
+
+
+def run(sizes: list[int], batch: int, mip_count: int, seed: int, time_limit: float, kernel_only: bool,
+        device: str = "cpu") -> str:
+    head = (f"{'s':>3} {'ours us/weight':>15} {'floor us/weight':>16} {'ours/floor':>10} {'peak est/inst':>14}"
             + ("" if kernel_only else f" {'MIP ms/weight':>14} {'MIP/ours':>9} {'MIP==ours':>10} "
                f"{'MIP<ours':>9} {'MIP timeouts':>12}")
             + f" {'median opt err':>15}")
@@ -84,10 +118,12 @@ def run(sizes: list[int], batch: int, mip_count: int, seed: int, time_limit: flo
     for s in sizes:
         nb = max(mip_count, batch if s <= 16 else max(mip_count, batch // (1 << (s - 16))))
         p, w = make_instances(s, nb, seed + s)
-        per_weight, chosen = time_ours(p, w)
-        sums = chosen_sums(p, chosen).tolist()
+        per_weight, chosen = time_ours(p.to(device), w.to(device))
+        floor = floor_per_weight(p.to(device))
+        sums = chosen_sums(p, chosen.cpu()).tolist()
         errs = [exact_error(sums[i], float(w[i])) for i in range(nb)]
-        row = f"{s:>3} {per_weight * 1e6:>15.2f} {instance_bytes(s):>14,}"
+        row = (f"{s:>3} {per_weight * 1e6:>15.2f} {floor * 1e6:>16.2f} {per_weight / floor:>10.1f} "
+               f"{instance_bytes(s):>14,}")
         if not kernel_only:
             equal = better = timeouts = 0
             t_mip = 0.0
@@ -119,13 +155,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="instance seed")
     ap.add_argument("--quick", action="store_true", help="s = 8 12 16, 8 MIP instances, batch 1024")
     ap.add_argument("--kernel-only", action="store_true", help="time ours only (no MIP)")
+    ap.add_argument("--device", default="cpu", help="torch device of the kernel and the floor (the MIP: CPU)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     sizes = args.sizes or ([8, 12, 16] if args.quick else [8, 12, 16, 20])
     batch, mip_count = (1024, 8) if args.quick else (args.batch, args.mip_count)
     t0 = time.perf_counter()
-    print(f"torch {torch.__version__}, CPU, {torch.get_num_threads()} thread(s), seed {args.seed}")
-    print(run(sizes, batch, mip_count, args.seed, args.time_limit, args.kernel_only))
+    where = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") else "CPU"
+    print(f"torch {torch.__version__}, {where}, {torch.get_num_threads()} CPU thread(s), seed {args.seed}")
+    print(run(sizes, batch, mip_count, args.seed, args.time_limit, args.kernel_only, args.device))
     print(f"total {time.perf_counter() - t0:.1f} s")
 
 

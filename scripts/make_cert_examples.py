@@ -35,7 +35,7 @@ def main() -> None:
     save_file(weights, str(model))
     target = load_target(model)
     res = certify(target, Eps.parse("0.01"), build(target.weights, Options(method="subset-sum", seed=7, device="cpu"),
-                                                   k=28))
+                                                   k=28), semantics="exact+float32")
     cert = res.cert
     write_json(OUT / "tiny.cert.json", cert)
 
@@ -55,6 +55,9 @@ def main() -> None:
     broken("mask-edge-dropped", lambda c: c["mask"][1].update(data=io.encode_mask(rows, cols, bits[1:]),
                                                              kept=len(bits) - 1))
     broken("verdict-flipped", lambda c: c.update(verdict="not-certified"))
+    error = io.parse_decimal(cert["claim"]["float32"]["layers"][1]["error"])   # docs/float32.md §5
+    broken("float32-error-halved", lambda c: c["claim"]["float32"]["layers"][1].update(
+        error=io.decimal_up(error / 2, 12)))
     bias_example(gen)
     cnn_example(gen)
     print(f"wrote {OUT}: bound {cert['claim']['bound']}, {len(list(OUT.glob('broken-*')))} broken variants")
@@ -68,7 +71,8 @@ def bias_example(gen: torch.Generator) -> None:
     save_file(weights, str(model))
     target = load_target(model)
     options = Options(method="subset-sum", seed=7, device="cpu", domain="box:0,1")
-    res = certify(target, Eps.parse("0.01"), build(target.weights, options, k=28, biases=target.biases))
+    res = certify(target, Eps.parse("0.01"), build(target.weights, options, k=28, biases=target.biases),
+                  semantics="float32-both")
     cert = res.cert
     write_json(OUT / "tiny-bias.cert.json", cert)
 
@@ -87,6 +91,9 @@ def bias_example(gen: torch.Generator) -> None:
     kept = [r for r, _ in io.decode_mask(m["bias_data"], rows, 1)]
     broken("constant-dropped", lambda c: c["mask"][0].update(bias_data=io.encode_mask(rows, 1, kept[1:]),
                                                             bias_kept=len(kept) - 1))
+    q = io.parse_decimal(cert["claim"]["float32"]["target_layers"][0]["q"])   # F run in float32: ‖|W_1|‖ (§6)
+    broken("float32-target-q-halved", lambda c: c["claim"]["float32"]["target_layers"][0].update(
+        q=io.decimal_up(q / 2, 12)))
 
 
 def cnn_example(gen: torch.Generator) -> None:
@@ -103,7 +110,7 @@ def cnn_example(gen: torch.Generator) -> None:
     target = load_target(path, input_shape=(1, 4, 4))
     options = Options(method="subset-sum", seed=7, device="cpu", domain="box:0,1")
     res = certify(target, Eps.parse("0.01"), build(target.weights, options, k=28, biases=target.biases,
-                                                   layout=target.layout))
+                                                   layout=target.layout), semantics="exact+float32")
     cert = res.cert
     write_json(OUT / "tiny-cnn.cert.json", cert)
 
@@ -118,6 +125,10 @@ def cnn_example(gen: torch.Generator) -> None:
     broken("stride-changed", lambda c: c["model"]["layers"][1].update(stride=[1, 1]))
     beta = io.parse_decimal(cert["layers"][0]["beta"])
     broken("beta-one-position", lambda c: c["layers"][0].update(beta=io.decimal_up(beta / 4, 12)))   # 16 positions
+    # the constants' absolute values counted at one output position, not at all 16 (docs/float32.md §4)
+    kappa = io.parse_decimal(cert["claim"]["float32"]["layers"][0]["kappa"])
+    broken("float32-kappa-one-position", lambda c: c["claim"]["float32"]["layers"][0].update(
+        kappa=io.decimal_up(kappa / 4, 12)))
 
 
 if __name__ == "__main__":

@@ -107,3 +107,150 @@ def relu_net(layers: list, x: list[Fraction]) -> list[Fraction]:
         if i + 1 < len(layers):
             x = [max(v, Fraction(0)) for v in x]
     return x
+
+
+# --- float32 (docs/float32.md), written from the page and numpy's own binary32, not from verify.kernel.floatbound ---
+
+def _f32_constants() -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    import numpy as np
+
+    fi = np.finfo(np.float32)
+    return (Fraction(float(fi.eps)) / 2, Fraction(float(fi.tiny)), Fraction(float(fi.smallest_subnormal)),
+            Fraction(float(fi.max)))
+
+
+U32, TINY32, SUBNORMAL32, MAX32 = _f32_constants()   # u = eps/2 = 2^-24, 2^-126, 2^-149, (2 − 2^-23)·2^127
+TAU_OP32 = 4 * TINY32                                  # τ' of docs/float32.md §1
+
+
+def gamma32(n: int) -> Fraction:
+    """γ_n = n·u / (1 − n·u) (docs/float32.md §2), u from np.finfo(np.float32)."""
+    return n * U32 / (1 - n * U32)
+
+
+def binary32(x: Fraction) -> bool:
+    """x is a finite binary32 number: it survives a round trip through float64 and numpy.float32 unchanged."""
+    import numpy as np
+
+    if abs(x) > MAX32:
+        return False
+    d = float(x)
+    return Fraction(d) == x and Fraction(float(np.float32(d))) == x
+
+
+def normal_or_zero32(x: Fraction) -> bool:
+    return x == 0 or abs(x) >= TINY32
+
+
+def isqrt_up(n: int) -> int:
+    """The least integer r ≥ 0 with r·r ≥ n, by bisection (not math.isqrt)."""
+    lo, hi = 0, 1
+    while hi * hi < n:
+        hi *= 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if mid * mid >= n:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _log10(x: Fraction) -> int:
+    return len(str(x.numerator)) - len(str(x.denominator))
+
+
+def decimal_above(x: Fraction, sig: int = 50) -> str:
+    """A decimal string ≥ x ≥ 0 within 10^(1 − sig) relative."""
+    if x == 0:
+        return "0"
+    d = sig - _log10(x)
+    n = -((-x * Fraction(10) ** d) // 1)
+    return f"{n}e{-d}"
+
+
+def decimal_below(x: Fraction, sig: int = 50) -> str:
+    """A decimal string ≤ x (x ≥ 0) within 10^(1 − sig) relative."""
+    if x == 0:
+        return "0"
+    d = sig - _log10(x)
+    return f"{(x * Fraction(10) ** d) // 1}e{-d}"
+
+
+def sqrt_above(x: Fraction, sig: int = 50) -> str:
+    """A decimal string ≥ √x within 10^(1 − sig) relative."""
+    if x == 0:
+        return "0"
+    d = sig - _log10(x) // 2
+    n = isqrt_up(-((-x * Fraction(100) ** d) // 1))
+    return f"{n}e{-d}"
+
+
+def _exps(cert: dict) -> list[list[int]]:
+    hidden = cert["rescaling"]["neuron_exponents"]
+    layers = cert["model"]["layers"]
+    return [[0] * layers[0]["shape"][1], *hidden, [0] * layers[-1]["shape"][0]]
+
+
+def float32_pair(cert: dict, i: int) -> dict:
+    """G̃'s pair i of an MLP certificate (docs/float32.md §3–§4) from the raw masks and the generator: N_i, the
+    requirements q² (the smaller of the ‖·‖₁‖·‖∞ and Frobenius bounds, M = 1) and κ², n_h, n_e, m, min s_i."""
+    seed = cert["random_network"]["seed"]
+    masks = {m["layer"]: m for m in cert["mask"]}
+    odd, even = masks[2 * i + 1], masks[2 * i + 2]
+    hidden, n = odd["shape"]
+    m = even["shape"][0]
+    src = {b // n: b % n for b in mask_bits(odd["data"], hidden, n)}
+    const = set(mask_bits(odd["bias_data"], hidden, 1))
+    s_in, s_out = _exps(cert)[i], _exps(cert)[i + 1]
+    Q = [[Fraction(0)] * n for _ in range(m)]
+    c = [Fraction(0)] * m
+    terms = [0] * m
+    for b in mask_bits(even["data"], m, hidden):
+        r, h = divmod(b, hidden)
+        v = abs(rng.weight(seed, 2 * i + 2, r, h))
+        terms[r] += 1
+        if h in src:
+            j = src[h]
+            Q[r][j] += v * abs(rng.weight(seed, 2 * i + 1, h, j)) * Fraction(2) ** (s_in[j] - s_out[r])
+        else:
+            assert h in const, "an even-layer edge from a hidden neuron with nothing kept"
+            c[r] += v * abs(_bias(seed, 2 * i + 1, h)) * Fraction(2) ** -s_out[r]
+    for r in mask_bits(even["bias_data"], m, 1):
+        terms[r] += 1
+        c[r] += abs(_bias(seed, 2 * i + 2, r)) * Fraction(2) ** -s_out[r]
+    rows = max(sum(row) for row in Q)
+    cols = max(sum(Q[r][j] for r in range(m)) for j in range(n))
+    frob = sum(x * x for row in Q for x in row)
+    return {"N": max(terms), "q2": min(rows * cols, frob), "kappa2": sum(x * x for x in c), "n_h": n,
+            "n_e": hidden, "m": m, "min_s": min(s_out), "rows": rows, "cols": cols, "frob": frob}
+
+
+def float32_target(w: Matrix, b: list[Fraction]) -> dict:
+    """F's layer (docs/float32.md §6): N^F, t² requirement, μ = max(1, max |w|), n, m."""
+    a = [[abs(x) for x in row] for row in w]
+    rows = max(sum(row) for row in a)
+    cols = max(sum(row[j] for row in a) for j in range(len(a[0])))
+    frob = sum(x * x for row in a for x in row)
+    return {"N": max(sum(1 for x in row if x) + (bias != 0) for row, bias in zip(w, b, strict=True)),
+            "q2": min(rows * cols, frob), "mu": max(Fraction(1), *(x for row in a for x in row)), "n": len(w[0]),
+            "m": len(w), "rows": rows, "cols": cols, "frob": frob, "top": max(x for row in a for x in row)}
+
+
+def _sqrt_ceil_int(n: int) -> int:
+    return isqrt_up(n)
+
+
+def float32_pair_error(p: dict, row: dict, prev: Fraction, rho: Fraction, q: Fraction, kappa: Fraction) -> Fraction:
+    """The right-hand side of docs/float32.md §5 for pair p with the certificate's row (ω, η) and stored hints."""
+    alpha = (_sqrt_ceil_int(p["m"]) * Fraction(2) ** -p["min_s"]
+             * (4 * p["N"] * (p["n_h"] + 1) + 3 * (p["n_e"] + 1)) * TAU_OP32)
+    omega, eta = Fraction(row["omega"]), Fraction(row["eta"])
+    return (omega + eta) * prev + gamma32(p["N"] + 1) * (q * (rho + prev) + kappa) + alpha
+
+
+def float32_target_error(t: dict, row: dict, prev: Fraction, reach: Fraction, q: Fraction) -> Fraction:
+    """The right-hand side of docs/float32.md §6 for F's layer t with the certificate's row (ω, ν)."""
+    alpha = _sqrt_ceil_int(t["m"]) * 3 * (t["n"] + 1) * t["mu"] * TAU_OP32
+    return (Fraction(row["omega"]) * prev + gamma32(t["N"]) * (q * (reach + prev) + Fraction(row["bias_norm"]))
+            + alpha)

@@ -48,7 +48,11 @@ BROKEN = {"broken-bound-below-delta": (7, "claim.bound is below"), "broken-eta-h
           "broken-cnn-multiplicity-dropped": (5, r"layers\[0\].eta is below"),
           "broken-cnn-stride-changed": (2, r"model.layers\[1\]: shape, stride or padding is not the file's"),
           # beta of one output position, not of all 16 (the constants' error repeats at every position)
-          "broken-cnn-beta-one-position": (5, r"layers\[0\].beta is below")}
+          "broken-cnn-beta-one-position": (5, r"layers\[0\].beta is below"),
+          # the float32 block (docs/float32.md): a rounding error, F's |W_1| norm, the constants at one position
+          "broken-float32-error-halved": (8, r"claim.float32.layers\[1\].error is below"),
+          "broken-bias-float32-target-q-halved": (8, r"claim.float32.target_layers\[0\].q is below"),
+          "broken-cnn-float32-kappa-one-position": (8, r"claim.float32.layers\[0\].kappa is below")}
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("broken-*.cert.json")), ids=lambda p: p.name)

@@ -54,15 +54,16 @@ def base(tmp_path_factory) -> dict:
     target = load_target(path)
     options = Options(method="pair", seed=1, device="cpu", domain="box:-0.5,1", bias_block=4)
     res = certify(target, Eps.parse("10"), build(target.weights, options, k=3, biases=target.biases),
-                  empirical=False)
+                  empirical=False, semantics="float32-both")
     assert res.cert["mask"][0]["bias_kept"] > 0   # the fuzzed fields include kept constants
+    assert "float32" in res.cert["claim"]        # ... and the float32 block (docs/float32.md, fact 8)
     return {"dir": d, "path": path, "cert": res.cert, "A": A, "B": B, "data": path.read_bytes()}
 
 
-def _g_tilde(ok: check.Checked):
+def _g_tilde(ok: check.Checked, dtype: torch.dtype = torch.float64):
     _, pruned = check.exact_networks(ok)
-    mats = [(torch.tensor([[float(v) for v in row] for row in w], dtype=torch.float64),
-             torch.tensor([float(v) for v in b], dtype=torch.float64)) for w, b in pruned]
+    mats = [(torch.tensor([[float(v) for v in row] for row in w], dtype=dtype),
+             torch.tensor([float(v) for v in b], dtype=dtype)) for w, b in pruned]
 
     def g(x: torch.Tensor) -> torch.Tensor:
         for i, (w, b) in enumerate(mats):
@@ -100,6 +101,21 @@ def _reattack(ok: check.Checked, model_bytes: bytes, tmp) -> None:
     d = len(ok.weights[0][0])
     emp = empirical_sup(f, g, d, domain=_domain(ok)[0], samples=512, steps=20, seed=0)
     assert emp.max_error <= float(ok.bound) * (1 + 1e-9) + 1e-12, (emp.max_error, ok.bound)
+    if ok.float32 is not None:   # the float32 claim: G̃ run in float32 at float32 points of D, against F
+        gen = torch.Generator().manual_seed(1)
+        x = torch.cat([torch.tensor(emp.argmax, dtype=torch.float64)[None], torch.rand(64, d, generator=gen,
+                                                                                     dtype=torch.float64)])
+        if ok.domain.kind == "box":
+            lo, hi = (torch.tensor([float(v) for v in side], dtype=torch.float64) for side in (ok.domain.lo,
+                                                                                                ok.domain.hi))
+            x[1:] = lo + x[1:] * (hi - lo)
+            x = x.float()
+            x = x[((x.double() >= lo) & (x.double() <= hi)).all(1)]
+        else:
+            x = (x / x.norm(dim=1, keepdim=True).clamp_min(1e-300) * float(ok.domain.radius) * 0.999).float()
+            x = x[x.double().norm(dim=1) <= float(ok.domain.radius)]
+        gap = (_g_tilde(ok, torch.float32)(x).double() - f(x.double())).norm(dim=1)
+        assert gap.numel() == 0 or float(gap.max()) <= float(ok.float32) * (1 + 1e-9) + 1e-12, (gap, ok.float32)
 
 
 def _answer(cert, model: bytes):

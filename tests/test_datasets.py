@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from retrain import assert_retrained_matches
 from scipy import stats
 from sklearn.datasets import load_digits
 
@@ -437,8 +438,8 @@ def test_embedded_bias_model_is_read_by_the_closed_vocabulary_reader():
 
 @pytest.mark.slow
 def test_bias_training_script_reproduces_the_embedded_model(tmp_path, bias_meta):
-    """Rerunning the recorded command gives the same bytes (same torch version; CPU kernels may differ across
-    machines).  Training takes a few seconds."""
+    """Rerunning the recorded command gives the same model: the same bytes on the training machine, float32
+    rounding drift at most on another CPU (tests/retrain.py).  Same torch version.  Training takes a few seconds."""
     torch = pytest.importorskip("torch")
     if torch.__version__ != bias_meta["versions"]["torch"]:
         pytest.skip(f"weights were trained with torch {bias_meta['versions']['torch']}")
@@ -447,7 +448,7 @@ def test_bias_training_script_reproduces_the_embedded_model(tmp_path, bias_meta)
         [sys.executable, str(REPO_ROOT / "scripts" / "train_digits_bias.py"), "--out-dir", str(tmp_path)],
         check=True, capture_output=True, cwd=tmp_path,
     )  # fmt: skip
-    assert (tmp_path / bias_meta["weights_file"]).read_bytes() == EMBEDDED_BIAS_MODEL.read_bytes()
     new_meta = json.loads((tmp_path / EMBEDDED_BIAS_META.name).read_text())
     assert new_meta.pop("command") == f"python scripts/train_digits_bias.py --out-dir {tmp_path}"
-    assert new_meta == {k: v for k, v in bias_meta.items() if k != "command"}
+    assert_retrained_matches(tmp_path / bias_meta["weights_file"], EMBEDDED_BIAS_MODEL, new_meta,
+                             {k: v for k, v in bias_meta.items() if k != "command"})

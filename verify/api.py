@@ -203,7 +203,8 @@ def certify(model: Model, eps: str | int | float | Decimal | Fraction | None, *,
     tried to its bound, ``k_max`` is the limit).  With a fixed width factor the certificate is returned whether or
     not it reaches ε (``Certificate.certified``); ``eps=None`` is allowed then and states as ε the bound rounded up
     to 3 significant digits.  ``attack`` fills ``info.empirical`` (the attack's lower bound and the tightness).
-    Raises InputError for a model, ε or domain the tool does not take.  Runs with the CLI's thread policy
+    ``options.semantics`` is ``--semantics`` (docs/float32.md): by default the float32 bound is reported beside the
+    exact one.  Raises InputError for a model, ε or domain the tool does not take.  Runs with the CLI's thread policy
     (``_engine_threads``)."""
     with _engine_threads():
         return _certify(model, eps, domain, options, attack)
@@ -242,7 +243,7 @@ def _certify(model: Model, eps: str | int | float | Decimal | Fraction | None, d
         built = bounded(build(target.weights, opts, k=opts.width, biases=target.biases, layout=target.layout))
     if claim_eps is None:   # ε must be positive (fact 1): an exact construction (bound 0) states a tiny one
         claim_eps = Eps.parse(io.decimal_up(built.bound, _EPS_DIGITS) if built.bound > 0 else "1e-12")
-    res = certify_construction(target, claim_eps, built, empirical=attack)
+    res = certify_construction(target, claim_eps, built, empirical=attack, semantics=opts.semantics)
     return Certificate(res.cert, src.data, src.path, res.construction)
 
 
@@ -479,7 +480,7 @@ def check(cert: Certificate | dict | str | Path, model: Model | None = None, *,
         raise
     except (MemoryError, RecursionError, OverflowError, ValueError, TypeError, KeyError, IndexError) as e:
         raise Unusable(f"the input could not be processed ({type(e).__name__}: {str(e)[:120]})") from None
-    if require_certified and ok.bound > ok.eps:
+    if require_certified and ok.claimed > ok.eps:   # the bound the verdict names (bound_float32 if so)
         _, line = kcheck.verdict_line(ok)
         raise NotReachedError(line.removeprefix("INVALID: "))
     return ok

@@ -26,6 +26,7 @@ from verify.domain import parse as parse_domain
 from verify.engine.construct import Construction, g_parameters, g_widths
 from verify.engine.empirical import empirical_sup
 from verify.engine.model import Target
+from verify.engine.runtime import cpu_forward
 from verify.errors import InputError
 from verify.kernel import io, rng
 from verify.options import Eps
@@ -70,7 +71,7 @@ def frobenius_sq_upper(t: torch.Tensor, rounded_once: bool = True) -> Fraction:
     n = t.numel()
     if n == 0:
         return Fraction(0)
-    x = t.detach().to(torch.float64)
+    x = t.detach().cpu().to(torch.float64)   # the sum on the CPU: its order is the device's (docs/devices.md §2)
     e = _power_of_two_exponent(x)
     if not bool(x.any()):
         return Fraction(0)   # all zero (then so are the values x̃ was rounded from)
@@ -169,7 +170,7 @@ def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, ..
     out = []
     for i, (e, ws, eb, b, g) in enumerate(zip(c.error_matrices(), c.originals, c.bias_errors(), c.biases,
                                               c.layout.geometry, strict=True)):
-        w = torch.from_numpy(ws).to(c.device)
+        e, eb, w = e.cpu(), eb.cpu(), torch.from_numpy(ws)   # norms and unrolling on the CPU (docs/devices.md §2)
         M = g.mult
         eta = io.sqrt_up(M * frobenius_sq_upper(e), DIGITS)
         omega = io.sqrt_up(M * frobenius_sq_upper(w, rounded_once=False), DIGITS)
@@ -293,7 +294,14 @@ class Certified:
 
     @property
     def certified(self) -> bool:
-        return self.bound <= self.eps.value
+        """The certificate's verdict: bound ≤ ε, or bound_float32 ≤ ε when its float32 block names that bound."""
+        return self.cert["verdict"] == "certified"
+
+    @property
+    def bound_float32(self) -> Fraction | None:
+        """claim.float32.bound_float32 (docs/float32.md), or None without a float32 block."""
+        block = self.cert["claim"].get("float32")
+        return None if block is None else io.parse_decimal(block["bound_float32"])
 
 
 def _layer_spec(key: str, bias_key: str | None, w, g, kind: str) -> dict:
@@ -329,10 +337,13 @@ def certificate(target: Target, c: Construction, eps: Eps, rows: list[LayerBound
 
 
 def certify(target: Target, eps: Eps, built: Construction | Bounded, *, empirical: bool = True,
-            record_timings: bool = False) -> Certified:
+            record_timings: bool = False, semantics: str = "exact") -> Certified:
     """The certificate of a construction (docs/composition.md): bound it, unless ``built`` is already bounded (as
     ``search.search_width`` returns it), and write the certificate; with ``empirical`` also the attack's lower bound
-    (engine/empirical.py) under ``info``.  Nothing is searched or rebuilt here."""
+    (engine/empirical.py) under ``info``.  ``semantics`` (``options.SEMANTICS``; the command line and the Python API
+    default to ``exact+float32``) adds the float32 block (docs/float32.md, verify/float32_hints.py) unless it is
+    ``exact``; ``float32`` and ``float32-both`` also make the verdict compare bound_float32 with ε.  Nothing is
+    searched or rebuilt here."""
     b = built if isinstance(built, Bounded) else bounded(built)
     c = b.construction
     t0 = time.perf_counter()
@@ -349,7 +360,7 @@ def certify(target: Target, eps: Eps, built: Construction | Bounded, *, empirica
         info["subset_candidates"] = c.options.max_candidates
     info["rescaling"] = c.rescaling
     if empirical:
-        emp = empirical_sup(target.forward, c.forward, target.in_features, domain=domain_of(c), device=c.device,
+        emp = empirical_sup(target.forward, cpu_forward(c), target.in_features, domain=domain_of(c), device="cpu",
                             seed=c.seed)
         info["empirical"] = {"max_error": _floor_text(emp.max_error), "points": emp.points,
                              "method": emp.method, "tightness": f"{float(b.bound) / emp.max_error:.4g}"
@@ -360,4 +371,19 @@ def certify(target: Target, eps: Eps, built: Construction | Bounded, *, empirica
         info["timings"] = {k_: round(v, 3) for k_, v in timings.items()}
         info["host"] = platform.node()
         info["torch"] = torch.__version__
-    return Certified(certificate(target, c, eps, b.rows, info), b, eps, timings)
+    cert = certificate(target, c, eps, b.rows, info)
+    if semantics != "exact":
+        from verify.float32_hints import Float32Unavailable, float32_block
+
+        try:
+            block = float32_block(cert, target.weights, target.biases, list(c.layout.geometry), semantics)
+        except Float32Unavailable as e:
+            if semantics != "exact+float32":
+                raise
+            cert["info"]["float32"] = f"omitted: {e}"   # reported by default only where it can hold
+            return Certified(cert, b, eps, timings)
+        cert["claim"]["float32"] = block
+        named = io.parse_decimal(block["bound_float32"] if block["verdict_bound"] == "bound_float32" else
+                                 cert["claim"]["bound"])
+        cert["verdict"] = "certified" if named <= eps.value else "not-certified"
+    return Certified(cert, b, eps, timings)

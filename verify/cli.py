@@ -120,6 +120,17 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads for torch (default: 1 on machines with at most 2 cores, where many small "
                         "tensor operations run faster single-threaded; torch's default otherwise)")
+    p.add_argument("--jobs", default=None, metavar="N|auto",
+                   help="search the gadgets' row chunks with N workers on this machine ('auto': every core; "
+                        f"'KIND:N' picks the kind, {' or '.join(options.JOB_KINDS)}, default "
+                        f"{options.JOB_KINDS[0]}). The certificate is byte-identical to a run without it "
+                        "(docs/parallel.md)")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS|local:N",
+                   help="run the row chunks on a Dask cluster instead (optional package: pip install "
+                        "'slt-verify[cluster]'): ADDRESS of a running scheduler (e.g. tcp://10.0.0.5:8786; README, "
+                        "'Parallel and distributed construction'), or local:N to start N worker processes here. "
+                        "Each task rebuilds its slice of G from the seed; the certificate is byte-identical to a "
+                        "local run")
     p.add_argument("--rescale", choices=options.RESCALINGS, default=d.rescale,
                    help="exact power-of-two rescaling of F's hidden neurons before pruning (the function is "
                         "unchanged): 'layer' balances whole layers, 'neuron' picks per-neuron exponents that keep "
@@ -129,12 +140,26 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
     p.add_argument("--norm", choices=options.NORMS, default=d.norm,
                    help="norm of the per-layer bounds: spectral (default, tighter; the checker proves it with a "
                         "verified floating-point Cholesky test) or frobenius (checked in exact integers, faster)")
+    p.add_argument("--semantics", choices=options.SEMANTICS, default=options.SEMANTICS_DEFAULT,
+                   help="what the claim covers (docs/float32.md): 'exact+float32' (default) certifies the bound in "
+                        "exact arithmetic and reports beside it bound_float32, which also covers G~ run in float32 "
+                        "(any summation order, no TF32) on float32 inputs; 'exact' omits it; 'float32' makes the "
+                        "verdict compare bound_float32 with eps; 'float32-both' also covers F run in float32")
 
 
 def _input_shape(args: argparse.Namespace) -> tuple[int, ...] | None:
     """--input-shape parsed (InputError, one line and exit 2, for a bad one); the demo's CNN has its own."""
     text = getattr(args, "input_shape", None)
     return None if text is None else options.parse_input_shape(text)
+
+
+def _parallel(args: argparse.Namespace) -> dict:
+    """--jobs and --cluster parsed (InputError, one line and exit 2, for a bad value or both given), as the keyword
+    arguments of ``engine.parallel.engine``."""
+    if args.jobs is not None and args.cluster is not None:
+        raise InputError("give --jobs or --cluster, not both")
+    return {"jobs": None if args.jobs is None else options.parse_jobs(args.jobs),
+            "cluster": None if args.cluster is None else options.parse_cluster(args.cluster)}
 
 
 def _construction_options(args: argparse.Namespace) -> options.Options:
@@ -149,7 +174,7 @@ def _construction_options(args: argparse.Namespace) -> options.Options:
     return options.Options(method=args.method, seed=args.seed, device=args.device,
                            max_candidates=args.max_candidates, rescale=args.rescale, norm=args.norm,
                            width=args.width_factor, domain=args.domain, bias_block=args.bias_block,
-                           input_shape=_input_shape(args))
+                           input_shape=_input_shape(args), semantics=args.semantics)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -304,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("certify", "demo"):
             args.options = _construction_options(args)
+            args.parallel = _parallel(args)
         if args.command == "certify":
             from verify.commands import run_certify
             return run_certify(args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING, TextIO
 from verify.errors import InputError, NotReachedError
 
 if TYPE_CHECKING:  # the engine (torch) is imported only by the commands that run it
+    from collections.abc import Callable
+
     from verify.certify import Bounded, Certified
     from verify.engine.construct import Construction
     from verify.engine.model import Target
@@ -118,7 +121,8 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
                                   progress=bar.update, layout=target.layout))
         finally:
             bar.close()
-    res = certify(target, eps, built, empirical=empirical, record_timings=record_timings)
+    res = certify(target, eps, built, empirical=empirical, record_timings=record_timings,
+                  semantics=options.semantics)
     write_json(out, res.cert)
     if save_pruned is not None:
         _save_pruned(res.construction, save_pruned)
@@ -137,6 +141,7 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
         ("rescaling", f"{c.rescaling}: {_rescale_text(c.exponents)}"),
         ("domain", _domain_text(c)),
         ("certified bound", f"{cert['claim']['bound']}  (eps = {eps.text})"),
+        *_float32_rows(cert),
         ("largest error found", f"{emp.get('max_error', 'not measured')}  (attack lower bound, not a certificate)"),
         ("tightness", f"bound / largest error = {emp.get('tightness')}"),
         ("time / device", f"{elapsed:.2f} s on {c.device}"),
@@ -147,6 +152,17 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
     width_col = max(len(a) for a, _ in rows)
     print("\n".join(f"  {a.ljust(width_col)}  {b}" for a, b in rows), file=stream)
     return res
+
+
+def _float32_rows(cert: dict) -> list[tuple[str, str]]:
+    """The summary row of the float32 bound (docs/float32.md), when the certificate has one."""
+    block = cert["claim"].get("float32")
+    if block is None:
+        return []
+    uses = "; the verdict uses it" if block["verdict_bound"] == "bound_float32" else ""
+    covers = "G~ and F" if block["covers"] == "pruned-and-target" else "G~"
+    return [("float32 bound", f"{block['bound_float32']}  (r = {block['r']}: {covers} run in float32, "
+                              f"docs/float32.md{uses})")]
 
 
 def _domain_text(c: Construction) -> str:
@@ -170,6 +186,22 @@ def _rescale_text(exponents) -> str:
     return "per-neuron powers of two (exact: F unchanged)"
 
 
+def _on_executor(run: Callable[[Namespace], int]) -> Callable[[Namespace], int]:
+    """``run(args)`` with the executor of ``--jobs`` / ``--cluster`` (``args.parallel``, engine/parallel.py,
+    docs/parallel.md §3) installed for its whole duration and stopped afterwards."""
+    @functools.wraps(run)
+    def wrapped(args: Namespace) -> int:
+        from verify.engine.parallel import engine
+
+        with engine(**getattr(args, "parallel", {})) as ex:
+            if ex.workers > 1:
+                print(f"note: gadget search on {ex.describe()} (docs/parallel.md)", file=sys.stderr)
+            return run(args)
+
+    return wrapped
+
+
+@_on_executor
 def run_certify(args: Namespace) -> int:
     from verify.engine.model import load_target
     from verify.engine.runtime import set_threads
@@ -186,9 +218,12 @@ def run_certify(args: Namespace) -> int:
         from verify.certify import domain_of
 
         print(f"CERTIFIED: sup over {domain_of(res.construction).describe()} of ||G~(x) - F(x)||_2 <= "
-              f"{res.cert['claim']['bound']} <= eps {args.eps.text}")
+              f"{res.cert['claim']['bound']}" + (f", <= {res.bound_float32} run in float32" if res.bound_float32
+                                                  is not None else "") + f" (eps {args.eps.text})")
         return 0
-    raise NotReachedError(f"NOT CERTIFIED: bound {res.cert['claim']['bound']} > eps {args.eps.text} at width factor "
+    named = f"float32 bound {res.bound_float32}" if args.options.semantics in ("float32", "float32-both") else \
+        "bound " + res.cert["claim"]["bound"]
+    raise NotReachedError(f"NOT CERTIFIED: {named} > eps {args.eps.text} at width factor "
                           f"{res.construction.k}; {_needed(target, res)}. The certificate (verdict not-certified) was "
                           f"written to {out}.")
 
@@ -300,6 +335,7 @@ def _list_lemmas(lemmas, as_json: bool) -> None:
         print(f"{lem.name:<{width}}  {lem.expected:<5}  {lem.statement}")
 
 
+@_on_executor
 def run_demo(args: Namespace) -> int:
     """``slt-verify demo``: certify a shipped digits MLP (default: with biases, over box:0,1) or, with ``--cnn``, the
     digits CNN (over box:0,1, input 1 × 8 × 8, default ε 0.05), check the certificate independently, and compare

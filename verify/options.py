@@ -8,6 +8,8 @@ construction but of the claim: ``Eps`` holds it parsed once, with the text the c
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -16,14 +18,20 @@ from verify.errors import InputError
 from verify.kernel import io
 
 __all__ = ["METHODS", "RESCALINGS", "NORMS", "DEVICES", "WIDTH_AUTO", "WIDTH_SMALLEST", "WIDTH_POLICIES",
+           "SEMANTICS", "SEMANTICS_DEFAULT",
            "CANDIDATES_DEFAULT", "CANDIDATES_RANGE",
            "SEED_LIMIT", "DOMAIN_DEFAULT", "BIAS_BLOCK_AUTO", "BIAS_BLOCK_MAX", "Options", "DEFAULTS", "Eps",
-           "parse_input_shape"]
+           "parse_input_shape",
+           "JOB_KINDS", "JOBS_MAX", "CLUSTER_LOCAL_MAX", "parse_jobs", "parse_cluster"]
 
 METHODS = ("subset-sum", "pair")        # the gadgets (docs/gadgets.md §6): Pensia et al. 2020, Malach et al. 2020
 RESCALINGS = ("auto", "neuron", "layer")  # how F's neurons are rescaled before pruning (docs/rescaling.md §4)
 NORMS = ("spectral", "frobenius")       # the norm of the per-layer bounds η_i, ω_i (docs/composition.md §5)
 DEVICES = ("auto", "cpu", "cuda")       # where the engine runs ("auto": cuda when available)
+# What the claim covers (docs/float32.md): the exact claim with the float32 bound reported beside it (default), the
+# exact claim alone, the verdict on the float32 bound of G̃ run in float32, or of G̃ and F both run in float32.
+SEMANTICS = ("exact+float32", "exact", "float32", "float32-both")
+SEMANTICS_DEFAULT = "exact+float32"
 WIDTH_AUTO = "auto"                     # width policy: predict k, build it, step up if it misses (verify/search.py)
 WIDTH_SMALLEST = "smallest"             # width policy: doubling and bisection, k − 1 fails (docs/composition.md §6)
 WIDTH_POLICIES = (WIDTH_AUTO, WIDTH_SMALLEST)
@@ -48,7 +56,9 @@ class Options:
     ``--domain`` text, parsed by verify/domain.py: it decides the claim and whether layer 1's inputs are ≥ 0), the
     ``bias_block`` c of constant neurons per layer pair (docs/affine.md §2; ``"auto"``: 2·max_candidates when F has a
     non-zero bias, else 0) and F's ``input_shape`` ((C, H, W) for a CNN, docs/conv.md §1; None: inferred when the
-    model is read, engine/model.py ``load_target``).  Validated on creation (ValueError; the domain when it is
+    model is read, engine/model.py ``load_target``); ``semantics``, what the claim covers (docs/float32.md §7: the
+    float32 block reported, omitted, or deciding the verdict; ``certify.certify`` takes it as an argument), does not
+    change the construction.  Validated on creation (ValueError; the domain when it is
     parsed)."""
 
     method: str = "subset-sum"
@@ -62,10 +72,11 @@ class Options:
     domain: str = DOMAIN_DEFAULT
     bias_block: int | Literal["auto"] = BIAS_BLOCK_AUTO
     input_shape: tuple[int, ...] | None = None
+    semantics: str = SEMANTICS_DEFAULT
 
     def __post_init__(self) -> None:
         for name, value, choices in (("method", self.method, METHODS), ("rescaling", self.rescale, RESCALINGS),
-                                     ("norm", self.norm, NORMS)):
+                                     ("norm", self.norm, NORMS), ("semantics", self.semantics, SEMANTICS)):
             if value not in choices:
                 raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(choices)}")
         if not 0 <= self.seed < SEED_LIMIT:
@@ -130,3 +141,57 @@ def parse_input_shape(text: str) -> tuple[int, ...]:
     if len(parts) not in (1, 3) or not all(t.isascii() and t.isdigit() and len(t) <= 9 and int(t) >= 1 for t in parts):
         raise InputError(f"--input-shape must be C,H,W (or D for a vector) in positive integers, got {text!r}")
     return tuple(int(t) for t in parts)
+
+
+# --jobs and --cluster (verify/engine/parallel.py, docs/parallel.md): where the row chunks of the gadget search run.
+# They change the time a construction takes, never its result, so they are not fields of ``Options``.
+JOB_KINDS = ("threads", "processes")    # local executors of --jobs; the first is the default (benchmarks/parallel.md)
+JOBS_MAX = 1024
+CLUSTER_LOCAL_MAX = 256
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not on Linux
+        return os.cpu_count() or 1
+
+
+def parse_jobs(text: str) -> tuple[str, int]:
+    """``--jobs N|auto`` or ``KIND:N|auto`` (KIND one of ``JOB_KINDS``, default the first): (kind, workers); ``auto``
+    is every core this process may use.  InputError (one line) otherwise.
+
+    >>> parse_jobs("processes:3")
+    ('processes', 3)
+    """
+    kind, _, count = str(text).strip().rpartition(":")
+    kind = kind or JOB_KINDS[0]
+    if kind not in JOB_KINDS:
+        raise InputError(f"--jobs must be N, auto or KIND:N with KIND one of {', '.join(JOB_KINDS)}; got {text!r}")
+    if count == "auto":
+        return kind, _cores()
+    if not (count.isascii() and count.isdigit() and 1 <= int(count) <= JOBS_MAX):
+        raise InputError(f"--jobs wants a number of workers in [1, {JOBS_MAX}] or auto, got {text!r}")
+    return kind, int(count)
+
+
+def parse_cluster(text: str) -> tuple[str, int | None]:
+    """``--cluster local:N`` → ("local", N): a local Dask cluster of N worker processes; ``--cluster ADDRESS`` →
+    (ADDRESS, None): a running Dask scheduler, ``[tcp|tls|ws|wss|ucx://]HOST:PORT``.  InputError (one line)
+    otherwise.
+
+    >>> parse_cluster("local:2"), parse_cluster("tcp://10.0.0.5:8786")
+    (('local', 2), ('tcp://10.0.0.5:8786', None))
+    """
+    text = str(text).strip()
+    if text.startswith("local:"):
+        n = text[len("local:"):]
+        if n.isascii() and n.isdigit() and 1 <= int(n) <= CLUSTER_LOCAL_MAX:
+            return "local", int(n)
+        raise InputError(f"--cluster local:N wants N in [1, {CLUSTER_LOCAL_MAX}] worker processes, got {text!r}")
+    m = _ADDRESS.fullmatch(text)
+    if m is None or not 1 <= int(m.group(1)) <= 65535:
+        raise InputError(f"--cluster must be local:N or a Dask scheduler address HOST:PORT (e.g. "
+                         f"tcp://10.0.0.5:8786), got {text!r}")
+    return text, None

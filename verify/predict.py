@@ -60,7 +60,7 @@ from verify.engine.gadgets import (
 )
 from verify.engine.model import Target
 from verify.engine.rescale import apply_exponents
-from verify.engine.runtime import device_of
+from verify.engine.runtime import device_of, exact_ldexp, grid_sum
 from verify.options import Options
 
 __all__ = ["Prediction", "Predictor", "SAMPLE_WEIGHTS", "MIN_ROWS", "FORCED_ROWS"]
@@ -127,8 +127,9 @@ class _Rows:
         return out
 
     def eta(self, norm: str, seed: int = 0) -> float:
-        """η̂: exact for a whole layer, else extrapolated from the pruned rows (module docstring)."""
-        e = self.err
+        """η̂: exact for a whole layer, else extrapolated from the pruned rows (module docstring); the norms and sums on
+        the CPU, so that the k a search builds does not depend on the device (docs/devices.md §2)."""
+        e = self.err.cpu()
         if e.numel() == 0:
             return 0.0
         n_forced = int(self.forced.sum())
@@ -139,7 +140,7 @@ class _Rows:
                 w = (self.m - n_forced) / n_random
                 return math.sqrt(float((e[forced] ** 2).sum()) + w * float((e[~forced] ** 2).sum()))
             e = self.full(seed)
-        return float(torch.linalg.matrix_norm(e, ord="fro" if norm == "frobenius" else 2))
+        return float(torch.linalg.matrix_norm(e.cpu(), ord="fro" if norm == "frobenius" else 2))
 
 
 def _compose(etas, omegas, betas, nus, rho: float) -> float:
@@ -243,9 +244,9 @@ class Predictor:
             for sign in signs_of(i + 1, opts):
                 side = (cand.valid & (cand.u * sign > 0))[None]
                 pos = torch.where(side & (aligned > 0), aligned, 0.0)
-                reach_ = torch.topk(pos, min(cap, s), dim=1).values.sum(dim=1) if cap < s else pos.sum(dim=1)
+                reach_ = grid_sum(torch.topk(pos, min(cap, s), dim=1).values if cap < s else pos, dim=1)
                 smallest = torch.where(side & (aligned > 0), aligned, torch.inf).min(dim=1).values
-                gap = smallest - torch.where(side & (aligned < 0), -aligned, 0.0).sum(dim=1)
+                gap = smallest - grid_sum(torch.where(side & (aligned < 0), -aligned, 0.0), dim=1)
                 low = torch.where(gap > 2 * aw, aw, torch.where(gap > aw, gap - aw, 0.0))
                 risk = torch.maximum((aw - reach_).clamp(min=0), low) + 0.25 * (aw - 0.5 * reach_).clamp(min=0)
                 out[r0:r1] = torch.maximum(out[r0:r1], risk)
@@ -382,7 +383,7 @@ class Predictor:
         for li, lay in enumerate(layers):
             e = lay.err.abs()
             n_in = self.weights[li].shape[1]
-            for q in torch.topk(e.flatten(), min(REFINE_ROUNDS * REFINE_PER_LAYER, e.numel())).indices.tolist():
+            for q in torch.topk(e.flatten().cpu(), min(REFINE_ROUNDS * REFINE_PER_LAYER, e.numel())).indices.tolist():
                 r, c = divmod(q, e.shape[1])
                 if li + 1 < n_layers:
                     moved[li + 1].add(int(lay.rows[r]))
@@ -416,7 +417,7 @@ class Predictor:
             for li, lay in enumerate(layers):
                 e = lay.err
                 n_in = self.weights[li].shape[1]
-                for q in torch.topk(e.abs().flatten(), min(REFINE_PER_LAYER, e.numel())).indices.tolist():
+                for q in torch.topk(e.abs().flatten().cpu(), min(REFINE_PER_LAYER, e.numel())).indices.tolist():
                     r, c = divmod(q, e.shape[1])
                     if li + 1 < n_layers:
                         hot.append((li + 1, int(lay.rows[r])))
@@ -461,9 +462,8 @@ class Predictor:
         n = self.weights[i].shape[1]
         b_scaled = torch.from_numpy(np.ldexp(b, s_out.astype(np.int32))).to(self.device)
         bp = prune_biases(b_scaled, i + 1, k * n, self.c, self.options.seed, self.options.max_candidates)
-        shift = torch.as_tensor(-s_out, device=self.device).to(torch.float64)
-        e = torch.ldexp(bp.sums(), shift) - torch.from_numpy(b).to(self.device)
-        return float(e.norm())
+        e = exact_ldexp(bp.sums(), torch.as_tensor(-s_out, device=self.device)) - torch.from_numpy(b).to(self.device)
+        return float(e.cpu().norm())
 
     # --- the smallest k ----------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import torch
 
 from verify.engine import rng_torch
 from verify.engine.gadgets import row_chunks
+from verify.engine.runtime import grid_accumulate
 from verify.engine.subset_sum import best_subsets
 from verify.kernel import rng
 
@@ -40,14 +41,14 @@ class BiasPruning:
     positions: int = 1        # A: a Conv2d's kernel positions (column col = h·A + q; docs/conv.md §5)
 
     def sums(self) -> torch.Tensor:
-        """C[r] = Σ v_{r,h} β_h (float64, exact: at most 40 products on the 2^-48 grid, each below 1 in magnitude).
-        For a Conv2d this is the constant built where the kernel position lands inside the image."""
-        out = torch.zeros(self.m, dtype=torch.float64, device=self.v.device)
-        if self.rows.numel():
-            beta_of = torch.zeros(self.hidden[0] + self.hidden[1], dtype=torch.float64, device=self.v.device)
-            beta_of[self.const] = self.beta
-            out.index_add_(0, self.rows, self.v * beta_of[self.cols // self.positions])
-        return out
+        """C[r] = Σ v_{r,h} β_h (float64, exact: at most 40 products on the 2^-48 grid, each below 1 in magnitude,
+        summed as int64 units in any order: docs/devices.md §2).  For a Conv2d this is the constant built where the
+        kernel position lands inside the image."""
+        if not self.rows.numel():
+            return torch.zeros(self.m, dtype=torch.float64, device=self.v.device)
+        beta_of = torch.zeros(self.hidden[0] + self.hidden[1], dtype=torch.float64, device=self.v.device)
+        beta_of[self.const] = self.beta
+        return grid_accumulate((self.m,), (self.rows,), self.v * beta_of[self.cols // self.positions])
 
 
 def constants(seed: int, i: int, start: int, size: int, limit: int, device: torch.device

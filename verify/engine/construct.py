@@ -42,7 +42,7 @@ from verify.engine.gadgets import (
 )
 from verify.engine.refine import reach, refine
 from verify.engine.rescale import apply_exponents, balanced_exponents, reach_exponents
-from verify.engine.runtime import device_of
+from verify.engine.runtime import device_of, exact_ldexp
 from verify.errors import InputError
 from verify.options import Options
 
@@ -126,8 +126,8 @@ class Construction:
                                              torch.from_numpy(b).to(self.device), s[i + 1], self.layout.geometry[i]))
                 continue
             c = self.bias_parts[i].sums() if self.bias_parts else torch.zeros(len(b), dtype=torch.float64)
-            shift = torch.as_tensor(-np.asarray(s[i + 1]), device=c.device).to(torch.float64)
-            out.append(torch.ldexp(c, shift) - torch.from_numpy(b).to(c.device))
+            shift = torch.as_tensor(-np.asarray(s[i + 1]), device=c.device)
+            out.append(exact_ldexp(c, shift) - torch.from_numpy(b).to(c.device))
         return out
 
     def error_matrices(self) -> list[torch.Tensor]:
@@ -287,10 +287,9 @@ def _prune_all(scaled: list[np.ndarray], exps: list[np.ndarray], assignments: li
                 e = bias_error_tensor(bp, b_t, s[i], g)
             else:
                 bp = prune_biases(b_scaled, i, tried[best].hidden, c, options.seed, options.max_candidates)
-                shift = torch.as_tensor(-s[i], device=dev).to(torch.float64)
-                e = torch.ldexp(bp.sums(), shift) - b_t
+                e = exact_ldexp(bp.sums(), torch.as_tensor(-s[i], device=dev)) - b_t
             parts.append(bp)
-            betas.append(float(e.norm()))
+            betas.append(float(e.cpu().norm()))   # on the CPU: a reduction (docs/devices.md §2)
         if progress:
             progress(1)
     return Pruned(exps, scaled, layers, chosen, etas, parts, betas or [0.0] * len(etas))

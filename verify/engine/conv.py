@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from verify.engine.gadgets import Candidates, LayerPruning, candidates, from_owner
+from verify.engine.runtime import exact_ldexp, grid_accumulate
 from verify.kernel import conv as kconv
 from verify.kernel.conv import Geometry
 
@@ -181,10 +182,10 @@ def bias_error_tensor(bp, b: torch.Tensor, s_out: np.ndarray, g: Geometry) -> to
         h, q = bp.cols // g.positions, bp.cols % g.positions
         beta_of = torch.zeros(int(h.max()) + 1, dtype=torch.float64, device=dev)
         beta_of[bp.const] = bp.beta
-        at_q.index_put_((bp.rows, q), bp.v * beta_of[h], accumulate=True)
+        at_q = grid_accumulate(tuple(at_q.shape), (bp.rows, q), bp.v * beta_of[h])   # exact (docs/devices.md §2)
     built = at_q @ inside_mask(g, dev).to(torch.float64)                    # (m, H'·W')
-    shift = torch.as_tensor(-np.asarray(s_out), device=dev).to(torch.float64)[:, None]
-    return (torch.ldexp(built, shift) - b[:, None]).reshape(-1)
+    shift = torch.as_tensor(-np.asarray(s_out), device=dev)[:, None]
+    return (exact_ldexp(built, shift) - b[:, None]).reshape(-1)
 
 
 @dataclass

@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from verify.engine import rng_torch
+from verify.engine import parallel, rng_torch
+from verify.engine.runtime import exact_ldexp, grid_accumulate
 from verify.engine.subset_sum import best_subsets
 from verify.options import Options
 
 __all__ = ["LayerPruning", "Candidates", "Pruned", "candidates", "from_owner", "rebalanced", "row_chunks",
-           "signs_of", "pair_layer", "subset_layer", "GADGETS", "kept_edges", "prune_layer", "layer_error",
-           "padded", "unscale"]
+           "signs_of", "pair_layer", "pair_rows", "subset_layer", "subset_rows", "GADGETS", "kept_edges",
+           "prune_layer", "layer_error", "padded", "unscale"]
 
 CHUNK_ELEMS = 1 << 22     # elements of one row chunk's (rows, candidates, inputs) tensors
 REASSIGN_TRIES = 8        # a negative-weight neuron tries its own input and the next 7 (docs/gadgets.md §6.4)
@@ -72,15 +73,14 @@ class LayerPruning:
         return U, V
 
     def gadget_errors(self, w_scaled: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(E⁺, E⁻) of docs/gadgets.md §3 in float64.  The kept products are exact and their sums are exact too
-        (at most 2^5 terms of magnitude < 1 on the 2^-48 grid); the subtraction of W' rounds once."""
-        P = torch.zeros(self.m, self.n, dtype=torch.float64, device=self.u.device)
-        Q = torch.zeros_like(P)
+        """(E⁺, E⁻) of docs/gadgets.md §3 in float64.  The kept products are exact and are summed exactly, as int64
+        units of 2^-48 in any order (``runtime.grid_accumulate``, docs/devices.md §2); the subtraction of W' rounds
+        once."""
         uh = self.u[self.cols]
         prod = self.v * uh
         j = self.src[self.cols]
-        P.index_put_((self.rows[uh > 0], j[uh > 0]), prod[uh > 0], accumulate=True)
-        Q.index_put_((self.rows[uh < 0], j[uh < 0]), prod[uh < 0], accumulate=True)
+        P = grid_accumulate((self.m, self.n), (self.rows[uh > 0], j[uh > 0]), prod[uh > 0])
+        Q = grid_accumulate((self.m, self.n), (self.rows[uh < 0], j[uh < 0]), prod[uh < 0])
         return P - w_scaled, w_scaled - Q
 
     def eta_matrix(self, w_scaled: torch.Tensor) -> torch.Tensor:
@@ -176,7 +176,7 @@ def rebalanced(lp: LayerPruning, w: torch.Tensor, cand: Candidates, seed: int, l
     if not hard or len(hard) > n // 4:
         return None
     owner, u_of = cand.owner.clone(), cand.u_of.clone()
-    donors = [j for j in torch.argsort(block_err).tolist() if j not in hard]
+    donors = [j for j in torch.argsort(block_err.cpu()).tolist() if j not in hard]   # ties: CPU's (docs/devices.md §2)
     quota = max(1, k // 8)  # neurons a donor block may give
     given = dict.fromkeys(donors, 0)
     want = max(2, k // 2)
@@ -217,23 +217,44 @@ def pair_layer(w: torch.Tensor, cand: Candidates, i: int, options: Options,
     """Pair gadget (Malach et al.; docs/gadgets.md §6.1) for the rescaled weights ``w`` of target layer i: for each
     weight and each sign, the single candidate with sign(u) = sign whose product v·u is closest to w, kept only if it
     beats pruning both (error |w|).  Returns kept (r, h), r the index into w's rows; ``row_ids`` are the G output
-    rows those are (default 0, 1, …)."""
-    dev, seed, layer = w.device, options.seed, 2 * i
+    rows those are (default 0, 1, …).  Each row chunk runs as jobs of ``pair_rows`` on the current executor
+    (engine/parallel.py), gathered in the serial order: per chunk, per sign, rows ascending (docs/parallel.md §2)."""
     m, n = w.shape
-    s = cand.h.shape[0]
+    r_all = torch.arange(m, device=w.device) if row_ids is None else row_ids
+    signs, core = signs_of(i, options), _lists_only(cand)
+    split = [parallel.pieces(r0, r1, n) for r0, r1 in row_chunks(m, cand.h.shape[0] * n)]
+    jobs = [(w[a:b], r_all[a:b], core, i, options, signs) for chunk in split for a, b in chunk]
+    done = iter(parallel.run(pair_rows, jobs, options.device, w.device))
     rows_out, cols_out = [], []
-    for r0, r1 in row_chunks(m, s * n):
-        r = torch.arange(r0, r1, device=dev) if row_ids is None else row_ids[r0:r1]
-        v = rng_torch.weights(seed, layer, r[:, None, None], cand.h[None])  # (mc, s, n)
-        err = (v * cand.u[None] - w[r0:r1, None, :]).abs()
-        for sign in signs_of(i, options):
-            e = torch.where((cand.valid & (cand.u * sign > 0))[None], err, torch.inf)
-            best, t = e.min(dim=1)  # (mc, n)
-            keep = best < w[r0:r1].abs()
-            rr, jj = keep.nonzero(as_tuple=True)
-            rows_out.append(rr + r0)
-            cols_out.append(cand.h[t[rr, jj], jj])
+    for chunk in split:
+        got = [next(done) for _ in chunk]
+        for q in range(len(signs)):
+            for (a, _), per_sign in zip(chunk, got, strict=True):
+                rows_out.append(per_sign[q][0] + a)
+                cols_out.append(per_sign[q][1])
     return torch.cat(rows_out), torch.cat(cols_out)
+
+
+def pair_rows(w: torch.Tensor, r: torch.Tensor, cand: Candidates, i: int, options: Options,
+              signs: tuple[int, ...]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """One job of ``pair_layer``: the rows ``w`` of W' (G output rows ``r``, whose V entries it regenerates from the
+    seed), per sign in ``signs`` the kept (index into w's rows, h)."""
+    v = rng_torch.weights(options.seed, 2 * i, r[:, None, None], cand.h[None])  # (mc, s, n)
+    err = (v * cand.u[None] - w[:, None, :]).abs()
+    out = []
+    for sign in signs:
+        e = torch.where((cand.valid & (cand.u * sign > 0))[None], err, torch.inf)
+        best, t = e.min(dim=1)  # (mc, n)
+        keep = best < w.abs()
+        rr, jj = keep.nonzero(as_tuple=True)
+        out.append((rr, cand.h[t[rr, jj], jj]))
+    return out
+
+
+def _lists_only(cand: Candidates) -> Candidates:
+    """``cand`` without its per-neuron tables (owner, u_of), which the row jobs do not read: less to send."""
+    empty = cand.owner[:0]
+    return Candidates(cand.h, cand.u, cand.valid, empty, cand.u_of[:0])
 
 
 def subset_layer(w: torch.Tensor, cand: Candidates, i: int, options: Options,
@@ -242,46 +263,67 @@ def subset_layer(w: torch.Tensor, cand: Candidates, i: int, options: Options,
     sign's candidates whose products sum closest to w — the exact optimum over all of them when the block has at most
     ``options.max_candidates`` on that side, else over a list of ``max_candidates`` of them: the third whose
     products p have the largest p·sign(w) (so that |w| can be reached), then the first by t (a heuristic choice of
-    the list; the search within it stays exact).  Rows and ``row_ids`` as for ``pair_layer``."""
-    dev, seed, layer, max_candidates = w.device, options.seed, 2 * i, options.max_candidates
+    the list; the search within it stays exact).  Rows and ``row_ids`` as for ``pair_layer``.  Each row chunk runs
+    as jobs of ``subset_rows`` on the current executor (engine/parallel.py), gathered in the serial order: per sign,
+    rows ascending (docs/parallel.md §2)."""
     m, n = w.shape
+    r_all = torch.arange(m, device=w.device) if row_ids is None else row_ids
     u_int = torch.round(cand.u * 2.0**24).to(torch.int64)
-    rows_out, cols_out = [], []
+    jobs = []
     for sign in signs_of(i, options):
-        ok = cand.valid & (cand.u * sign > 0)                   # (s, n)
-        s_all = int(ok.sum(dim=0).max().item()) if ok.any() else 0
-        if s_all == 0:
+        lists = _sign_lists(cand, u_int, sign, options.max_candidates)
+        if lists is None:
             continue
-        s = min(s_all, max_candidates)
-        # order[j, q] = slot of the q-th candidate of block j (padded, masked invalid)
-        order = torch.argsort((~ok).to(torch.int8), dim=0, stable=True)[:s_all].T  # (n, s_all)
-        valid = torch.gather(ok.T, 1, order)                                        # (n, s_all)
-        h = torch.gather(cand.h.T, 1, order)                                        # (n, s_all)
-        uu = torch.gather(u_int.T, 1, order)                                        # (n, s_all)
-        for r0, r1 in row_chunks(m, n * s_all):
-            mc = r1 - r0
-            r = torch.arange(r0, r1, device=dev) if row_ids is None else row_ids[r0:r1]
-            v_int = rng_torch.weights_int(seed, layer, r[:, None, None], h[None])  # (mc, n, s_all)
-            prod = v_int * uu[None]
-            vmask = valid[None].expand(mc, n, s_all)
-            hh = h[None].expand(mc, n, s_all)
-            if s_all > s:  # the s//3 candidates best aligned with sign(w), then the first ones by t
-                low = torch.iinfo(torch.int64).min
-                score = torch.where(vmask, prod * torch.sign(w[r0:r1])[:, :, None].to(torch.int64), low)
-                top = torch.argsort(score, dim=2, descending=True, stable=True)[:, :, : s // 3]
-                prio = torch.where(vmask, -torch.arange(s_all, device=dev), low).expand(mc, n, s_all).clone()
-                prio.scatter_(2, top, 1)
-                pick = torch.sort(torch.argsort(prio, dim=2, descending=True, stable=True)[:, :, :s], dim=2).values
-                prod, vmask, hh = (torch.gather(x, 2, pick) for x in (prod, vmask, hh))
-            chosen = best_subsets(prod.reshape(-1, s), w[r0:r1].reshape(-1), vmask.reshape(-1, s))
-            chosen = chosen.reshape(mc, n, s) & vmask
-            rr, jj, qq = chosen.nonzero(as_tuple=True)
-            rows_out.append(rr + r0)
-            cols_out.append(hh[rr, jj, qq])
-    if not rows_out:
-        z = torch.zeros(0, dtype=torch.int64, device=dev)
+        for r0, r1 in row_chunks(m, n * lists[0].shape[1]):
+            jobs += [(w[a:b], r_all[a:b], lists, i, options, a) for a, b in parallel.pieces(r0, r1, n)]
+    if not jobs:
+        z = torch.zeros(0, dtype=torch.int64, device=w.device)
         return z, z
-    return torch.cat(rows_out), torch.cat(cols_out)
+    done = parallel.run(subset_rows, jobs, options.device, w.device)
+    return torch.cat([rr for rr, _ in done]), torch.cat([hh for _, hh in done])
+
+
+def _sign_lists(cand: Candidates, u_int: torch.Tensor, sign: int, max_candidates: int
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int] | None:
+    """The candidates of input-weight sign ``sign`` per block, block-major: (valid, h, u in units of 2^-24, each
+    (n, s_all), and s = the list length searched, min(s_all, max_candidates)); None if no block has one."""
+    ok = cand.valid & (cand.u * sign > 0)                   # (s, n)
+    s_all = int(ok.sum(dim=0).max().item()) if ok.any() else 0
+    if s_all == 0:
+        return None
+    # order[j, q] = slot of the q-th candidate of block j (padded, masked invalid)
+    order = torch.argsort((~ok).to(torch.int8), dim=0, stable=True)[:s_all].T  # (n, s_all)
+    valid = torch.gather(ok.T, 1, order)                                        # (n, s_all)
+    h = torch.gather(cand.h.T, 1, order)                                        # (n, s_all)
+    uu = torch.gather(u_int.T, 1, order)                                        # (n, s_all)
+    return valid, h, uu, min(s_all, max_candidates)
+
+
+def subset_rows(w: torch.Tensor, r: torch.Tensor, lists: tuple[torch.Tensor, torch.Tensor, torch.Tensor, int],
+                i: int, options: Options, offset: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """One job of ``subset_layer``: the rows ``w`` of W' (G output rows ``r``, whose V entries it regenerates from
+    the seed) against one sign's candidate ``lists`` (``_sign_lists``); the kept (index into w's rows + ``offset``,
+    h)."""
+    valid, h, uu, s = lists
+    dev = w.device
+    n, s_all = h.shape
+    mc = r.numel()
+    v_int = rng_torch.weights_int(options.seed, 2 * i, r[:, None, None], h[None])  # (mc, n, s_all)
+    prod = v_int * uu[None]
+    vmask = valid[None].expand(mc, n, s_all)
+    hh = h[None].expand(mc, n, s_all)
+    if s_all > s:  # the s//3 candidates best aligned with sign(w), then the first ones by t
+        low = torch.iinfo(torch.int64).min
+        score = torch.where(vmask, prod * torch.sign(w)[:, :, None].to(torch.int64), low)
+        top = torch.argsort(score, dim=2, descending=True, stable=True)[:, :, : s // 3]
+        prio = torch.where(vmask, -torch.arange(s_all, device=dev), low).expand(mc, n, s_all).clone()
+        prio.scatter_(2, top, 1)
+        pick = torch.sort(torch.argsort(prio, dim=2, descending=True, stable=True)[:, :, :s], dim=2).values
+        prod, vmask, hh = (torch.gather(x, 2, pick) for x in (prod, vmask, hh))
+    chosen = best_subsets(prod.reshape(-1, s), w.reshape(-1), vmask.reshape(-1, s))
+    chosen = chosen.reshape(mc, n, s) & vmask
+    rr, jj, qq = chosen.nonzero(as_tuple=True)
+    return rr + offset, hh[rr, jj, qq]
 
 
 GADGETS: dict[str, Callable[..., tuple[torch.Tensor, torch.Tensor]]] = {
@@ -300,7 +342,7 @@ def unscale(e: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> torch.Tenso
     """D_out⁻¹ E D_in with D = diag(2^s): an error matrix of the rescaled layer in F's own units (docs/rescaling.md
     §2; exact: powers of two; the input columns repeat for the first layer's [E⁺ E⁻])."""
     t = torch.as_tensor(np.asarray(s_in)[None, :] - np.asarray(s_out)[:, None], device=e.device)
-    return torch.ldexp(e, t.repeat(1, e.shape[1] // t.shape[1]).to(e.dtype))
+    return exact_ldexp(e, t.repeat(1, e.shape[1] // t.shape[1]))
 
 
 def layer_error(lp: LayerPruning, w: torch.Tensor, s_out: np.ndarray, s_in: np.ndarray) -> float:

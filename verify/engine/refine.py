@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from verify.engine import rng_torch
+from verify.engine import parallel, rng_torch
 from verify.engine.gadgets import Candidates, LayerPruning, Pruned, kept_edges, padded, row_chunks, signs_of
+from verify.engine.runtime import grid_sum
 from verify.options import Options
 
 __all__ = ["reach", "refine", "sub_errors"]
@@ -34,7 +35,7 @@ def reach(w: torch.Tensor, cand: Candidates, i: int, options: Options) -> np.nda
             a = torch.where((cand.valid & (cand.u * sign > 0))[None] & (aligned > 0), aligned, 0.0)
             if cap < s:
                 a = torch.topk(a, cap, dim=1).values
-            rr = torch.minimum(rr, a.sum(dim=1))
+            rr = torch.minimum(rr, grid_sum(a, dim=1))   # exact in any order (docs/devices.md §2)
         out[r0:r1] = rr
     return out.cpu().numpy()
 
@@ -61,6 +62,20 @@ def sub_errors(w: np.ndarray, rows: np.ndarray, cols: np.ndarray, s_out: np.ndar
     return lp.eta_matrix_f_units(ws, s_out, s_in).abs()
 
 
+def _moved(weights: list[np.ndarray], s: list[np.ndarray], h: int, r: int, step: int, chosen: list[Candidates],
+           options: Options) -> tuple[torch.Tensor, torch.Tensor]:
+    """``refine``'s try: the errors of neuron r's row in target layer h and of its column in layer h + 1 with its
+    exponent moved by ``step`` (``sub_errors``)."""
+    sh = s[h].copy()
+    sh[r] += step
+    rows_h = np.array([r])
+    row = sub_errors(weights[h - 1], rows_h, np.arange(weights[h - 1].shape[1]), sh[rows_h], s[h - 1], chosen[h - 1],
+                     h, options)
+    col = sub_errors(weights[h], np.arange(weights[h].shape[0]), rows_h, s[h + 1], sh[rows_h], chosen[h], h + 1,
+                     options)
+    return row, col
+
+
 def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], options: Options, *, rounds: int = 6,
            per_layer: int = 6) -> list[np.ndarray]:
     """Greedy exact improvement of per-neuron exponents (issue 7).  The composed bound is about Σ_i gains_i ·
@@ -85,7 +100,7 @@ def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], option
         hot: list[tuple[int, int]] = []  # (hidden layer h = 1..L-1, neuron r)
         for li, e in enumerate(err):
             n_in = weights[li].shape[1]
-            for q in torch.topk(e.flatten(), min(per_layer, e.numel())).indices.tolist():
+            for q in torch.topk(e.flatten().cpu(), min(per_layer, e.numel())).indices.tolist():   # ties: CPU's
                 r, c = divmod(q, e.shape[1])
                 if li + 1 < n_layers:
                     hot.append((li + 1, r))          # the row's neuron: output of target layer li+1
@@ -93,14 +108,12 @@ def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], option
                     hot.append((li, c % n_in))       # the column's neuron: input of target layer li+1
         improved = False
         for h, r in dict.fromkeys(hot):
-            for step in (1, -1):
+            moves = [(weights, s, h, r, step, chosen, options) for step in (1, -1)]
+            ahead = parallel.alongside(_moved, moves)   # both at once on --jobs threads (docs/parallel.md §3)
+            for q, step in enumerate((1, -1)):
                 sh = s[h].copy()
                 sh[r] += step
-                rows_h = np.array([r])
-                cols_n = np.arange(weights[h].shape[0])
-                row = sub_errors(weights[h - 1], rows_h, np.arange(weights[h - 1].shape[1]), sh[rows_h], s[h - 1],
-                                 chosen[h - 1], h, options)
-                col = sub_errors(weights[h], cols_n, rows_h, s[h + 1], sh[rows_h], chosen[h], h + 1, options)
+                row, col = ahead[q] if ahead is not None else _moved(*moves[q])
                 trial = list(err)
                 trial[h - 1] = err[h - 1].clone()
                 trial[h - 1][r] = row[0]

@@ -1,14 +1,14 @@
 """The independent checker: accepts a certificate only if every number in it is re-derived here.  [trusted]
 
-Imports only the rest of the kernel (``conv``, ``io``, ``modelfile``, ``networks``, ``rng``, ``spectral``,
-``wellformed``) and the
+Imports only the rest of the kernel (``conv``, ``floatbound``, ``io``, ``modelfile``, ``networks``, ``rng``,
+``spectral``, ``verdict``, ``wellformed``) and the
 standard library (no torch, nothing of the engine).  Every trusted computation is exact integer or rational
 arithmetic, or, for spectral norms, floats with a proven a-priori rounding bound (verify/kernel/spectral.py).
 
 Input first has to be **well-formed** (verify/kernel/wellformed.py: strict JSON matching certs/schema.json exactly,
 within the size limits below); anything else is ``Unusable`` (exit 2).  A well-formed certificate is VALID iff
-facts 1–7 hold (certs/FORMAT.md, "When a certificate is valid"); the first that fails raises ``Invalid`` tagged
-with its number (exit 1).  One function per fact:
+facts 1–8 hold (certs/FORMAT.md, "When a certificate is valid"; 8 only for a claim with a float32 block); the
+first that fails raises ``Invalid`` tagged with its number (exit 1).  One function per fact:
 
   1. ``_claim``: claim.eps > 0, and the domain D is sound: a ball has radius > 0 and reach ≥ radius, a box has
      lo ≤ hi and reach² ≥ Σ max(lo_j², hi_j²) (exactly), so ‖x‖₂ ≤ reach on D (docs/affine.md §4);
@@ -28,9 +28,13 @@ with its number (exit 1).  One function per fact:
      β_i ≥ ‖e‖₂ and ν_i ≥ √(H'W')‖b_i‖₂ (exactly; docs/conv.md §4–§5);
   6. ``_composition``: δ_i ≥ η_i ρ_{i−1} + β_i + ω_i δ_{i−1} and ρ_i ≥ (ω_i + η_i) ρ_{i−1} + ν_i + β_i from the
      stored previous values (δ_0 = 0, ρ_0 = reach) — valid because both recurrences are monotone in every argument;
-  7. ``_verdict``: claim.bound ≥ δ_L, and the verdict is "certified" exactly when claim.bound ≤ claim.eps.
+  7. ``_verdict``: claim.bound ≥ δ_L, and the verdict is "certified" exactly when claim.bound ≤ claim.eps (or, when
+     claim.float32.verdict_bound names it, claim.float32.bound_float32 ≤ claim.eps);
+  8. ``_float32`` (only when the claim has a ``float32`` block): its hints follow (verify/kernel/floatbound.py,
+     docs/float32.md §7).
 Then sup_{x ∈ D} ‖G̃(x) − F(x)‖₂ ≤ claim.bound in exact real arithmetic of the stored weights and biases
-(docs/affine.md §5, docs/conv.md §6; the lemmas are proved in proofs/).
+(docs/affine.md §5, docs/conv.md §6; the lemmas are proved in proofs/), and with fact 8 ‖fl(G̃)(x) − F(x)‖₂ ≤
+bound_float32 for binary32 inputs x ∈ D (docs/float32.md §7).
 
 Limits (each refused with exit 2 before the work it bounds): certificate file ``MAX_CERT_BYTES``, model file
 ``modelfile.MAX_MODEL_BYTES``, target weights ``MAX_TARGET_WEIGHTS``, G parameters ``MAX_G_PARAMETERS`` (and
@@ -44,16 +48,17 @@ from __future__ import annotations
 import hashlib
 import math
 import sys
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from verify.kernel import conv, io, modelfile, rng
+from verify.kernel import conv, floatbound, io, modelfile, rng
 from verify.kernel.networks import exact_networks
 from verify.kernel.spectral import at_least_root, spectral_bound_holds
+from verify.kernel.verdict import Checked, Domain, domain_text, verdict_line
 from verify.kernel.wellformed import Unusable, load_json, read_file, well_formed
 
 __all__ = ["Invalid", "Unusable", "Checked", "check_certificate", "check_files", "exact_networks", "main",
+           "domain_text", "verdict_line",
            "MAX_CERT_BYTES", "MAX_TARGET_WEIGHTS", "MAX_G_PARAMETERS", "MAX_KEPT", "MAX_EXACT_BITS",
            "MAX_SPECTRAL_WORK"]
 
@@ -74,41 +79,6 @@ class Invalid(Exception):
     def __init__(self, fact: int, message: str) -> None:
         super().__init__(f"[fact {fact}] {message}")
         self.fact = fact
-
-
-@dataclass(frozen=True)
-class Domain:
-    """D as fact 1 read it: ``kind`` "ball" (``radius``) or "box" (``lo``, ``hi``); ``reach`` ≥ sup_D ‖x‖₂;
-    ``text`` the certificate's own decimal strings (radius, or lo and hi), for the VALID line."""
-
-    kind: str
-    reach: Fraction
-    radius: Fraction | None = None
-    lo: tuple = ()
-    hi: tuple = ()
-    text: tuple = ()
-
-    @property
-    def non_negative(self) -> bool:
-        """Every x in D has x ≥ 0 (then layer 1's inputs are ReLU-like: only E⁺ acts, docs/affine.md §4)."""
-        return self.kind == "box" and all(v >= 0 for v in self.lo)
-
-
-@dataclass(frozen=True)
-class Checked:
-    """An accepted certificate: the verified bound and ε, the domain, counts for the report line, and what was
-    decoded (F's weights and biases, and per target layer the kept edges) for ``exact_networks``."""
-
-    bound: Fraction
-    eps: Fraction
-    domain: Domain
-    layers: int
-    kept: int
-    seed: int
-    weights: list
-    biases: list
-    pruned: list
-    geometry: list = ()   # conv.Geometry per target layer (docs/conv.md §1)
 
 
 # --- facts 1-7 (exit 1) --------------------------------------------------------------------------------------
@@ -426,12 +396,26 @@ def _composition(cert: dict, rows: list[tuple[Fraction, ...]], reach: Fraction) 
 
 
 def _verdict(cert: dict, eps: Fraction, bound: Fraction, delta: Fraction) -> None:
-    """Fact 7: bound ≥ δ_L and the verdict says whether bound ≤ eps."""
+    """Fact 7: bound ≥ δ_L and the verdict says whether the bound it names (claim.bound, or bound_float32 when
+    claim.float32.verdict_bound says so; fact 8 proves that one) is ≤ eps."""
     if bound < delta:
         raise Invalid(7, "claim.bound is below the composed bound delta_L")
-    verdict = "certified" if bound <= eps else "not-certified"
+    block = cert["claim"].get("float32")
+    named = io.parse_decimal(block["bound_float32"]) if block and block["verdict_bound"] == "bound_float32" else bound
+    verdict = "certified" if named <= eps else "not-certified"
     if cert["verdict"] != verdict:
         raise Invalid(7, f"verdict must be {verdict!r} for this bound and eps")
+
+
+def _float32(cert: dict, net: floatbound.Network) -> Fraction | None:
+    """Fact 8: the claim's float32 block, if any, follows (docs/float32.md §7); returns bound_float32."""
+    block = cert["claim"].get("float32")
+    if block is None:
+        return None
+    try:
+        return floatbound.check_float32(block, net)
+    except floatbound.FloatBoundError as e:
+        raise Invalid(8, str(e)) from None
 
 
 def check_certificate(cert: object, model: bytes | Path) -> Checked:
@@ -453,37 +437,18 @@ def check_certificate(cert: object, model: bytes | Path) -> Checked:
     rows = _layer_rows(cert, (ratios, b_ratios, geometry), scales, exps, seed, pruned, domain.non_negative)
     delta = _composition(cert, rows, domain.reach)
     _verdict(cert, eps, bound, delta)
-    return Checked(bound, eps, domain, len(layers), kept, seed, weights, biases, pruned, geometry)
+    stored = [[io.parse_decimal(row[key]) for row in cert["layers"]] for key in ("delta", "rho")]
+    bound32 = _float32(cert, floatbound.Network(rows, *stored, domain.reach, bound, seed, k, c, scales, exps, geometry,
+                                                pruned, ratios, b_ratios))
+    block = cert["claim"].get("float32") or {"covers": "", "verdict_bound": ""}
+    return Checked(bound, eps, domain, len(layers), kept, seed, weights, biases, pruned, geometry, bound32,
+                   block["covers"], block["verdict_bound"] == "bound_float32")
 
 
 def check_files(cert_path: Path, model_path: Path) -> Checked:
     """Read both files (each once, within its size limit) and check; Unusable or Invalid on failure."""
     cert = load_json(read_file(Path(cert_path), MAX_CERT_BYTES, "certificate"), f"certificate {cert_path}")
     return check_certificate(cert, read_file(Path(model_path), modelfile.MAX_MODEL_BYTES, "model file"))
-
-
-def domain_text(d: Domain) -> str:
-    """The domain in words, for the VALID line, in the certificate's own decimals (never rounded: a rounded radius
-    or bound could name a larger domain than the one checked): "the l2 ball of radius R", "the box [LO, HI]^d", or,
-    when the bounds differ per coordinate or are long, a pointer to claim.domain."""
-    short = 24
-    if d.kind == "ball":
-        radius = d.text[0]
-        return f"the l2 ball of radius {radius}" if len(radius) <= short else "the l2 ball of claim.domain.radius"
-    lo, hi = d.text
-    if len(set(lo)) == 1 and len(set(hi)) == 1 and len(lo[0]) <= short and len(hi[0]) <= short:
-        return f"the box [{lo[0]}, {hi[0]}]^{len(lo)}"
-    return f"the box of claim.domain ({len(lo)} per-coordinate bounds)"
-
-
-def verdict_line(ok: Checked) -> tuple[int, str]:
-    """(exit code, line) for an accepted certificate: VALID only when the bound reaches eps."""
-    bound, eps = io.decimal_up(ok.bound, 6), io.decimal_up(ok.eps, 6)
-    if ok.bound > ok.eps:
-        return 1, (f"INVALID: verdict not-certified: bound {bound} > eps {eps} (the numbers are correct, but "
-                   "nothing is certified)")
-    return 0, (f"VALID: sup over {domain_text(ok.domain)} of ||G~(x) - F(x)||_2 <= {bound} <= eps {eps} "
-               f"({ok.layers} target layers, {ok.kept} kept weights and biases of G)")
 
 
 def run(cert_path: str | Path, model_path: str | Path) -> tuple[int, str, Checked | None]:

@@ -132,6 +132,22 @@ def _random_network(rn: object) -> None:
     _int(rn["parameters"], "random_network.parameters", 1, _U63)
 
 
+def _float32(block: object) -> None:
+    """claim.float32, the optional float32 block of format 4 (certs/FORMAT.md; docs/float32.md §7)."""
+    block = _obj(block, "claim.float32", ("arithmetic", "covers", "verdict_bound", "bound_float32", "r", "layers",
+                                          "target_layers"))
+    _one_of(block["arithmetic"], "claim.float32.arithmetic", (io.FLOAT32_ARITHMETIC,))
+    _one_of(block["covers"], "claim.float32.covers", ("pruned", "pruned-and-target"))
+    _one_of(block["verdict_bound"], "claim.float32.verdict_bound", ("bound", "bound_float32"))
+    _dec(block["bound_float32"], "claim.float32.bound_float32")
+    _dec(block["r"], "claim.float32.r")
+    for name, keys in (("layers", ("q", "kappa", "error")), ("target_layers", ("q", "error"))):
+        for i, row in enumerate(_list(block[name], f"claim.float32.{name}")):
+            row = _obj(row, f"claim.float32.{name}[{i}]", keys)
+            for key in keys:
+                _dec(row[key], f"claim.float32.{name}[{i}].{key}")
+
+
 def well_formed(cert: object) -> dict:
     """The certificate, after checking that it matches certs/schema.json exactly (types, keys, ranges, grammars);
     Unusable otherwise.  A format-3 certificate is checked against format 3's schema and returned upgraded
@@ -144,12 +160,15 @@ def well_formed(cert: object) -> dict:
     three = cert["format"] == io.FORMAT_3
     _one_of(cert["format"], "format", (io.FORMAT, io.FORMAT_3))
     _one_of(cert["verdict"], "verdict", ("certified", "not-certified"))
-    claim = _obj(cert["claim"], "claim", ("eps", "bound", "domain", *io.CLAIM))
+    optional = ("float32",) if not three and isinstance(cert["claim"], dict) and "float32" in cert["claim"] else ()
+    claim = _obj(cert["claim"], "claim", ("eps", "bound", "domain", *io.CLAIM, *optional))
     for key, want in (io.CLAIM_3 if three else io.CLAIM).items():
         _one_of(claim[key], f"claim.{key}", (want,))
     _dec(claim["eps"], "claim.eps")
     _dec(claim["bound"], "claim.bound")
     _domain(claim["domain"])
+    if optional:
+        _float32(claim["float32"])
     _model(cert["model"], three)
     _random_network(cert["random_network"])
     exps = _list(_obj(cert["rescaling"], "rescaling", ("neuron_exponents",))["neuron_exponents"], "rescaling")
