@@ -179,8 +179,8 @@ def sequential(top: object) -> tuple[list[str], list[tuple[str, list[Tensor], Mo
                              "nn.Sequential")
     state = _state(top, "the Sequential")
     children = state["_modules"]
-    if state["_parameters"] or not isinstance(children, dict):
-        raise ModelFileError("the Sequential holds parameters of its own")
+    if not isinstance(children, dict):   # (its own parameters were refused by _state: a Sequential has none)
+        raise ModelFileError("the Sequential's module table is not a dict")
     names = list(children)
     if names != [str(i) for i in range(len(names))]:
         raise ModelFileError(f"children {str(names)[:80]} are not keyed 0, 1, ... in the order forward runs them")
