@@ -74,7 +74,12 @@ def test_multiplicity_bound_holds_on_random_kernels():
 def test_inside_rectangles_are_the_kernel_positions_that_read_the_image(c_in, hw, kernel, stride, pad):
     """For every output position, the kernel positions landing inside the image (counted by brute force) form the
     rectangles ``inside`` lists, with the right multiplicities."""
-    g = _geometry(c_in, hw, kernel, stride, pad)
+    assert_inside_is_brute_force(_geometry(c_in, hw, kernel, stride, pad), hw, stride, pad)
+
+
+def assert_inside_is_brute_force(g: conv.Geometry, hw, stride, pad) -> None:
+    """``conv.inside(g)`` lists, with multiplicities, the sets of kernel positions that land inside the image at
+    each output position, counted by brute force over every output position."""
     brute: dict[frozenset, int] = {}
     for r, t in itertools.product(range(g.ho), range(g.wo)):
         qs = frozenset(a * g.kw + e for a, e in itertools.product(range(g.kh), range(g.kw))

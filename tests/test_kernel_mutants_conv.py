@@ -11,6 +11,7 @@ import itertools
 import pytest
 import torch
 import torch.nn.functional as tf
+from test_kernel_conv import assert_inside_is_brute_force
 
 from verify.kernel import conv
 
@@ -134,16 +135,7 @@ def test_inside_and_rectangles_on_outputs_that_read_only_padding(hw, kernel, str
     g = conv.walk([1, *hw], ["Conv2d"], [((1, 1, *kernel), stride, pad)])[0]
     (ho, wo), _ = _read_counts(hw, kernel, stride, pad)
     assert (g.ho, g.wo) == (ho, wo)
-    brute: dict[frozenset, int] = {}
-    for r, t in itertools.product(range(ho), range(wo)):
-        qs = frozenset(a * g.kw + e for a, e in itertools.product(range(g.kh), range(g.kw))
-                       if 0 <= stride[0] * r + a - pad[0] < hw[0] and 0 <= stride[1] * t + e - pad[1] < hw[1])
-        brute[qs] = brute.get(qs, 0) + 1
-    listed: dict[frozenset, int] = {}
-    for (a0, a1), (e0, e1), n in conv.inside(g):
-        qs = frozenset(a * g.kw + e for a in range(a0, a1 + 1) for e in range(e0, e1 + 1))
-        listed[qs] = listed.get(qs, 0) + n
-    assert listed == brute
+    assert_inside_is_brute_force(g, hw, stride, pad)
     rows = _patterns(hw[0], kernel[0], stride[0], pad[0], ho)
     cols = _patterns(hw[1], kernel[1], stride[1], pad[1], wo)
     assert conv.rectangles(g) == len(conv.inside(g)) == len(rows) * len(cols)

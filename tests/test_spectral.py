@@ -206,6 +206,13 @@ def test_diagonal(seed: int):
 @given(seed=st.integers(0, 2**32 - 1), bits=st.sampled_from([8, 53, 70, 300, 1200]))
 def test_rank_one(seed: int, bits: int):
     """A = u vᵀ with integer entries of up to ``bits`` bits (not representable in binary64 beyond 53)."""
+    rows, sigma_sq = rank_one(seed, bits)
+    _check_known(rows, bits, Fraction(sigma_sq, 2 ** (2 * bits)))
+
+
+def rank_one(seed: int, bits: int) -> tuple[list[list[int]], int]:
+    """rows = u vᵀ, 1 ≤ m, n < 30, integer u, v of up to ``bits`` bits and random signs, and its exact σ² =
+    ‖u‖²‖v‖² (a rank-one matrix's only singular value)."""
     rs = np.random.RandomState(seed)
     m, n = rs.randint(1, 30, size=2)
     rnd = np.random.default_rng(seed)
@@ -213,9 +220,7 @@ def test_rank_one(seed: int, bits: int):
     v = [int.from_bytes(rnd.bytes(bits // 8 + 1), "little") % 2**bits * int(rs.choice([-1, 1])) for _ in range(n)]
     if not any(u) or not any(v):
         u[0], v[0] = 1, 1
-    rows = [[x * y for y in v] for x in u]
-    K = bits
-    _check_known(rows, K, Fraction(sum(x * x for x in u) * sum(y * y for y in v), 2 ** (2 * K)))
+    return [[x * y for y in v] for x in u], sum(x * x for x in u) * sum(y * y for y in v)
 
 
 def _hadamard(p: int) -> list[list[int]]:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_spectral import KINDS, _hadamard, exact_pd, exact_sigma_sq, make_matrix, sigma_np
+from test_spectral import KINDS, _hadamard, exact_pd, exact_sigma_sq, make_matrix, rank_one, sigma_np
 
 from verify.engine.spectral_hint import spectral_claim, to_fixed_point
 from verify.kernel import spectral
@@ -238,15 +238,8 @@ def _check_known_both(rows, K, sigma_sq: Fraction, tight: Fraction = Fraction(1,
 @given(seed=st.integers(0, 2**32 - 1), bits=st.sampled_from([8, 52, 53, 54, 63, 64, 70, 300, 1200]))
 def test_rank_one_both_paths(seed: int, bits: int):
     """A = u vᵀ with entries of up to 2·``bits`` bits, straddling the int64 and the 2^53 limits: σ² = ‖u‖²‖v‖²."""
-    rs = np.random.RandomState(seed)
-    m, n = rs.randint(1, 30, size=2)
-    rnd = np.random.default_rng(seed)
-    u = [int.from_bytes(rnd.bytes(bits // 8 + 1), "little") % 2**bits * int(rs.choice([-1, 1])) for _ in range(m)]
-    v = [int.from_bytes(rnd.bytes(bits // 8 + 1), "little") % 2**bits * int(rs.choice([-1, 1])) for _ in range(n)]
-    if not any(u) or not any(v):
-        u[0], v[0] = 1, 1
-    rows = [[x * y for y in v] for x in u]
-    _check_known_both(rows, bits, Fraction(sum(x * x for x in u) * sum(y * y for y in v), 2 ** (2 * bits)))
+    rows, sigma_sq = rank_one(seed, bits)
+    _check_known_both(rows, bits, Fraction(sigma_sq, 2 ** (2 * bits)))
 
 
 @settings(max_examples=12, deadline=None)
