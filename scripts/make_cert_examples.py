@@ -58,13 +58,13 @@ def main() -> None:
     error = io.parse_decimal(cert["claim"]["float32"]["layers"][1]["error"])   # docs/float32.md §5
     broken("float32-error-halved", lambda c: c["claim"]["float32"]["layers"][1].update(
         error=io.decimal_up(error / 2, 12)))
-    bias_example(gen)
-    cnn_example(gen)
+    cnn_example(gen, bias_example(gen))
     print(f"wrote {OUT}: bound {cert['claim']['bound']}, {len(list(OUT.glob('broken-*')))} broken variants")
 
 
-def bias_example(gen: torch.Generator) -> None:
-    """A 2-3-2 target with biases over the box [0, 1]^2 (format 3's new fields), and broken variants of them."""
+def bias_example(gen: torch.Generator) -> dict:
+    """A 2-3-2 target with biases over the box [0, 1]^2 (format 3's new fields), and broken variants of them; returns
+    its telescope block."""
     weights = {"0.weight": torch.rand(3, 2, generator=gen) - 0.5, "0.bias": torch.rand(3, generator=gen) - 0.5,
                "2.weight": torch.rand(2, 3, generator=gen) - 0.5, "2.bias": torch.rand(2, generator=gen) - 0.5}
     model = OUT / "tiny-bias.safetensors"
@@ -94,11 +94,18 @@ def bias_example(gen: torch.Generator) -> None:
     q = io.parse_decimal(cert["claim"]["float32"]["target_layers"][0]["q"])   # F run in float32: ‖|W_1|‖ (§6)
     broken("float32-target-q-halved", lambda c: c["claim"]["float32"]["target_layers"][0].update(
         q=io.decimal_up(q / 2, 12)))
+    # the telescope block (fact 9, docs/tighter.md §5): layer 1's error over the reach box, and the sum, understated
+    sup = io.parse_decimal(cert["telescope"]["err_sup"][0])
+    broken("telescope-err-sup-halved", lambda c: c["telescope"]["err_sup"].__setitem__(0, io.decimal_up(sup / 2, 12)))
+    tele = io.parse_decimal(cert["telescope"]["bound"])
+    broken("telescope-bound-lowered", lambda c: c["telescope"].update(bound=io.decimal_up(tele * 9 / 10, 12)))
+    return cert["telescope"]
 
 
-def cnn_example(gen: torch.Generator) -> None:
+def cnn_example(gen: torch.Generator, telescope: dict) -> None:
     """A tiny CNN (1×4×4 input, padding 1, stride 2, biases) over the box [0, 1]^16 (format 4's convolutions), and
-    broken variants: a row read without its multiplicity √M, a stride changed, the border's bias error ignored."""
+    broken variants: a row read without its multiplicity √M, a stride changed, the border's bias error ignored, a
+    telescope block (Linear layers only) added."""
     model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.ReLU(),
                                 torch.nn.Conv2d(2, 2, 3, stride=2, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
                                 torch.nn.Linear(8, 2))
@@ -129,6 +136,7 @@ def cnn_example(gen: torch.Generator) -> None:
     kappa = io.parse_decimal(cert["claim"]["float32"]["layers"][0]["kappa"])
     broken("float32-kappa-one-position", lambda c: c["claim"]["float32"]["layers"][0].update(
         kappa=io.decimal_up(kappa / 4, 12)))
+    broken("telescope-added", lambda c: c.update(telescope={**telescope, "err_sup": telescope["err_sup"] + ["0"]}))
 
 
 if __name__ == "__main__":

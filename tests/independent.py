@@ -45,6 +45,28 @@ def composed_delta(cert: dict) -> Fraction:
     return delta
 
 
+def telescoped(cert: dict) -> Fraction | None:
+    """The telescope block's Σ_i S_i ω_{i+1} ⋯ ω_L (docs/tighter.md §5) from its strings, a sum of products (None
+    without a block); what fact 9 proves its err_sup rows to be is tested in tests/test_telescope.py."""
+    if "telescope" not in cert:
+        return None
+    omegas = [Fraction(r["omega"]) for r in cert["layers"]]
+    total = Fraction(0)
+    for i, s in enumerate(cert["telescope"]["err_sup"]):
+        term = Fraction(s)
+        for w in omegas[i + 1:]:
+            term *= w
+        total += term
+    return total
+
+
+def bound_floor(cert: dict) -> Fraction:
+    """The least claim.bound the stored numbers allow: δ_L, or the telescoped sum where a telescope block is
+    smaller (fact 7 with fact 9)."""
+    tele = telescoped(cert)
+    return composed_delta(cert) if tele is None else min(composed_delta(cert), tele)
+
+
 def _bias(seed: int, layer: int, row: int) -> Fraction:
     """G's bias: the published generator at column 2^32 − 1 (certs/FORMAT.md), restated here."""
     return rng.weight(seed, layer, row, 2**32 - 1)

@@ -133,16 +133,29 @@ def test_dominant_layer_matches_a_hand_computation():
 
 
 def test_dominant_layer_of_a_real_certificate(memory_cert):
+    """Each layer's contribution is its error term times the norms after it: the telescope block's err_sup when its
+    bound is below δ_L (as on this box), else η_i ρ_{i−1} + β_i."""
     _, cert = memory_cert
     rows = cert.json["layers"]
     rho = [Fraction(cert.json["claim"]["domain"]["reach"])] + [Fraction(r["rho"]) for r in rows]
+    tele = cert.json["telescope"]
+    assert Fraction(tele["bound"]) < Fraction(rows[-1]["delta"])
     terms = []
-    for i, r in enumerate(rows):
-        term = Fraction(r["eta"]) * rho[i] + Fraction(r["beta"])
+    for i, s in enumerate(tele["err_sup"]):
+        term = Fraction(s)
         for later in rows[i + 1:]:
             term *= Fraction(later["omega"])
         terms.append(term)
     assert [r.contribution for r in cert.layers] == terms
+    recursion = []
+    for i, r in enumerate(rows):
+        term = Fraction(r["eta"]) * rho[i] + Fraction(r["beta"])
+        for later in rows[i + 1:]:
+            term *= Fraction(later["omega"])
+        recursion.append(term)
+    plain = {key: value for key, value in cert.json.items() if key != "telescope"}
+    assert [r.contribution for r in api.layer_rows(plain)] == recursion
+    assert sum(recursion) <= Fraction(rows[-1]["delta"])
     assert sum(terms) <= cert.bound                    # every stored δ is rounded up, so the unrolled sum is below
     assert cert.dominant.index == 1 + terms.index(max(terms))
     assert sum(r.share for r in cert.layers) == pytest.approx(1)

@@ -18,7 +18,7 @@ def test_worked_example_is_valid():
     sup of G̃ − F, with G̃ rebuilt from the raw bits and the generator (tests/independent.py), is below it."""
     from fractions import Fraction
 
-    from independent import composed_delta, kept_from_raw, pruned_from_raw, read, target_from_safetensors
+    from independent import bound_floor, kept_from_raw, pruned_from_raw, read, target_from_safetensors
 
     from verify.exact import exact_check
 
@@ -27,7 +27,7 @@ def test_worked_example_is_valid():
         cert = read(EXAMPLES / f"{name}.cert.json")
         bound = Fraction(cert["claim"]["bound"])
         assert ok.kept == kept_from_raw(cert)
-        assert composed_delta(cert) <= bound <= Fraction(cert["claim"]["eps"])
+        assert bound_floor(cert) <= bound <= Fraction(cert["claim"]["eps"])
         exact = exact_check(target_from_safetensors(EXAMPLES / f"{name}.safetensors", cert), pruned_from_raw(cert),
                             bound, domain=domain)
         assert exact.sound and exact.sup_upper <= bound
@@ -52,7 +52,10 @@ BROKEN = {"broken-bound-below-delta": (7, "claim.bound is below"), "broken-eta-h
           # the float32 block (docs/float32.md): a rounding error, F's |W_1| norm, the constants at one position
           "broken-float32-error-halved": (8, r"claim.float32.layers\[1\].error is below"),
           "broken-bias-float32-target-q-halved": (8, r"claim.float32.target_layers\[0\].q is below"),
-          "broken-cnn-float32-kappa-one-position": (8, r"claim.float32.layers\[0\].kappa is below")}
+          "broken-cnn-float32-kappa-one-position": (8, r"claim.float32.layers\[0\].kappa is below"),
+          "broken-bias-telescope-err-sup-halved": (9, r"telescope.err_sup\[0\] is below"),
+          "broken-bias-telescope-bound-lowered": (9, "telescope.bound is below"),
+          "broken-cnn-telescope-added": (9, "Linear layers only")}
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("broken-*.cert.json")), ids=lambda p: p.name)

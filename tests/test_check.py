@@ -47,7 +47,8 @@ def test_other_model_formats_certify_and_check(small_model, fmt):
     res = certify(t, Eps.parse("10"), build(t.weights, Options(method="pair", seed=0, device="cpu"), k=8),
                   empirical=False)
     ok = check.check_certificate(res.cert, small_model[fmt])
-    assert ok.bound == io.parse_decimal(res.cert["layers"][-1]["delta"])
+    assert ok.bound == min(io.parse_decimal(res.cert["layers"][-1]["delta"]),
+                           io.parse_decimal(res.cert["telescope"]["bound"]))
 
 
 U, I = check.Unusable, check.Invalid   # expected: Unusable (exit 2, malformed) or Invalid (exit 1, fact number)
@@ -229,15 +230,15 @@ def test_cli_exit_codes(small_cert, tmp_path, capsys):
 
 def test_checker_import_closure_is_the_kernel():
     """Importing verify.kernel.check loads exactly the kernel {check, conv, floatbound, io, modelfile, modules,
-    networks, rng, spectral, tensordata, torchzip, verdict, wellformed}, and otherwise only the standard library (no
-    torch, numpy or safetensors; numpy is imported lazily by the spectral test when it runs)."""
+    networks, reach, rng, spectral, tensordata, torchzip, verdict, wellformed}, and otherwise only the standard
+    library (no torch, numpy or safetensors; numpy is imported lazily by the spectral test when it runs)."""
     code = ("import sys; before = set(sys.modules); import verify.kernel.check; "
             "print(sorted(m for m in sys.modules if m.startswith('verify'))); "
             "print(sorted({m.split('.')[0] for m in set(sys.modules) - before} - set(sys.stdlib_module_names) - "
             "{'verify'}))")
     out = subprocess.run([sys.executable, "-c", code], check=True, timeout=120, capture_output=True, text=True).stdout
     mods, heavy = out.splitlines()
-    kernel = ["check", "conv", "floatbound", "io", "modelfile", "modules", "networks", "rng", "spectral",
+    kernel = ["check", "conv", "floatbound", "io", "modelfile", "modules", "networks", "reach", "rng", "spectral",
               "tensordata", "torchzip", "verdict", "wellformed"]
     assert mods == str(sorted(["verify", "verify.kernel", *(f"verify.kernel.{m}" for m in kernel)]))
     assert heavy == "[]"   # nothing outside the standard library

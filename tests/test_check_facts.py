@@ -162,7 +162,8 @@ def _recomposed(cert: dict, beta_layer: int, beta: str) -> dict:
     """``cert`` with one layer's beta raised to ``beta`` and every later number recomposed upward (exactly as
     fact 6 demands), the bound and eps set to δ_L: a valid certificate whose bias error bound is loose."""
     c = copy.deepcopy(cert)
-    c["claim"].pop("float32", None)   # the float32 block (fact 8, docs/float32.md) is not recomposed here
+    c["claim"].pop("float32", None)   # the float32 block (fact 8, docs/float32.md) is not recomposed here,
+    c.pop("telescope", None)          # nor the telescope block (fact 9, docs/tighter.md §9)
     c["layers"][beta_layer]["beta"] = beta
     d = c["claim"]["domain"]
     delta, rho = Fraction(0), Fraction(d["reach"])

@@ -57,7 +57,8 @@ def _exponent(x: float) -> int:
 
 def _exact_bits(cert: dict, model: bytes) -> int:
     """The largest layer's exact-matrix size as certs/FORMAT.md's limits table defines it: entries × (K + 1100 +
-    spread), entries = m·(n + 1)·(3 for a two-sided layer 1, else 2), K = max(48 + max s_out − min(0, min s_in),
+    spread), entries = m·(n + 1)·(3 for a two-sided layer 1, else 2; with a telescope block Ŵ too: 5, else 3),
+    K = max(48 + max s_out − min(0, min s_in),
     the weights' and biases' binary exponents), spread = max(0, max s_in − min s_out, −min s_out)."""
     from safetensors.numpy import load_file
 
@@ -72,7 +73,9 @@ def _exact_bits(cert: dict, model: bytes) -> int:
             values += tensors[layer["bias_key"]].ravel().tolist()
         K = max(48 + max(s[i + 1]) - min(0, *s[i]), *(_exponent(v) for v in values))
         spread = max(0, max(s[i]) - min(s[i + 1]), -min(s[i + 1]))
-        out = max(out, m * (n + 1) * (3 if i == 0 and _two_sided(cert) else 2) * (K + 1100 + spread))
+        both, tele = i == 0 and _two_sided(cert), "telescope" in cert
+        matrices = (5 if tele else 3) if both else (3 if tele else 2)
+        out = max(out, m * (n + 1) * matrices * (K + 1100 + spread))
     return out
 
 
@@ -177,8 +180,10 @@ def test_the_spread_of_a_middle_layer_counts(monkeypatch, tmp_path):
     cert["rescaling"]["neuron_exponents"] = [[4096], [1] * 16]
     model = path.read_bytes()
     need = _exact_bits(cert, model)
-    assert need == 16 * 2 * 2 * (49 + 1100 + 4095)        # the middle layer: K = 48 + 1 − 0 = 49 (a float32 rand
-    monkeypatch.setattr(check, "MAX_EXACT_BITS", need)    # in [0, 1) has at most 24 fraction bits)
+    # the middle layer, E, W and (with the telescope block) Ŵ: K = 48 + 1 − 0 = 49 (a float32 rand in [0, 1) has at
+    # most 24 fraction bits)
+    assert need == 16 * 2 * 3 * (49 + 1100 + 4095)
+    monkeypatch.setattr(check, "MAX_EXACT_BITS", need)
     with pytest.raises(check.Invalid):
         check.check_certificate(cert, model)
     monkeypatch.setattr(check, "MAX_EXACT_BITS", need - 1)

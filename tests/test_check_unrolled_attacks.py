@@ -196,7 +196,8 @@ def _up(x: Fraction, digits: int = 30) -> str:
 
 def _with_row(cert: dict, i: int, **values: str) -> dict:
     """A copy of ``cert`` with row i's fields replaced and every delta, rho and the bound recomposed (exactly, rounded
-    up), so that only fact 5 can refuse it."""
+    up), so that only fact 5 can refuse it (certificates without a telescope block: the bound is δ_L)."""
+    assert "telescope" not in cert
     cert = copy.deepcopy(cert)
     cert["layers"][i].update(values)
     delta, rho = Fraction(0), io.parse_decimal(cert["claim"]["domain"]["reach"])
@@ -409,7 +410,8 @@ def test_a_linear_row_marked_unrolled_is_its_spectral_norm(honest, tmp_path, sha
         path, out = tmp_path / "mlp.pt", tmp_path / "mlp.cert.json"
         torch.save(net, path)
         assert main(["certify", str(path), "--eps", "1000", "--domain", "ball", "--width-factor", "3",
-                     "--bias-block", "0", "--seed", "4", "--norm", "spectral", "--no-empirical", "-o", str(out)]) == 0
+                     "--bias-block", "0", "--seed", "4", "--norm", "spectral", "--no-empirical",
+                     "--composition", "recurrence", "-o", str(out)]) == 0
         cert, net, i = json.loads(out.read_text()), net.double(), 0
     sigma = _sigma(np.array([[float(x) for x in row] for row in _oracle_kernel(cert, net, i, _both(cert, i))]))
     edited = _with_row(cert, i, eta=f"{sigma * (1 - 1e-6 if bad else 1 + 1e-6):.17g}", norm="unrolled")

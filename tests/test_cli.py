@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from verify.cli import main
@@ -138,3 +139,26 @@ def test_float64_weights_beyond_1e154(tmp_path, capsys):
             assert ("VALID" if want == 0 else "verdict not-certified") in out, out
             if want:
                 assert "NOT CERTIFIED" in err and "no width factor up to 88 reaches it" in err, err
+
+
+def test_width_factor_smallest_is_accepted_and_is_the_bisection(small_model, tmp_path, capsys):
+    """`--width-factor smallest` (search.search_width: doubling, then bisection) returns a k that certifies while
+    k − 1 does not, and the Python API's Options(width="smallest") writes the same certificate bytes."""
+    import verify
+    from verify.options import Options
+
+    cert = tmp_path / "s.json"
+    assert main(["certify", str(small_model["state_dict"]), "--eps", "0.5", "--width-factor", "smallest",
+                 "--device", "cpu", "--no-empirical", "-o", str(cert)]) == 0
+    assert "smallest" in capsys.readouterr().out
+    k = json.loads(cert.read_text())["random_network"]["width_factor"]
+    if k > 1:
+        assert main(["certify", str(small_model["state_dict"]), "--eps", "0.5", "--width-factor", str(k - 1),
+                     "--device", "cpu", "--no-empirical", "-o", str(tmp_path / "below.json")]) == 1
+    via_api = verify.certify_model(small_model["state_dict"], "0.5", options=Options(width="smallest", device="cpu"),
+                             attack=False)
+    via_api.save(tmp_path / "api.json")
+    assert (tmp_path / "api.json").read_bytes() == cert.read_bytes()
+    with pytest.raises(SystemExit) as e:
+        main(["certify", str(small_model["state_dict"]), "--eps", "0.5", "--width-factor", "largest"])
+    assert e.value.code == 2 and "'auto' or 'smallest'" in capsys.readouterr().err

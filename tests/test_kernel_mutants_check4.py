@@ -23,7 +23,7 @@ import torch.nn.functional as tf
 from independent import mask_bits
 from torch import nn
 
-from verify.kernel import check, io, rng
+from verify.kernel import check, io, reach, rng
 from verify.kernel.wellformed import Unusable
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -122,10 +122,11 @@ def _wrong_widths(cert: dict) -> dict:
 # --- √M ----------------------------------------------------------------------------------------------------------
 
 def test_sqrt_up_is_sqrt_m_rounded_up_to_32_fractional_bits():
-    """_sqrt_up(M) ≥ √M, exactly √M for a perfect square, else the least multiple of 2^-32 above √M (the engine's
-    _root_up rounds the same way); checked in exact integer arithmetic."""
+    """reach.sqrt_up(M, 32), what fact 5 divides a spectral row's claim by, is ≥ √M, exactly √M for a perfect square,
+    else the least multiple of 2^-32 above √M (the engine's _root_up rounds the same way); checked in exact integer
+    arithmetic."""
     for M in [*range(1, 70), 2**31 - 1, 10**12 + 39, 3 * 2**60]:
-        x = check._sqrt_up(M)
+        x = reach.sqrt_up(M, 32)
         r = math.isqrt(M)
         if r * r == M:
             assert x == r

@@ -70,12 +70,14 @@ def test_dask_cluster_gives_the_serial_bytes(serial, scheduler, tmp_path, target
     assert out.read_bytes() == serial[target]
 
 
-def test_local_cluster_option_gives_the_serial_bytes(serial, tmp_path):
-    """``--cluster local:2`` starts (and stops) its own cluster of 2 worker processes."""
+def test_local_cluster_option_gives_the_serial_bytes(serial, tmp_path, capsys):
+    """``--cluster local:2`` starts (and stops) its own cluster of 2 worker processes, saying so while it starts."""
     pytest.importorskip("distributed")
     out = tmp_path / "c.json"
     assert main([*_args("mlp", out), "--cluster", "local:2"]) == 0
     assert out.read_bytes() == serial["mlp"]
+    err = capsys.readouterr().err
+    assert "starting a Dask cluster: 2 local worker processes" in err and "ready with 2 workers" in err
 
 
 @pytest.mark.parametrize("method", ["subset-sum", "pair"])
@@ -152,3 +154,20 @@ def test_parse_values():
         parse_cluster("local:257")
     with pytest.raises(InputError, match="--jobs wants a number of workers"):
         parse_jobs("threads:0")
+
+
+def test_the_python_api_takes_jobs_and_cluster(serial, scheduler, tmp_path):
+    """``verify.certify_model(..., jobs=...)`` and ``cluster=...`` write the serial CLI's bytes; both at once, or a bad
+    value, is an InputError (one line)."""
+    import verify
+    from verify.api import InputError
+
+    opts = Options(width=K)
+    for kw in ({"jobs": "threads:2"}, {"cluster": scheduler}):
+        cert = verify.certify_model(TARGETS["mlp"][0], "1000", options=opts, attack=False, **kw)
+        cert.save(tmp_path / "api.json")
+        assert (tmp_path / "api.json").read_bytes() == serial["mlp"], kw
+    with pytest.raises(InputError, match="not both"):
+        verify.certify_model(TARGETS["mlp"][0], "1000", options=opts, jobs="2", cluster="local:2")
+    with pytest.raises(InputError, match="jobs"):
+        verify.certify_model(TARGETS["mlp"][0], "1000", options=opts, jobs="many")

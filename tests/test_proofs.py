@@ -47,8 +47,8 @@ def test_affine_lemmas_are_registered_and_cite_their_sources() -> None:
     it supports."""
     names = list(proofs.LEMMAS)
     affine = [n for lem in AFFINE_LEMMAS for n in (lem, f"{lem}.false")]
-    conv = 2 * len(CONV_LEMMAS)
-    assert names[-conv - len(affine):-conv] == affine
+    after = 2 * len(CONV_LEMMAS) + 2 * len(REACH_LEMMAS)
+    assert names[-after - len(affine):-after] == affine
     for name in affine:
         lem = proofs.LEMMAS[name]
         assert lem.expected == ("sat" if name.endswith(".false") else "unsat"), name
@@ -57,7 +57,7 @@ def test_affine_lemmas_are_registered_and_cite_their_sources() -> None:
             assert re.search(r"certs/FORMAT\.md fact \d", lem.statement), name
             doc = " ".join(lem.build.func.__doc__.split())
             assert "docs/affine.md §" in doc and "certs/FORMAT.md fact" in doc, name
-    assert len(names) == 110   # 70 before the affine lemmas, 26 affine, 14 convolution; update with the registry
+    assert len(names) == 124   # 70 before the affine lemmas, 26 affine, 14 conv, 14 reach; update with the registry
 
 
 CONV_LEMMAS = ("conv_gadget_1d_c1_k3", "conv_gadget_1d_c2_k2", "conv_multiplicity_n4k3s1p1",
@@ -67,11 +67,12 @@ CONV_LEMMAS = ("conv_gadget_1d_c1_k3", "conv_gadget_1d_c2_k2", "conv_multiplicit
 
 def test_conv_lemmas_are_registered_last_and_cite_their_sources() -> None:
     """The lemmas of docs/conv.md §3–§5 (convolutions, certificate format 4), in the families that docs/conv.md §8
-    names: each true lemma and its false variant are registered, last in the registry, and each statement names the
-    section it proves and the fact it supports."""
+    names: each true lemma and its false variant are registered, right before the reach-box lemmas, and each
+    statement names the section it proves and the fact it supports."""
     names = list(proofs.LEMMAS)
     conv = [n for lem in CONV_LEMMAS for n in (lem, f"{lem}.false")]
-    assert names[-len(conv):] == conv
+    reach = 2 * len(REACH_LEMMAS)
+    assert names[-reach - len(conv):-reach] == conv
     for family in ("conv_gadget_", "conv_multiplicity_", "conv_border_bias_"):
         assert any(n.startswith(family) for n in CONV_LEMMAS), family
     for name in conv:
@@ -82,6 +83,25 @@ def test_conv_lemmas_are_registered_last_and_cite_their_sources() -> None:
             assert re.search(r"certs/FORMAT\.md fact \d", lem.statement), name
             doc = " ".join(lem.build.func.__doc__.split())
             assert "docs/conv.md §" in doc and "certs/FORMAT.md fact" in doc, name
+
+
+REACH_LEMMAS = ("ibp_row_2", "ibp_row_3", "relu_box", "row_error_corners_2", "row_error_corners_3", "telescope_3",
+                "telescope_step_2")
+
+
+def test_reach_lemmas_are_registered_last_and_cite_their_sources() -> None:
+    """The lemmas of the telescoped reach-box composition (docs/tighter.md §2–§5): each true lemma and its false
+    variant are registered, last in the registry, and each statement and builder names the section it proves."""
+    names = list(proofs.LEMMAS)
+    reach = [n for lem in REACH_LEMMAS for n in (lem, f"{lem}.false")]
+    assert names[-len(reach):] == reach
+    for name in reach:
+        lem = proofs.LEMMAS[name]
+        assert lem.expected == ("sat" if name.endswith(".false") else "unsat"), name
+        if lem.variant_of is None:
+            assert re.search(r"docs/tighter\.md §[2-5]", lem.statement), name
+            doc = " ".join(lem.build.func.__doc__.split())
+            assert re.search(r"docs/tighter\.md §[2-5]", doc), name
 
 
 def test_conv_multiplicity_lemmas_state_the_checkers_multiplicity() -> None:
@@ -103,9 +123,9 @@ def test_conv_multiplicity_lemmas_state_the_checkers_multiplicity() -> None:
         assert f"≤ {want - 1}·‖x‖²" in proofs.LEMMAS[f"{name}.false"].statement, name
 
 
-@pytest.mark.parametrize("name", AFFINE_LEMMAS + CONV_LEMMAS)
-def test_affine_and_conv_lemmas_proved_and_false_variants_refuted(name: str,
-                                                          results: dict[str, proofs.LemmaResult]) -> None:
+@pytest.mark.parametrize("name", AFFINE_LEMMAS + CONV_LEMMAS + REACH_LEMMAS)
+def test_affine_conv_and_reach_lemmas_proved_and_false_variants_refuted(name: str,
+                                                                        results: dict[str, proofs.LemmaResult]) -> None:
     proved, refuted = results[name], results[f"{name}.false"]
     assert proved.result == "unsat" and proved.ok and proved.model is None, name
     assert refuted.result == "sat" and refuted.ok and refuted.model and refuted.model_checked, name

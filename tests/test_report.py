@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from independent import telescoped
 
 from verify import report
 from verify.cli import main
@@ -248,7 +249,11 @@ def test_latex_fragment_compiles_in_a_standard_article(which, special, tmp_path,
 
 @pytest.mark.parametrize("case, dominant", [("tiny", 1), ("tiny-bias", 2)])
 def test_contributions_sum_to_the_stored_delta(case, dominant):
-    cert = json.loads((EXAMPLES / CASES[case][0]).read_text())
+    full = json.loads((EXAMPLES / CASES[case][0]).read_text())
+    tele = report.contributions(full)   # the telescope block is below δ_L: its terms err_sup_i Π_{j>i} ω_j
+    assert sum(p.total for p in tele) == telescoped(full) <= Fraction(full["claim"]["bound"])
+    assert all(p.bias == p.rounding == 0 for p in tele)
+    cert = {key: value for key, value in full.items() if key != "telescope"}   # the recursion's split
     parts = report.contributions(cert)
     rows = [{k: Fraction(v) for k, v in row.items() if k != "norm"} for row in cert["layers"]]
     assert sum(p.total for p in parts) == rows[-1]["delta"]                     # exactly the stored δ_L
@@ -260,7 +265,9 @@ def test_contributions_sum_to_the_stored_delta(case, dominant):
     assert sum(p.gadget + p.bias for p in parts) == delta
     assert all(p.rounding >= 0 for p in parts)
     r = report.load(EXAMPLES / CASES[case][0])
-    assert r.dominant.layer == dominant == max(parts, key=lambda p: float(p.total)).layer
+    assert r.telescoped == Fraction(full["telescope"]["bound"]) < r.delta and r.total == r.telescoped
+    assert r.dominant.layer == max(tele, key=lambda p: float(p.total)).layer
+    assert dominant == max(parts, key=lambda p: float(p.total)).layer
     if case == "tiny-bias":   # layer 2's share is mostly its bias error
         assert parts[1].bias > parts[1].gadget and parts[0].bias > 0
     else:
@@ -340,7 +347,7 @@ def test_check_summary_after_valid(capsys):
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0].startswith("VALID: sup over the box [0, 1]^2")
-    assert lines[2].startswith("For every input x in D = [0, 1]^2, ‖G̃(x) − F(x)‖₂ ≤ 0.00000929693803379 ≤ ε = 0.01")
+    assert lines[2].startswith("For every input x in D = [0, 1]^2, ‖G̃(x) − F(x)‖₂ ≤ 0.00000797946455283 ≤ ε = 0.01")
     for label in ("target F", "domain D", "random G", "width factor k", "kept weights", "seed", "certified bound",
                   "attack", "tightness", "model SHA-256", "certificate SHA-256"):
         assert re.search(rf"^  {re.escape(label)}\s", out, flags=re.M), label
@@ -348,3 +355,19 @@ def test_check_summary_after_valid(capsys):
     assert main(["check", str(EXAMPLES / "broken-eta-halved.cert.json"), "--model",
                  str(EXAMPLES / "tiny.safetensors"), "--summary"]) == 1
     assert capsys.readouterr().out.count("\n") == 1                              # no summary after INVALID
+
+
+def test_a_telescoped_certificate_reports_t_and_a_recursion_one_reports_delta(tmp_path):
+    """With a telescope block below δ_L the report names T (its terms and shares, and that it is below δ_L); the same
+    certificate without the block reports δ_L's gadget and bias terms, as before."""
+    full = json.loads((EXAMPLES / "tiny-bias.cert.json").read_text())
+    plain = {key: value for key, value in full.items() if key != "telescope"}
+    plain["claim"] = dict(full["claim"], bound=full["layers"][-1]["delta"])
+    for name, cert in (("tele", full), ("plain", plain)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(cert))
+    tele_md = report.render(report.load(tmp_path / "tele.json"), "md")
+    plain_md = report.render(report.load(tmp_path / "plain.json"), "md")
+    assert "share of T" in tele_md and "< δ\\_L = 9.297e-06" in tele_md and "(the telescope block" in tele_md
+    assert "share of δ\\_L" in plain_md and "share of T" not in plain_md and "(= δ\\_L;" in plain_md
+    tex = report.render(report.load(tmp_path / "tele.json"), "tex")
+    assert r"error term $\mathrm{err}_i \prod_{j>i} \omega_j$" in tex

@@ -11,7 +11,7 @@ import torch
 from conftest import SMALL, make_sequential, random_weights
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from independent import composed_delta, kept_from_raw
+from independent import bound_floor, kept_from_raw
 
 from verify.certify import bound_of, certify
 from verify.datasets import embedded_model_path
@@ -101,7 +101,7 @@ def test_neuron_rescaled_certificate_checks_and_rows_are_in_f_units(digits_targe
     # independent of the checker and the certifier: kept weights counted from the raw mask bytes, and the stored
     # bound above the exact composition of the stored rows (tests/independent.py)
     assert ok.kept == kept_from_raw(cert) == res.construction.kept
-    assert composed_delta(cert) <= Fraction(cert["claim"]["bound"])
+    assert bound_floor(cert) <= Fraction(cert["claim"]["bound"])
     # omega is the user's ‖W_i‖, not the rescaled one: the rescaled layer's norm would not pass as ω
     scaled_norm = float(np.linalg.norm(apply_exponents(digits_target.weights, res.construction.exponents)[1], 2))
     user_norm = float(np.linalg.norm(digits_target.weights[1], 2))
@@ -150,7 +150,7 @@ def test_any_exponents_give_a_sound_certificate(seed, depth):
 
     from safetensors.torch import save_file
 
-    from verify.certify import certificate, compose, layer_bounds
+    from verify.certify import bounded, certificate
     from verify.engine.empirical import empirical_sup
 
     rs = np.random.RandomState(seed)
@@ -165,8 +165,7 @@ def test_any_exponents_give_a_sound_certificate(seed, depth):
         c = res.construction
         exps = [rs.randint(-6, 7, size=w.shape[0]).astype(np.int64) for w in c.originals[:-1]]
         framed = dataclasses.replace(c, exponents=exps, scaled=apply_exponents(c.originals, exps))
-        rows = compose(layer_bounds(framed))
-        cert = certificate(target, framed, Eps.parse("1000"), rows, {})
+        cert = certificate(target, framed, Eps.parse("1000"), bounded(framed), {})   # with its telescope block
         (Path(d) / "c.json").write_text(json.dumps(cert))
         bound = check.check_files(Path(d) / "c.json", path).bound
     emp = empirical_sup(target.forward, c.forward, widths[0], samples=512, steps=30, seed=seed)

@@ -9,7 +9,7 @@
 turns a construction into a certificate, and a submodule's name cannot also be a function of the package).
 
 The command line is a layer over the same functions: ``certify`` here runs what ``slt-verify certify`` runs
-(``engine.model.load_target``, ``search.search_width`` or ``engine.construct.build`` with ``certify.bounded``, then
+(``engine.model.load_target``, ``search.find_width`` or ``engine.construct.build`` with ``certify.bounded``, then
 ``certify.certify``), and ``Certificate.save`` writes with ``commands.write_json``, so for the same model file, ε and
 ``Options`` the certificate is byte-identical to the CLI's.  ``check`` is the trusted kernel's
 ``kernel.check.check_certificate``; ``attack`` is ``engine.empirical.empirical_sup``; ``theory_widths`` is
@@ -48,7 +48,7 @@ from verify.errors import InputError, NotReachedError
 from verify.kernel import io
 from verify.kernel.check import Checked, Invalid
 from verify.kernel.wellformed import Unusable
-from verify.options import WIDTH_AUTO, Eps, Options
+from verify.options import WIDTH_POLICIES, Eps, Options
 
 if TYPE_CHECKING:
     import torch
@@ -193,20 +193,31 @@ def _num(q: Fraction | float) -> str:
 # --- certify -----------------------------------------------------------------------------------------------------
 
 def certify(model: Model, eps: str | int | float | Decimal | Fraction | None, *, domain: str | None = None,
-            options: Options | None = None, attack: bool = True) -> Certificate:
+            options: Options | None = None, attack: bool = True, jobs: str | None = None,
+            cluster: str | None = None) -> Certificate:
     """Prune G into G̃ for ``model`` and certify sup over ``domain`` of ‖G̃(x) − F(x)‖₂ ≤ bound, against ``eps``.
 
     ``domain`` is a ``--domain`` text (``ball``, ``ball:R``, ``box:LO,HI``, ``box:FILE.npz``) and replaces
     ``options.domain`` when given.  ``options`` (default ``Options()``) fixes method, seed, device, width policy and
-    the rest; with ``options.width == "auto"`` (the default) the width factor is searched as ``--width-factor auto``
-    does and ``NotReachedError`` is raised when no k up to the search limit reaches ε (its ``tried`` maps every k
-    tried to its bound, ``k_max`` is the limit).  With a fixed width factor the certificate is returned whether or
+    the rest; with ``options.width`` "auto" (the default) or "smallest" the width factor is searched as
+    ``--width-factor auto`` (or ``smallest``) does (``search.find_width``) and ``NotReachedError`` is raised when no
+    k up to the search limit reaches ε (its ``tried`` maps every k tried to its bound, ``k_max`` is the limit).  With
+    a fixed width factor the certificate is returned whether or
     not it reaches ε (``Certificate.certified``); ``eps=None`` is allowed then and states as ε the bound rounded up
     to 3 significant digits.  ``attack`` fills ``info.empirical`` (the attack's lower bound and the tightness).
     ``options.semantics`` is ``--semantics`` (docs/float32.md): by default the float32 bound is reported beside the
     exact one.  Raises InputError for a model, ε or domain the tool does not take.  Runs with the CLI's thread policy
-    (``_engine_threads``)."""
-    with _engine_threads():
+    (``_engine_threads``).  ``jobs`` and ``cluster`` are ``--jobs`` and ``--cluster`` (docs/parallel.md: e.g.
+    ``jobs="processes:2"``, ``cluster="local:2"`` or a scheduler's address; at most one): the construction runs on
+    that executor and the certificate is byte-identical to a serial run."""
+    from verify.engine.parallel import engine
+    from verify.options import parse_cluster, parse_jobs
+
+    if jobs is not None and cluster is not None:
+        raise InputError("give jobs or cluster, not both")
+    parallel = {"jobs": None if jobs is None else parse_jobs(jobs),
+                "cluster": None if cluster is None else parse_cluster(cluster)}
+    with _engine_threads(), engine(**parallel):
         return _certify(model, eps, domain, options, attack)
 
 
@@ -216,7 +227,7 @@ def _certify(model: Model, eps: str | int | float | Decimal | Fraction | None, d
     from verify.certify import certify as certify_construction
     from verify.engine.construct import build
     from verify.engine.runtime import device_of
-    from verify.search import search_width
+    from verify.search import find_width
 
     opts = options if options is not None else Options()
     if not isinstance(opts, Options):
@@ -224,14 +235,14 @@ def _certify(model: Model, eps: str | int | float | Decimal | Fraction | None, d
     if domain is not None:
         opts = dataclasses.replace(opts, domain=domain)
     claim_eps = None if eps is None else _eps(eps)
-    if claim_eps is None and opts.width == WIDTH_AUTO:
+    if claim_eps is None and opts.width in WIDTH_POLICIES:
         raise InputError("eps=None needs a fixed width factor (Options(width=k)): the search needs an eps to reach")
     src = _source(model, opts.input_shape)
     parse_domain(opts.domain).for_inputs(src.target.in_features)   # InputError before any work
     device_of(opts.device)
     target = src.target
-    if opts.width == WIDTH_AUTO:
-        search = search_width(target, opts, claim_eps.value)
+    if opts.width in WIDTH_POLICIES:
+        search = find_width(target, opts, claim_eps.value)
         if search.chosen is None:
             best = min(search.tried, key=search.tried.get)
             err = NotReachedError(f"no width factor up to {search.k_max} reaches eps {claim_eps.text} (best bound "
@@ -252,8 +263,10 @@ def _certify(model: Model, eps: str | int | float | Decimal | Fraction | None, d
 @dataclass(frozen=True)
 class LayerRow:
     """Target layer ``index`` (1-based) of a certificate: its row (η, ω, β, ν, δ, ρ as exact rationals, ``norm``) and
-    its ``contribution`` (η_i ρ_{i−1} + β_i) Π_{j>i} ω_j to the unrolled bound δ_L = Σ_i contribution_i
-    (docs/affine.md §5), ``share`` that contribution over the sum (0..1)."""
+    its ``contribution`` S_i Π_{j>i} ω_j to the bound Σ_i contribution_i, with S_i the layer's error term: η_i ρ_{i−1}
+    + β_i when the bound is the unrolled recursion δ_L (docs/affine.md §5), its telescope ``err_sup`` when the
+    certificate's telescope block gives the smaller bound (docs/tighter.md §9); ``share`` that contribution over the
+    sum (0..1)."""
 
     index: int
     eta: Fraction
@@ -268,9 +281,13 @@ class LayerRow:
 
 
 def layer_rows(cert: dict) -> tuple[LayerRow, ...]:
-    """The rows of a certificate with each layer's contribution to δ_L, unrolled from the stored numbers:
-    δ_i ≥ η_i ρ_{i−1} + β_i + ω_i δ_{i−1} (ρ_0 = claim.domain.reach) gives δ_L ≥ Σ_i (η_i ρ_{i−1} + β_i) Π_{j>i} ω_j."""
+    """The rows of a certificate with each layer's contribution to its bound, unrolled from the stored numbers:
+    δ_i ≥ η_i ρ_{i−1} + β_i + ω_i δ_{i−1} (ρ_0 = claim.domain.reach) gives δ_L ≥ Σ_i (η_i ρ_{i−1} + β_i) Π_{j>i} ω_j,
+    and a telescope block's bound is ≥ Σ_i err_sup_i Π_{j>i} ω_j (used when it is below δ_L)."""
     rows = cert["layers"]
+    tele = cert.get("telescope")
+    if tele is not None and io.parse_decimal(tele["bound"]) >= io.parse_decimal(rows[-1]["delta"]):
+        tele = None
     num = [{key: io.parse_decimal(r[key]) for key in ("eta", "omega", "beta", "bias_norm", "delta", "rho")}
            for r in rows]
     rho_prev = [io.parse_decimal(cert["claim"]["domain"]["reach"])] + [r["rho"] for r in num[:-1]]
@@ -279,7 +296,8 @@ def layer_rows(cert: dict) -> tuple[LayerRow, ...]:
         tail = Fraction(1)
         for later in num[i + 1:]:
             tail *= later["omega"]
-        contributions.append((r["eta"] * rho_prev[i] + r["beta"]) * tail)
+        term = io.parse_decimal(tele["err_sup"][i]) if tele else r["eta"] * rho_prev[i] + r["beta"]
+        contributions.append(term * tail)
     total = sum(contributions)
     return tuple(LayerRow(i + 1, r["eta"], r["omega"], r["beta"], r["bias_norm"], r["delta"], r["rho"],
                           rows[i]["norm"], c, float(c / total) if total else 0.0)

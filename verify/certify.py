@@ -30,6 +30,7 @@ from verify.engine.runtime import cpu_forward
 from verify.errors import InputError
 from verify.kernel import io, rng
 from verify.options import Eps
+from verify.telescope_hints import telescope_block, telescope_bound
 
 __all__ = ["LayerBounds", "frobenius_sq_upper", "layer_bounds", "compose", "Bounded", "bounded", "bound_of",
            "certificate", "certify", "Certified"]
@@ -149,7 +150,7 @@ def unrolled(k: torch.Tensor, g) -> torch.Tensor:
     return out.reshape(rows, cols)
 
 
-def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, ...]]:
+def layer_bounds(c: Construction, norm: str | None = None, mats: tuple | None = None) -> list[tuple[str, ...]]:
     """(η_i, ω_i, β_i, ν_i, norm) for every target layer (β_i, ν_i: the bias error's and the bias's l2 norms,
     Frobenius bounds of vectors), as upward-rounded decimals (docs/rescaling.md §2), both in F's own
     units: η_i bounds ‖D_i⁻¹ E'_i D_{i−1}‖ (the gadget error of the rescaled layer mapped back) and ω_i bounds
@@ -163,13 +164,15 @@ def layer_bounds(c: Construction, norm: str | None = None) -> list[tuple[str, ..
 
     For a convolution with multiplicity M and H'·W' output positions (docs/conv.md §4–§5) η_i and ω_i bound √M times
     the norm of the error matrix and of the kernel matrix, ``bias_errors`` is the error tensor over every output
-    position, and ν_i ≥ ‖b_i‖₂·√(H'W').  A Linear layer has M = H'W' = 1: the rows are those of an MLP."""
+    position, and ν_i ≥ ‖b_i‖₂·√(H'W').  A Linear layer has M = H'W' = 1: the rows are those of an MLP.
+    ``mats``: (``c.error_matrices()``, ``c.bias_errors()``) when the caller already has them."""
     from verify.engine.spectral_hint import spectral_claim
 
     norm = norm or c.options.norm
+    errors, bias_errors = mats if mats is not None else (c.error_matrices(), c.bias_errors())
     out = []
-    for i, (e, ws, eb, b, g) in enumerate(zip(c.error_matrices(), c.originals, c.bias_errors(), c.biases,
-                                              c.layout.geometry, strict=True)):
+    for i, (e, ws, eb, b, g) in enumerate(zip(errors, c.originals, bias_errors, c.biases, c.layout.geometry,
+                                              strict=True)):
         e, eb, w = e.cpu(), eb.cpu(), torch.from_numpy(ws)   # norms and unrolling on the CPU (docs/devices.md §2)
         M = g.mult
         eta = io.sqrt_up(M * frobenius_sq_upper(e), DIGITS)
@@ -218,18 +221,33 @@ class Bounded:
     construction: Construction
     rows: list[LayerBounds]
     seconds: float = 0.0
+    telescope: dict | None = None   # the telescope block (fact 9), for a network of Linear layers
 
     @property
     def bound(self) -> Fraction:
-        """δ_L, the certified bound."""
-        return io.parse_decimal(self.rows[-1].delta)
+        """The certified bound: δ_L, or the telescope block's bound where that is smaller (docs/tighter.md §5)."""
+        delta = io.parse_decimal(self.rows[-1].delta)
+        tele = telescope_bound(self.telescope)
+        return delta if tele is None else min(delta, tele)
+
+    @property
+    def bound_text(self) -> str:
+        """``bound`` as the certificate states it (claim.bound)."""
+        delta = self.rows[-1].delta
+        return delta if self.bound == io.parse_decimal(delta) else self.telescope["bound"]
 
 
 def bounded(c: Construction, norm: str | None = None) -> Bounded:
-    """The certified rows of a construction, in ``norm`` (default: its ``options.norm``)."""
+    """The certified rows of a construction, in ``norm`` (default: its ``options.norm``), and for a network of
+    Linear layers the telescope block (verify/telescope_hints.py) unless ``options.composition`` is "recurrence"."""
     t0 = time.perf_counter()
-    rows = compose(layer_bounds(c, norm), domain_of(c).reach)
-    return Bounded(c, rows, time.perf_counter() - t0)
+    mats = (c.error_matrices(), c.bias_errors())
+    domain = domain_of(c)
+    rows = compose(layer_bounds(c, norm, mats), domain.reach)
+    block = None
+    if c.options.composition == "telescope" and not c.layout.conv:
+        block = telescope_block(*mats[:1], c.originals, mats[1], c.biases, domain, rows)
+    return Bounded(c, rows, time.perf_counter() - t0, block)
 
 
 def bound_of(c: Construction, norm: str | None = None) -> Fraction:
@@ -311,10 +329,10 @@ def _layer_spec(key: str, bias_key: str | None, w, g, kind: str) -> dict:
     return {"key": key, "bias_key": bias_key, "shape": shape, "stride": list(g.stride), "padding": list(g.padding)}
 
 
-def certificate(target: Target, c: Construction, eps: Eps, rows: list[LayerBounds], info: dict) -> dict:
+def certificate(target: Target, c: Construction, eps: Eps, b: Bounded, info: dict) -> dict:
     """Assemble the certificate JSON object (format in certs/FORMAT.md, schema in certs/schema.json)."""
-    bound_s = rows[-1].delta
-    return {
+    bound_s, rows = b.bound_text, b.rows
+    out = {
         "format": io.FORMAT,
         "verdict": "certified" if io.parse_decimal(bound_s) <= eps.value else "not-certified",
         "claim": {"eps": eps.text, "bound": bound_s, "norm": io.CLAIM["norm"], "domain": domain_of(c).claim(),
@@ -334,6 +352,9 @@ def certificate(target: Target, c: Construction, eps: Eps, rows: list[LayerBound
         "layers": [r.as_json() for r in rows],
         "info": info,
     }
+    if b.telescope is not None:
+        out["telescope"] = b.telescope
+    return out
 
 
 def certify(target: Target, eps: Eps, built: Construction | Bounded, *, empirical: bool = True,
@@ -371,7 +392,7 @@ def certify(target: Target, eps: Eps, built: Construction | Bounded, *, empirica
         info["timings"] = {k_: round(v, 3) for k_, v in timings.items()}
         info["host"] = platform.node()
         info["torch"] = torch.__version__
-    cert = certificate(target, c, eps, b.rows, info)
+    cert = certificate(target, c, eps, b, info)
     if semantics != "exact":
         from verify.float32_hints import Float32Unavailable, float32_block
 

@@ -35,12 +35,13 @@ _DEMO_EPS = _eps(DEMO_EPS)   # the demo's default (this very object: replaced by
 
 
 def _width(text: str) -> int | str:
-    if text == options.WIDTH_AUTO:
+    if text in options.WIDTH_POLICIES:
         return text
     try:
         k = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--width-factor must be a positive integer or 'auto', got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"--width-factor must be a positive integer, 'auto' or 'smallest', got "
+                                         f"{text!r}") from None
     if k < 1:
         raise argparse.ArgumentTypeError(f"--width-factor must be at least 1, got {k}")
     return k
@@ -104,11 +105,13 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
     p.add_argument("--method", choices=options.METHODS, default=d.method,
                    help="subset-sum (Pensia et al. 2020, default: width O(log 1/eps)) or pair (Malach et al. "
                         "2020: one candidate per sign and weight, width poly(1/eps))")
-    p.add_argument("--width-factor", type=_width, default=d.width, metavar="K|auto",
-                   help="hidden width of G per target input (k); 'auto' (default) doubles k = 1, 2, 4, ... until "
-                        "the certified bound reaches eps, then bisects, and returns a k that reaches eps while k-1 "
-                        "does not (the smallest such k among those tried). The bound is not monotone in k, so a "
-                        "smaller untried k may reach eps too")
+    p.add_argument("--width-factor", type=_width, default=d.width, metavar="K|auto|smallest",
+                   help="hidden width of G per target input (k); 'auto' (default) predicts the certified bound at "
+                        "each k from a sample of the gadgets, builds the smallest k predicted to reach eps and "
+                        "steps up only if it misses (usually one construction); 'smallest' builds k = 1, 2, 4, ... "
+                        "until the bound reaches eps, then bisects, and returns a k that reaches eps while k-1 does "
+                        "not (the smallest such k among those tried: the bound is not monotone in k, so a smaller "
+                        "untried k may reach eps too)")
     p.add_argument("--seed", type=_seed, default=d.seed, help=f"seed of the random network G (default {d.seed})")
     p.add_argument("--device", choices=options.DEVICES, default=d.device,
                    help="where the engine runs (default: cuda when available)")
@@ -145,6 +148,12 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
                         "exact arithmetic and reports beside it bound_float32, which also covers G~ run in float32 "
                         "(any summation order, no TF32) on float32 inputs; 'exact' omits it; 'float32' makes the "
                         "verdict compare bound_float32 with eps; 'float32-both' also covers F run in float32")
+    p.add_argument("--composition", choices=options.COMPOSITIONS, default=d.composition,
+                   help="how the layers' errors are composed (docs/tighter.md): 'telescope' (default) also bounds "
+                        "each layer's error over the box G~'s activations reach and sums the errors times the "
+                        "norms of the layers after them (the certificate's telescope block; networks of Linear "
+                        "layers; often several times tighter on a box), keeping the smaller bound; 'recurrence' "
+                        "writes the layer-by-layer recursion alone (readable by slt-verify 0.3's checker)")
 
 
 def _input_shape(args: argparse.Namespace) -> tuple[int, ...] | None:
@@ -174,7 +183,8 @@ def _construction_options(args: argparse.Namespace) -> options.Options:
     return options.Options(method=args.method, seed=args.seed, device=args.device,
                            max_candidates=args.max_candidates, rescale=args.rescale, norm=args.norm,
                            width=args.width_factor, domain=args.domain, bias_block=args.bias_block,
-                           input_shape=_input_shape(args), semantics=args.semantics)
+                           input_shape=_input_shape(args), semantics=args.semantics,
+                           composition=args.composition)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -97,7 +97,7 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
     from verify.certify import bounded, certify
     from verify.engine.construct import build, rescale_tries
     from verify.engine.runtime import device_of
-    from verify.options import WIDTH_AUTO
+    from verify.options import WIDTH_POLICIES
 
     stream = stream or sys.stdout
     device_of(options.device)   # refuse an unavailable device before anything is written
@@ -107,7 +107,7 @@ def certify_flow(target: Target, options: Options, eps: Eps, out: Path, *, save_
         if save_pruned.suffix not in (".pt", ".pth", ".safetensors"):
             raise InputError("--save-pruned must end in .pt, .pth or .safetensors")
     t0 = time.perf_counter()
-    if options.width == WIDTH_AUTO:
+    if options.width in WIDTH_POLICIES:
         search = _search(target, options, eps.value)
         if search.chosen is None:
             raise NotReachedError(f"no width factor up to the search limit reaches eps (best bound "

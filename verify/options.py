@@ -18,7 +18,7 @@ from verify.errors import InputError
 from verify.kernel import io
 
 __all__ = ["METHODS", "RESCALINGS", "NORMS", "DEVICES", "WIDTH_AUTO", "WIDTH_SMALLEST", "WIDTH_POLICIES",
-           "SEMANTICS", "SEMANTICS_DEFAULT",
+           "SEMANTICS", "SEMANTICS_DEFAULT", "COMPOSITIONS",
            "CANDIDATES_DEFAULT", "CANDIDATES_RANGE",
            "SEED_LIMIT", "DOMAIN_DEFAULT", "BIAS_BLOCK_AUTO", "BIAS_BLOCK_MAX", "Options", "DEFAULTS", "Eps",
            "parse_input_shape",
@@ -32,6 +32,10 @@ DEVICES = ("auto", "cpu", "cuda")       # where the engine runs ("auto": cuda wh
 # exact claim alone, the verdict on the float32 bound of G̃ run in float32, or of G̃ and F both run in float32.
 SEMANTICS = ("exact+float32", "exact", "float32", "float32-both")
 SEMANTICS_DEFAULT = "exact+float32"
+# How the per-layer errors are composed into the claim (docs/tighter.md §5): the recursion δ_i alone, or also the
+# telescoped sum over G̃'s reach boxes (the certificate's telescope block, fact 9; Linear layers only), whichever
+# is smaller.
+COMPOSITIONS = ("telescope", "recurrence")
 WIDTH_AUTO = "auto"                     # width policy: predict k, build it, step up if it misses (verify/search.py)
 WIDTH_SMALLEST = "smallest"             # width policy: doubling and bisection, k − 1 fails (docs/composition.md §6)
 WIDTH_POLICIES = (WIDTH_AUTO, WIDTH_SMALLEST)
@@ -58,8 +62,9 @@ class Options:
     non-zero bias, else 0) and F's ``input_shape`` ((C, H, W) for a CNN, docs/conv.md §1; None: inferred when the
     model is read, engine/model.py ``load_target``); ``semantics``, what the claim covers (docs/float32.md §7: the
     float32 block reported, omitted, or deciding the verdict; ``certify.certify`` takes it as an argument), does not
-    change the construction.  Validated on creation (ValueError; the domain when it is
-    parsed)."""
+    change the construction; nor does ``composition`` (docs/tighter.md §5: "telescope" adds the telescope block
+    where F has Linear layers only, "recurrence" writes δ_L alone).  Validated on creation (ValueError; the domain
+    when it is parsed)."""
 
     method: str = "subset-sum"
     seed: int = 0
@@ -73,10 +78,12 @@ class Options:
     bias_block: int | Literal["auto"] = BIAS_BLOCK_AUTO
     input_shape: tuple[int, ...] | None = None
     semantics: str = SEMANTICS_DEFAULT
+    composition: str = "telescope"
 
     def __post_init__(self) -> None:
         for name, value, choices in (("method", self.method, METHODS), ("rescaling", self.rescale, RESCALINGS),
-                                     ("norm", self.norm, NORMS), ("semantics", self.semantics, SEMANTICS)):
+                                     ("norm", self.norm, NORMS), ("semantics", self.semantics, SEMANTICS),
+                                     ("composition", self.composition, COMPOSITIONS)):
             if value not in choices:
                 raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(choices)}")
         if not 0 <= self.seed < SEED_LIMIT:

@@ -92,7 +92,19 @@ class Contribution:
 def contributions(cert: dict) -> list[Contribution]:
     """Unroll the stored recurrence δ_i = η_i ρ_{i−1} + β_i + ω_i δ_{i−1} (docs/composition.md §3, docs/affine.md §5)
     into per-layer contributions to the stored δ_L, in exact rationals: ρ_{i−1} and δ_{i−1} are the stored values of
-    the previous row (ρ_0 = claim.domain.reach, δ_0 = 0)."""
+    the previous row (ρ_0 = claim.domain.reach, δ_0 = 0).  When the certificate's telescope block gives the smaller
+    bound (docs/tighter.md §9) each layer contributes its err_sup_i Π_{j>i} ω_j instead, all of it reported as the
+    gadget part (err_sup bounds the layer's whole error, weights and constants together)."""
+    tele = cert.get("telescope")
+    if tele is not None and io.parse_decimal(tele["bound"]) < io.parse_decimal(cert["layers"][-1]["delta"]):
+        omegas = [io.parse_decimal(row["omega"]) for row in cert["layers"]]
+        out_t = []
+        for i, s in enumerate(tele["err_sup"]):
+            term = io.parse_decimal(s)
+            for w in omegas[i + 1:]:
+                term *= w
+            out_t.append(Contribution(i + 1, term, Fraction(0), Fraction(0)))
+        return out_t
     rows = [{k: io.parse_decimal(row[k]) for k in ("eta", "omega", "beta", "delta", "rho")} for row in cert["layers"]]
     reach = io.parse_decimal(cert["claim"]["domain"]["reach"])
     gain = [Fraction(1)] * len(rows)           # Π_{j>i} ω_j, from the last layer back
@@ -159,8 +171,20 @@ class Report:
         return io.parse_decimal(self.cert["layers"][-1]["delta"]) if self.cert["layers"] else Fraction(0)
 
     @property
+    def telescoped(self) -> Fraction | None:
+        """The telescope block's bound (docs/tighter.md §9) when it is below δ_L (then the parts add up to it)."""
+        tele = self.cert.get("telescope")
+        value = None if tele is None else io.parse_decimal(tele["bound"])
+        return value if value is not None and self.cert["layers"] and value < self.delta else None
+
+    @property
+    def total(self) -> Fraction:
+        """What the parts add up to: the telescoped bound, or δ_L."""
+        return self.telescoped if self.telescoped is not None else self.delta
+
+    @property
     def dominant(self) -> Contribution | None:
-        """The layer that contributes most to δ_L (the first of equals)."""
+        """The layer that contributes most to the bound (the first of equals)."""
         return max(self.parts, key=lambda c: c.total, default=None)
 
 
@@ -315,7 +339,6 @@ def rows(r: Report) -> list[tuple[list[Seg], list[Seg]]]:
     attack, how, tight = _info(emp.get("max_error")), _info(emp.get("method")), _info(emp.get("tightness"))
     _, domain_cell = _domain(cert)
     bound_le = io.parse_decimal(c["bound"]) <= io.parse_decimal(c["eps"])
-    delta = r.delta
     return [
         (["target ", _F], [" → ".join(map(str, widths)), f" ({params:,} weights and biases; {model['format']}, "
                         f"{len(shapes)} {kinds} layers: ", *_keys(model), ")"]),
@@ -328,8 +351,7 @@ def rows(r: Report) -> list[tuple[list[Seg], list[Seg]]]:
         (["width factor ", Math("k", "k")], [f"{rn['width_factor']} (bias block c = {rn['bias_block']})"]),
         (["kept weights"], [f"{kept_w + kept_b:,} of {rn['parameters']:,} ({kept_w:,} weights, {kept_b:,} biases)"]),
         (["seed"], [str(rn["seed"])]),
-        (["certified bound"], [c["bound"], " (", Math("= δ_L", r"= \delta_L") if delta == io.parse_decimal(c["bound"])
-                               else Math(f"≥ δ_L = {_sci(delta)}", rf"\ge \delta_L = {_tex_num(_sci(delta))}"),
+        (["certified bound"], [c["bound"], " (", _bound_source(r, io.parse_decimal(c["bound"])),
                                f"; {', '.join(norms) or 'no'} layer norms)"]),
         ([Math("ε", r"\varepsilon")], [c["eps"], f" (verdict {cert['verdict']}: bound {'≤' if bound_le else '>'} ε)"]),
         (["attack"], [attack, " (largest error found", f" by {how}" if how else "", "; a lower bound on the true sup, "
@@ -340,14 +362,36 @@ def rows(r: Report) -> list[tuple[list[Seg], list[Seg]]]:
     ]
 
 
+def _bound_source(r: Report, bound: Fraction) -> Math:
+    """How claim.bound relates to δ_L and, with a telescope block below δ_L, to the telescoped bound T."""
+    delta, tele = r.delta, r.telescoped
+    if tele is not None:
+        rel, rel_tex = ("=", "=") if bound == tele else ("≥", r"\ge")
+        return Math(f"{rel} T = Σ_i err_sup_i Π_{{j>i}} ω_j < δ_L = {_sci(delta)}",
+                    rf"{rel_tex} T = \sum_i \mathrm{{err}}_i \prod_{{j>i}} \omega_j "
+                    rf"< \delta_L = {_tex_num(_sci(delta))}")
+    if delta == bound:
+        return Math("= δ_L", r"= \delta_L")
+    return Math(f"≥ δ_L = {_sci(delta)}", rf"\ge \delta_L = {_tex_num(_sci(delta))}")
+
+
+def layer_header(r: Report, tex: bool = False) -> list[str]:
+    """The per-layer table's header: the recursion's gadget and bias terms, or the telescoped error terms."""
+    if r.telescoped is None:
+        return LAYER_HEADER_TEX if tex else LAYER_HEADER
+    if tex:
+        return [r"$i$", r"$W_i$", r"error term $\mathrm{err}_i \prod_{j>i} \omega_j$", r"--", r"share of $T$"]
+    return ["i", "W_i", "error term err_sup_i Π_{j>i} ω_j (reach box)", "-", "share of T"]
+
+
 def layer_rows(r: Report) -> list[list[Seg]]:
-    """Per target layer: i, shape, gadget term, bias term, share of δ_L."""
+    """Per target layer: i, shape, gadget term, bias term (or the telescoped error term), share of the bound."""
     shapes = [spec["shape"] for spec in r.cert["model"]["layers"]]
     out = []
     for p in r.parts:
         shape = shapes[p.layer - 1] if p.layer <= len(shapes) else ["?", "?"]
-        out.append([str(p.layer), " × ".join(map(str, shape)), _sci(p.gadget), _sci(p.bias),
-                    _percent(p.total, r.delta)])
+        out.append([str(p.layer), " × ".join(map(str, shape)), _sci(p.gadget),
+                    "-" if r.telescoped is not None else _sci(p.bias), _percent(p.total, r.total)])
     return out
 
 
@@ -363,6 +407,12 @@ def sources(r: Report) -> list[Seg]:
         return ["The certificate has no layer rows."]
     if r.delta == 0:
         return [Math("δ_L = 0", r"\delta_L = 0"), ": no layer contributes."]
+    if r.telescoped is not None:
+        return [Math(f"T = {_sci(r.telescoped)} = Σ_i err_sup_i Π_{{j>i}} ω_j",
+                     rf"T = {_tex_num(_sci(r.telescoped))} = \sum_i \mathrm{{err}}_i \prod_{{j>i}} \omega_j"),
+                f" (the telescope block: each layer's error over the box G̃'s activations reach, fact 9) is below "
+                f"the recursion's δ_L = {_sci(r.delta)}. Layer {top.layer} contributes most: "
+                f"{_percent(top.total, r.telescoped)} of T."]
     rounding = sum((p.rounding for p in r.parts), Fraction(0))
     delta = Math("δ_L", r"\delta_L")
     return [Math(f"δ_L = {_sci(r.delta)} = Σ_i (η_i ρ_{{i−1}} + β_i) Π_{{j>i}} ω_j",
@@ -399,7 +449,6 @@ def write_figures(r: Report, png: Path, pdf: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    delta = r.delta
     top = max((p.gadget + p.bias for p in r.parts), default=Fraction(0))   # ≤ δ_L when fact 6 holds
     scale = _exponent10(top) if top > 0 else 0
     unit = Fraction(10) ** scale   # every bar in [0, 10) units: no float overflow, whatever the magnitudes
@@ -411,16 +460,22 @@ def write_figures(r: Report, png: Path, pdf: Path) -> None:
         fig.subplots_adjust(left=0.13, right=0.98, bottom=0.16, top=0.88)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        ax.bar(xs, gadget, width=0.6, color="#4c72b0", label=r"gadget term $\eta_i\,\rho_{i-1}\,\Pi_{j>i}\,\omega_j$")
-        ax.bar(xs, bias, width=0.6, bottom=gadget, color="#dd8452", label=r"bias term $\beta_i\,\Pi_{j>i}\,\omega_j$")
+        tele = r.telescoped is not None
+        ax.bar(xs, gadget, width=0.6, color="#4c72b0", label=r"error term $\mathrm{err}_i\,\Pi_{j>i}\,\omega_j$"
+               if tele else r"gadget term $\eta_i\,\rho_{i-1}\,\Pi_{j>i}\,\omega_j$")
+        if not tele:
+            ax.bar(xs, bias, width=0.6, bottom=gadget, color="#dd8452",
+                   label=r"bias term $\beta_i\,\Pi_{j>i}\,\omega_j$")
         for p, g, b in zip(r.parts, gadget, bias, strict=True):
-            ax.annotate(_percent(p.total, delta), (p.layer, max(g + b, 0.0)), xytext=(0, 2),
+            ax.annotate(_percent(p.total, r.total), (p.layer, max(g + b, 0.0)), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=8)
         ax.set_xticks(xs, [str(x) for x in xs])
         ax.set_xlabel("target layer $i$")
         unit_text = "" if scale == 0 else rf" ($\times 10^{{{scale}}}$)"
-        ax.set_ylabel(rf"contribution to $\delta_L${unit_text}")
-        ax.set_title(r"$\delta_L = \Sigma_i\,(\eta_i\,\rho_{i-1} + \beta_i)\,\Pi_{j>i}\,\omega_j$", fontsize=10)
+        what = "T" if tele else r"\delta_L"
+        ax.set_ylabel(rf"contribution to ${what}${unit_text}")
+        ax.set_title(r"$T = \Sigma_i\,\mathrm{err}_i\,\Pi_{j>i}\,\omega_j$ (telescope block)" if tele else
+                     r"$\delta_L = \Sigma_i\,(\eta_i\,\rho_{i-1} + \beta_i)\,\Pi_{j>i}\,\omega_j$", fontsize=10)
         ax.margins(y=0.15)
         ax.legend(fontsize=8, frameon=False)
         fig.savefig(png, format="png")
@@ -568,7 +623,7 @@ def _render_md(r: Report, links: dict | None) -> str:
     if links:
         lines += [f"![Per-layer contributions to the bound]({quote(links['png'])}) "
                   f"([PDF]({quote(links['pdf'])}))", ""]
-    lines += ["| " + " | ".join(_md_text(h) for h in LAYER_HEADER) + " |", "|" + "---|" * len(LAYER_HEADER)]
+    lines += ["| " + " | ".join(_md_text(h) for h in layer_header(r)) + " |", "|" + "---|" * len(LAYER_HEADER)]
     lines += ["| " + " | ".join(_md_text(c) for c in row) + " |" for row in layer_rows(r)]
     return "\n".join(lines) + "\n"
 
@@ -591,7 +646,7 @@ def _render_tex(r: Report, links: dict | None) -> str:
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", "",
               r"\begin{table}[htbp]", r"\centering",
               rf"\caption{{Where the bound comes from. {_tex(sources(r))}}}", rf"\label{{tab:{label}-layers}}",
-              r"\begin{tabular}{@{}rrrrr@{}}", r"\toprule", " & ".join(LAYER_HEADER_TEX) + r" \\", r"\midrule"]
+              r"\begin{tabular}{@{}rrrrr@{}}", r"\toprule", " & ".join(layer_header(r, tex=True)) + r" \\", r"\midrule"]
     lines += [" & ".join(_tex([c]) for c in row) + r" \\" for row in layer_rows(r)]
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     if links:
@@ -619,7 +674,7 @@ def _render_html(r: Report, png: Path | None, links: dict | None) -> str:
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         body.append(f'<p><img alt="Per-layer contributions to the bound" src="data:image/png;base64,{data}"> '
                     f'<a href="{html.escape(links["pdf"])}">PDF</a></p>')
-    body += ["<table>", "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in LAYER_HEADER) + "</tr>"]
+    body += ["<table>", "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in layer_header(r)) + "</tr>"]
     body += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in layer_rows(r)]
     body.append("</table>")
     style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"

@@ -17,7 +17,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -113,6 +115,9 @@ class _Dask(Executor):
             raise InputError("--cluster needs the optional package 'distributed' (pip install "
                              "'slt-verify[cluster]')") from None
         self._cluster = None
+        t0 = time.monotonic()
+        if local is not None:   # seconds of start-up (an address answers or fails with one line)
+            print(f"note: starting a Dask cluster: {local} local worker processes ...", file=sys.stderr, flush=True)
         try:
             if local is not None:
                 self._cluster = LocalCluster(n_workers=local, threads_per_worker=1, processes=True,
@@ -129,6 +134,8 @@ class _Dask(Executor):
         from verify import __version__
 
         versions = self._client.run(_init_worker)   # 1 torch thread per job; every worker must run this version
+        print(f"note: Dask cluster ready with {len(versions)} workers in {time.monotonic() - t0:.1f} s",
+              file=sys.stderr, flush=True)
         other = sorted({v for v in versions.values() if v != __version__})
         if other:
             self.close()

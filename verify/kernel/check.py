@@ -1,14 +1,15 @@
 """The independent checker: accepts a certificate only if every number in it is re-derived here.  [trusted]
 
-Imports only the rest of the kernel (``conv``, ``floatbound``, ``io``, ``modelfile``, ``networks``, ``rng``,
-``spectral``, ``verdict``, ``wellformed``) and the
+Imports only the rest of the kernel (``conv``, ``floatbound``, ``io``, ``modelfile``, ``networks``, ``reach``,
+``rng``, ``spectral``, ``verdict``, ``wellformed``) and the
 standard library (no torch, nothing of the engine).  Every trusted computation is exact integer or rational
 arithmetic, or, for spectral norms, floats with a proven a-priori rounding bound (verify/kernel/spectral.py).
 
 Input first has to be **well-formed** (verify/kernel/wellformed.py: strict JSON matching certs/schema.json exactly,
 within the size limits below); anything else is ``Unusable`` (exit 2).  A well-formed certificate is VALID iff
-facts 1–8 hold (certs/FORMAT.md, "When a certificate is valid"; 8 only for a claim with a float32 block); the
-first that fails raises ``Invalid`` tagged with its number (exit 1).  One function per fact:
+facts 1–9 hold (certs/FORMAT.md, "When a certificate is valid"; 8 only for a claim with a float32 block, 9 only
+with a telescope block, checked between 6 and 7); the first that fails raises ``Invalid`` tagged with its number
+(exit 1).  One function per fact:
 
   1. ``_claim``: claim.eps > 0, and the domain D is sound: a ball has radius > 0 and reach ≥ radius, a box has
      lo ≤ hi and reach² ≥ Σ max(lo_j², hi_j²) (exactly), so ‖x‖₂ ≤ reach on D (docs/affine.md §4);
@@ -28,8 +29,13 @@ first that fails raises ``Invalid`` tagged with its number (exit 1).  One functi
      β_i ≥ ‖e‖₂ and ν_i ≥ √(H'W')‖b_i‖₂ (exactly; docs/conv.md §4–§5);
   6. ``_composition``: δ_i ≥ η_i ρ_{i−1} + β_i + ω_i δ_{i−1} and ρ_i ≥ (ω_i + η_i) ρ_{i−1} + ν_i + β_i from the
      stored previous values (δ_0 = 0, ρ_0 = reach) — valid because both recurrences are monotone in every argument;
-  7. ``_verdict``: claim.bound ≥ δ_L, and the verdict is "certified" exactly when claim.bound ≤ claim.eps (or, when
-     claim.float32.verdict_bound names it, claim.float32.bound_float32 ≤ claim.eps);
+  9. ``_telescope`` (only with a ``telescope`` block; Linear layers, or 1 × 1 convolutions of 1 × 1 images):
+     each err_sup S_i ≥ sup_D ‖r_i‖ for G̃'s layer error r_i = E_i f_i + e_i, over the reach box of G̃'s features
+     (verify/kernel/reach.py, exactly) or as η_i ρ_{i−1} + β_i, and telescope.bound ≥ Σ_i S_i ω_{i+1} ⋯ ω_L
+     (docs/tighter.md §5);
+  7. ``_verdict``: claim.bound ≥ δ_L (or ≥ telescope.bound when fact 9 proved it), and the verdict is
+     "certified" exactly when claim.bound ≤ claim.eps (or, when claim.float32.verdict_bound names it,
+     claim.float32.bound_float32 ≤ claim.eps);
   8. ``_float32`` (only when the claim has a ``float32`` block): its hints follow (verify/kernel/floatbound.py,
      docs/float32.md §7).
 Then sup_{x ∈ D} ‖G̃(x) − F(x)‖₂ ≤ claim.bound in exact real arithmetic of the stored weights and biases
@@ -40,7 +46,8 @@ Limits (each refused with exit 2 before the work it bounds): certificate file ``
 ``modelfile.MAX_MODEL_BYTES``, target weights ``MAX_TARGET_WEIGHTS``, G parameters ``MAX_G_PARAMETERS`` (and
 every G dimension < 2^32, the generator's index range), kept weights and biases ``MAX_KEPT``, the exact layer
 matrices ``MAX_EXACT_BITS`` (entries × bits per entry, from the exponents and the weights' binary exponents), JSON
-values ``wellformed.MAX_JSON_VALUES`` and the spectral test's work ``MAX_SPECTRAL_WORK``.
+values ``wellformed.MAX_JSON_VALUES``, the spectral test's work ``MAX_SPECTRAL_WORK`` and fact 9's box bounds
+``reach.MAX_BOX_BITS``.
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-from verify.kernel import conv, floatbound, io, modelfile, rng
+from verify.kernel import conv, floatbound, io, modelfile, reach, rng
 from verify.kernel.networks import exact_networks
 from verify.kernel.spectral import at_least_root, spectral_bound_holds
 from verify.kernel.verdict import Checked, Domain, domain_text, verdict_line
@@ -185,14 +192,16 @@ def _scales(ratios: list, biases: list, exps: list[list[int]]) -> list[int]:
             for i, rows in enumerate(ratios)]
 
 
-def _exact_budget(ratios: list, scales: list[int], exps: list[list[int]], nonneg: bool) -> None:
-    """Unusable if some layer's exact matrices would exceed MAX_EXACT_BITS (checked before decoding masks).
+def _exact_budget(ratios: list, scales: list[int], exps: list[list[int]], nonneg: bool, tele: bool) -> None:
+    """Unusable if some layer's exact matrices would exceed MAX_EXACT_BITS (checked before decoding masks): E and W,
+    and with a telescope block (``tele``) Ŵ as well.
 
     Entries are below 2^(K + 1100 + spread) in units of 2^-K: |W| < 2^1024, and a kept path's P' (at most 2^48
     units of 2^-48 per product, fewer than 2^50 products) is shifted up by K − 48 + s_in[c] − s_out[r] ≤
     K − 48 + spread, spread = max(0, max s_in − min s_out) (the constants' shift K − 48 − s_out[r] likewise)."""
     for i, (rows, K) in enumerate(zip(ratios, scales, strict=True)):
-        bits = len(rows) * (len(rows[0]) + 1) * (3 if i == 0 and not nonneg else 2) * _entry_bits(K, exps, i)
+        both = i == 0 and not nonneg
+        bits = len(rows) * (len(rows[0]) + 1) * (3 + 2 * tele if both else 2 + tele) * _entry_bits(K, exps, i)
         if bits > MAX_EXACT_BITS:
             raise Unusable(f"layer {i + 1}'s exact matrices would need {bits} bits (limit {MAX_EXACT_BITS})")
 
@@ -317,12 +326,6 @@ def _bias_error_sq(consts: list[tuple[int, dict]], b_units: list[int], K: int, s
     return total
 
 
-def _sqrt_up(M: int) -> Fraction:
-    """A rational ≥ √M (exact when M is a perfect square)."""
-    r = math.isqrt(M)
-    return Fraction(r) if r * r == M else Fraction(math.isqrt(M << 64) + 1, 1 << 32)
-
-
 def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str, g: conv.Geometry) -> bool:
     """The operator norm of the convolution with kernel matrix rows / 2^K is ≤ bound (docs/conv.md §4): for a
     "unrolled" row, its dense matrix on the image (``conv.unroll``; the columns of [E⁺ E⁻] are 2·c_in channels)
@@ -336,7 +339,7 @@ def _norm_at_most(rows: list[list[int]], K: int, bound: Fraction, norm: str, g: 
         rows = conv.unroll(rows, conv.Geometry(channels, g.h, g.w, g.kh, g.kw, g.stride, g.padding, g.c_out, g.ho,
                                                g.wo, g.group))
         return spectral_bound_holds(rows, K, bound)
-    return norm == "spectral" and spectral_bound_holds(rows, K, bound / _sqrt_up(g.mult))
+    return norm == "spectral" and spectral_bound_holds(rows, K, bound / reach.sqrt_up(g.mult, 32))
 
 
 def _spectral_size(norm: str, w: list, g: conv.Geometry, both: bool) -> tuple[int, int]:
@@ -347,9 +350,10 @@ def _spectral_size(norm: str, w: list, g: conv.Geometry, both: bool) -> tuple[in
 
 
 def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: int, pruned: list,
-                nonneg: bool) -> list[tuple[Fraction, ...]]:
+                nonneg: bool, tracker: reach.Tracker | None) -> tuple[list[tuple[Fraction, ...]], list[Fraction]]:
     """Fact 5: (η_i, ω_i, β_i, ν_i) per layer, each proven to bound its operator's or tensor's norm: η_i and ω_i
-    with the factor √M_i of docs/conv.md §4, β_i over every output position, ν_i ≥ ‖b_i‖₂·√(H'W')."""
+    with the factor √M_i of docs/conv.md §4, β_i over every output position, ν_i ≥ ‖b_i‖₂·√(H'W'); and, with a
+    ``tracker`` (fact 9, Linear layers only), each layer's Σ_r s_r² over G̃'s reach box (verify/kernel/reach.py)."""
     rows, (ratios, biases, geometry) = cert["layers"], layers
     if len(rows) != len(ratios):
         raise Invalid(5, f"layers must have {len(ratios)} rows")
@@ -362,7 +366,7 @@ def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: i
         m, n = _spectral_size(row["norm"], w, g, i == 0 and not nonneg)
         if row["norm"] == "unrolled" and m * n * _entry_bits(K, exps, i) > MAX_EXACT_BITS:
             raise Unusable(f"layers[{i}]: the unrolled {m} x {n} matrix would exceed {MAX_EXACT_BITS} bits")
-    out = []
+    out, sups = [], []
     for i, (K, row, g) in enumerate(zip(scales, rows, geometry, strict=True)):
         eta, omega, beta, nu = (io.parse_decimal(row[key]) for key in ("eta", "omega", "beta", "bias_norm"))
         both = i == 0 and not nonneg   # otherwise the inputs are ≥ 0: σ(−z) = 0 and only E⁺ acts
@@ -379,7 +383,12 @@ def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: i
         if not at_least_root(nu, g.pixels * sum(bv * bv for bv in b_units), K):
             raise Invalid(5, f"layers[{i}].bias_norm is below the l2 norm of the layer's bias")
         out.append((eta, omega, beta, nu))
-    return out
+        if tracker is not None:   # a Linear layer: b̂ = its kept constants mapped back, e = b̂ − b
+            b_hat = [(own + at_q.get(0, 0)) << (K - 48 - s) for (own, at_q), s in zip(consts, exps[i + 1],
+                                                                                          strict=True)]
+            sups.append(tracker.layer(e_rows, reach.hat_rows(w_rows, e_rows, both), [
+                bh - bv for bh, bv in zip(b_hat, b_units, strict=True)], b_hat, K))
+    return out, sups
 
 
 def _composition(cert: dict, rows: list[tuple[Fraction, ...]], reach: Fraction) -> Fraction:
@@ -395,11 +404,38 @@ def _composition(cert: dict, rows: list[tuple[Fraction, ...]], reach: Fraction) 
     return delta
 
 
+def _telescope(cert: dict, rows: list[tuple[Fraction, ...]], sups: list[Fraction] | None,
+               reach_0: Fraction) -> Fraction | None:
+    """Fact 9 (only with a ``telescope`` block): every err_sup S_i bounds sup_D ‖r_i‖, either over G̃'s reach box
+    (S_i² ≥ Σ_r s_r², verify/kernel/reach.py) or as η_i ρ_{i−1} + β_i from the stored ρ (fact 6), and the stored
+    bound is ≥ Σ_i S_i ω_{i+1} ⋯ ω_L (docs/tighter.md §5, Lemma 5); returns that stored bound."""
+    block = cert.get("telescope")
+    if block is None:
+        return None
+    if sups is None:
+        raise Invalid(9, "telescope: the reach-box bound covers networks of Linear layers only (a convolution's "
+                         "kernel, input and output must be 1 x 1)")
+    if len(block["err_sup"]) != len(rows):
+        raise Invalid(9, f"telescope.err_sup must list {len(rows)} layers")
+    total, rho = Fraction(0), reach_0
+    for i, ((eta, omega, beta, _), text, sq, row) in enumerate(zip(rows, block["err_sup"], sups, cert["layers"],
+                                                                   strict=True)):
+        s = io.parse_decimal(text)
+        if s * s < sq and s < eta * rho + beta:
+            raise Invalid(9, f"telescope.err_sup[{i}] is below the layer's error over G~'s reach box "
+                             "and below eta*rho_prev + beta")
+        total, rho = total * omega + s, io.parse_decimal(row["rho"])
+    if io.parse_decimal(block["bound"]) < total:
+        raise Invalid(9, "telescope.bound is below sum_i err_sup_i * omega_{i+1} * ... * omega_L")
+    return io.parse_decimal(block["bound"])
+
+
 def _verdict(cert: dict, eps: Fraction, bound: Fraction, delta: Fraction) -> None:
-    """Fact 7: bound ≥ δ_L and the verdict says whether the bound it names (claim.bound, or bound_float32 when
-    claim.float32.verdict_bound says so; fact 8 proves that one) is ≤ eps."""
+    """Fact 7: bound ≥ δ_L (``delta``: with a telescope block the smaller of δ_L and its bound, fact 9) and the
+    verdict says whether the bound it names (claim.bound, or bound_float32 when claim.float32.verdict_bound says
+    so; fact 8 proves that one) is ≤ eps."""
     if bound < delta:
-        raise Invalid(7, "claim.bound is below the composed bound delta_L")
+        raise Invalid(7, "claim.bound is below the composed bound delta_L (and the telescoped bound, if any)")
     block = cert["claim"].get("float32")
     named = io.parse_decimal(block["bound_float32"]) if block and block["verdict_bound"] == "bound_float32" else bound
     verdict = "certified" if named <= eps else "not-certified"
@@ -432,11 +468,17 @@ def check_certificate(cert: object, model: bytes | Path) -> Checked:
     ratios = [[[_dyadic(x) for x in row] for row in w] for w in weights]
     b_ratios = [[_dyadic(x) for x in b] for b in biases]
     scales = _scales(ratios, b_ratios, exps)
-    _exact_budget(ratios, scales, exps, domain.non_negative)   # refuse over-limit layers before decoding any mask
+    _exact_budget(ratios, scales, exps, domain.non_negative, "telescope" in cert)   # before decoding any mask
     pruned, kept = _kept_edges(cert, geometry, k, c, seed)
-    rows = _layer_rows(cert, (ratios, b_ratios, geometry), scales, exps, seed, pruned, domain.non_negative)
+    dense = all(g.positions == g.pixels == g.h * g.w == 1 for g in geometry)
+    tracker = None if "telescope" not in cert or not dense else (
+        reach.Tracker.for_ball(domain.radius) if domain.kind == "ball" else
+        reach.Tracker.for_box(list(domain.lo), list(domain.hi), not domain.non_negative))
+    rows, sups = _layer_rows(cert, (ratios, b_ratios, geometry), scales, exps, seed, pruned, domain.non_negative,
+                             tracker)
     delta = _composition(cert, rows, domain.reach)
-    _verdict(cert, eps, bound, delta)
+    tele = _telescope(cert, rows, sups if tracker is not None else None, domain.reach)
+    _verdict(cert, eps, bound, delta if tele is None else min(delta, tele))
     stored = [[io.parse_decimal(row[key]) for row in cert["layers"]] for key in ("delta", "rho")]
     bound32 = _float32(cert, floatbound.Network(rows, *stored, domain.reach, bound, seed, k, c, scales, exps, geometry,
                                                 pruned, ratios, b_ratios))

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
 __all__ = ["FORMAT", "FORMAT_3", "CLAIM_3", "MODULES_3", "OLD_FORMATS", "TOP_FIELDS", "CLAIM", "MODULES",
-           "FLOAT32_ARITHMETIC",
+           "FLOAT32_ARITHMETIC", "TELESCOPE_METHOD",
            "parse_signed", "DECIMAL_MAX_CHARS", "DECIMAL_MAX_EXPONENT", "decimal_up",
            "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError", "no_duplicate_keys"]
 
@@ -30,6 +30,8 @@ CLAIM_3 = {"norm": "l2", "semantics": "exact real arithmetic of the stored weigh
 CLAIM = {"norm": "l2", "semantics": "exact real arithmetic of the stored weights and biases; Conv2d is torch's "
                                     "zero-padded conv2d; Flatten reshapes, Dropout and Identity are the identity "
                                     "(inference)"}
+# telescope.method: G̃'s reach boxes by interval propagation, Lemmas 1, 4.2 and 5 of docs/tighter.md
+TELESCOPE_METHOD = "interval-reach"
 # claim.float32.arithmetic: the evaluations the float32 claim covers (docs/float32.md §1)
 FLOAT32_ARITHMETIC = ("IEEE 754 binary32, round to nearest; inputs binary32 in the domain; each Linear or Conv2d "
                       "output its products and bias summed in any order, FMA allowed; no TF32, bf16 or Winograd/FFT "

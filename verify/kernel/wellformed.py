@@ -148,6 +148,15 @@ def _float32(block: object) -> None:
                 _dec(row[key], f"claim.float32.{name}[{i}].{key}")
 
 
+def _telescope(block: object) -> None:
+    """The optional telescope block of format 4 (certs/FORMAT.md; docs/tighter.md §5, fact 9)."""
+    block = _obj(block, "telescope", ("method", "err_sup", "bound"))
+    _one_of(block["method"], "telescope.method", (io.TELESCOPE_METHOD,))
+    for i, s in enumerate(_list(block["err_sup"], "telescope.err_sup")):
+        _dec(s, f"telescope.err_sup[{i}]")
+    _dec(block["bound"], "telescope.bound")
+
+
 def well_formed(cert: object) -> dict:
     """The certificate, after checking that it matches certs/schema.json exactly (types, keys, ranges, grammars);
     Unusable otherwise.  A format-3 certificate is checked against format 3's schema and returned upgraded
@@ -156,8 +165,9 @@ def well_formed(cert: object) -> dict:
         raise Unusable(f"certificate format {cert['format']} (slt-verify 0.1) is no longer checked: regenerate it "
                        "with `slt-verify certify MODEL --eps EPS` (format 4; the default domain, the unit ball, "
                        "gives the same claim)")
-    _obj(cert, "the certificate", io.TOP_FIELDS)
-    three = cert["format"] == io.FORMAT_3
+    three = isinstance(cert, dict) and cert.get("format") == io.FORMAT_3
+    optional = ("telescope",) if isinstance(cert, dict) and not three and "telescope" in cert else ()
+    _obj(cert, "the certificate", (*io.TOP_FIELDS, *optional))
     _one_of(cert["format"], "format", (io.FORMAT, io.FORMAT_3))
     _one_of(cert["verdict"], "verdict", ("certified", "not-certified"))
     optional = ("float32",) if not three and isinstance(cert["claim"], dict) and "float32" in cert["claim"] else ()
@@ -189,6 +199,8 @@ def well_formed(cert: object) -> dict:
             _dec(row[key], f"layers[{i}].{key}")
         _one_of(row["norm"], f"layers[{i}].norm", ("frobenius", "spectral") if three else
                 ("frobenius", "spectral", "unrolled"))
+    if "telescope" in cert:
+        _telescope(cert["telescope"])
     if not isinstance(cert["info"], dict):
         raise _bad("info must be an object")
     return upgrade_3(cert) if three else cert

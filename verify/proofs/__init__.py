@@ -1,5 +1,5 @@
 """Machine-checked lemmas behind the certificate (docs/gadgets.md, docs/composition.md, docs/affine.md,
-docs/conv.md), proved by z3 over ALL reals.
+docs/conv.md, docs/tighter.md), proved by z3 over ALL reals.
 
 Every lemma is built in a fresh ``z3.Context`` as hypotheses H and a conclusion C, with ReLU written
 σ(t) = If(t > 0, t, 0). The solver is asked about H ∧ ¬C:
@@ -23,6 +23,9 @@ The modules, in import order (no cycles):
   fact of certs/FORMAT.md it supports;
 * ``conv``: the lemmas for convolutions (the pair gadget at interior and padded positions, the multiplicity bound
   on small instances, a constant channel at the border; docs/conv.md §3–§5);
+* ``reach``: the lemmas for the telescoped reach-box composition (interval bound propagation of a row, ReLU on a
+  box, a row's gadget error at the sign-split corners of a box, telescoping through the later layers;
+  docs/tighter.md §2–§5);
 * ``registry``: ``LEMMAS``, every lemma by name, and ``select``;
 * ``smtlib``: ``smt2_text`` and ``write_smt2``, the SMT-LIB 2 exports in ``proofs/`` and their index;
 * ``runner``: ``prove`` one lemma with z3 (and optionally cvc5, if that package is installed: nonlinear z3 has

@@ -1,6 +1,6 @@
 """The registry ``LEMMAS``: every lemma by name, each true lemma followed by its false variant, in a fixed order
 (gadgets, then neuron and norm lemmas, then composition, then the affine lemmas: biases and domains, then the
-convolution lemmas) that the table, the JSON and ``proofs/README.md`` follow."""
+convolution lemmas, then the telescoped reach-box lemmas) that the table, the JSON and ``proofs/README.md`` follow."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from verify.proofs.composition import LEMMAS as COMPOSITION
 from verify.proofs.conv import LEMMAS as CONV
 from verify.proofs.gadgets import LEMMAS as GADGETS
 from verify.proofs.norms import LEMMAS as NORMS
+from verify.proofs.reach import LEMMAS as REACH
 from verify.proofs.terms import Lemma
 
 __all__ = ["LEMMAS", "select"]
 
-LEMMAS: dict[str, Lemma] = {lem.name: lem for lem in [*GADGETS, *NORMS, *COMPOSITION, *AFFINE, *CONV]}
+LEMMAS: dict[str, Lemma] = {lem.name: lem for lem in [*GADGETS, *NORMS, *COMPOSITION, *AFFINE, *CONV, *REACH]}
 
 
 def select(names: Sequence[str] | None = None) -> list[Lemma]:
