@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from independent import telescoped
 
-from verify import report
+from verify import markup, report
 from verify.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +213,7 @@ def test_special_names_in_latex(special, tmp_path, capsys):
 
 def test_tex_escape_covers_every_special_and_unicode():
     text = "a\\b{c}d$e&f#g^h_i%j~k <|> ‖≤ε→ é ü 中 --x `q'"
-    out = report._tex_escape(text, tt=False)
+    out = markup.tex_escape(text, tt=False)
     assert out.isascii()
     for raw, escaped in (("\\", r"\textbackslash{}"), ("{", r"\{"), ("}", r"\}"), ("$", r"\$"), ("&", r"\&"),
                          ("#", r"\#"), ("^", r"\textasciicircum{}"), ("_", r"\_"), ("%", r"\%"),
@@ -221,7 +221,7 @@ def test_tex_escape_covers_every_special_and_unicode():
                          ("→", r"$\to$"), ("é", r"\'{e}"), ("ü", r"\"{u}"), ("中", "[U+4E2D]"), ("<", "$<$"),
                          ("|", "$|$"), ("--", "-{}-")):
         assert escaped in out, (raw, out)
-    tt = report._tex_escape(text, tt=True)
+    tt = markup.tex_escape(text, tt=True)
     assert tt.isascii() and all(rf"\char{ord(ch)}{{}}" in tt for ch in LATEX_SPECIALS)
 
 
@@ -371,3 +371,10 @@ def test_a_telescoped_certificate_reports_t_and_a_recursion_one_reports_delta(tm
     assert "share of δ\\_L" in plain_md and "share of T" not in plain_md and "(= δ\\_L;" in plain_md
     tex = report.render(report.load(tmp_path / "tele.json"), "tex")
     assert r"error term $\mathrm{err}_i \prod_{j>i} \omega_j$" in tex
+
+
+def test_markup_doctest():
+    import doctest
+
+    res = doctest.testmod(markup)
+    assert res.attempted > 0 and res.failed == 0

@@ -412,3 +412,10 @@ def test_a_strided_one_by_one_convolution_is_not_a_linear_layer(tmp_path):
     with pytest.raises(check.Invalid, match="Linear layers only") as e:
         check.check_certificate(cert, path)
     assert e.value.fact == 9
+
+
+def test_reach_doctest():
+    import doctest
+
+    res = doctest.testmod(reach)
+    assert res.attempted > 0 and res.failed == 0
