@@ -3,7 +3,8 @@ the checker (verify/kernel/check.py, verify/kernel/reach.py) re-derives every nu
 
 For a network of Linear layers, in F's own units (E_i the matrices of η_i, e_i the bias errors), this propagates
 G̃'s feature boxes by interval arithmetic (Lemma 1) in float64, widened after every layer by more than float64's
-rounding and the checker's 2^-128 grid can move them, so that each box contains the one the checker computes;
+rounding (relative to |W| + |E|: the sum W + E cancels where G̃ cannot reach a weight) and the checker's 2^-128
+grid can move them, so that each box contains the one the checker computes;
 bounds each layer's error r_i = E_i f_i + e_i row by row over its box (Lemma 4.2; on the ball, layer 1 by
 Cauchy–Schwarz), takes S_i as the smaller of ‖s_i‖ (with a relative margin) and today's η_i ρ_{i−1} + β_i (exact,
 from the stored rows), and telescopes (Lemma 5): bound = Σ_i S_i ω_{i+1} ⋯ ω_L in exact rationals, rounded up.
@@ -68,6 +69,14 @@ def _hat(w: np.ndarray, e: np.ndarray) -> np.ndarray:
     return w + e if e.shape[1] == n else np.concatenate([w + e[:, :n], e[:, n:] - w], axis=1)
 
 
+def _size(w: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """|W| + |E| laid out as Ŵ: what float64's W + E can be off by, relative (Ŵ = W + E cancels where G̃ cannot
+    reach a large weight: E ≈ −W, Ŵ small, the rounding of the sum as large as u·|W|)."""
+    n = w.shape[1]
+    a = np.abs(w)
+    return a + np.abs(e) if e.shape[1] == n else np.concatenate([a + np.abs(e[:, :n]), np.abs(e[:, n:]) + a], axis=1)
+
+
 def _layer_sups(errors: list[np.ndarray], weights: list[np.ndarray], bias_errors: list[np.ndarray],
                 biases: list[np.ndarray], domain) -> list[float] | None:
     """‖s_i‖ per layer (float64, each s_r widened to cover rounding), or None if some value is not finite."""
@@ -76,17 +85,19 @@ def _layer_sups(errors: list[np.ndarray], weights: list[np.ndarray], bias_errors
     out = []
     for E, W, e, b in zip(errors, weights, bias_errors, biases, strict=True):
         wh, bh = _hat(W, E), b + e
+        size, b_size = _size(W, E), np.abs(b) + np.abs(e)   # the scale of wh's and bh's rounding errors
         tau = _widen(E.shape[1] + 1)
         if box is None:   # layer 1 on the ball: Cauchy–Schwarz
             s = (radius * _norms(E) + np.abs(e)) * (1 + tau)
-            reach = radius * _norms(wh) * (1 + tau) + tau * np.abs(bh)
+            reach = radius * (_norms(wh) + tau * _norms(size)) + tau * b_size
             top, bottom = bh + reach, bh - reach
         else:
             lo, hi = box
             t, u, mag = _ends(E, lo, hi)
             s = np.maximum(np.abs(t + e), np.abs(u + e)) + tau * (mag + np.abs(e))
-            top, bottom, mag = _ends(wh, lo, hi)
-            top, bottom = top + bh + tau * (mag + np.abs(bh)), bottom + bh - tau * (mag + np.abs(bh))
+            top, bottom, _ = _ends(wh, lo, hi)
+            slack = tau * (_rows(size * np.maximum(np.abs(lo), np.abs(hi))) + b_size)
+            top, bottom = top + bh + slack, bottom + bh - slack
         box = (np.maximum(bottom - _TINY, 0.0), np.maximum(top, 0.0) + _TINY)
         norm = float(np.sqrt(math.fsum((s * s).tolist())))
         if not (np.isfinite(norm) and np.isfinite(box[1]).all()):
