@@ -4,8 +4,9 @@ The float32 hints are computed here by ``tests/independent.py`` from the page (�
 Q_i and c_i from the raw masks and the generator, the recursions of §5–§6 from the certificate's own rows), not by the
 certifier (which imports the kernel's constants).  Each hint is set to its requirement (rounded up by at most 10^-49
 relative: accepted) and then lowered by the factor 1 − 2^-40 (refused for its reason), so a kernel that asks for
-more or for less than the page by more than 2^-40 relative fails one of the two.  Certificates: the shipped ``tiny``
-and ``tiny-bias`` examples (γ-dominated), a domain of subnormal inputs (the underflow term α dominates) and an F with a
+more or for less than the page by more than 2^-40 relative fails one of the two.  Certificates: the shipped ``tiny``,
+``tiny-bias`` and ``tiny-cnn`` examples (γ-dominated; the CNN's Q_i, M and H'W' restated from the raw masks and the
+geometry of test_check_format4_attacks), a domain of subnormal inputs (the underflow term α dominates) and an F with a
 weight far above 1 on tiny inputs (the factor μ of §6 dominates)."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from unittest import mock
 import independent as ind
 import numpy as np
 import pytest
-from test_check_format4_attacks import _box, _cert4, _honest, _net
+from test_check_format4_attacks import _box, _cert4, _honest, _kept, _mult, _net, _walk
 from test_float32_attacks import _exact_net
 from test_float32_review_attacks import _path
 from torch import nn
@@ -78,9 +79,63 @@ def _digits_bias() -> tuple[dict, bytes, list]:
     return cert, path.read_bytes(), layers
 
 
+def _tiny_cnn() -> tuple[dict, bytes, list]:
+    """The shipped CNN example (two convolutions with padding and stride, Flatten, Linear; biases): G̃ alone."""
+    cert = json.loads((EXAMPLES / "tiny-cnn.cert.json").read_text())
+    return cert, (EXAMPLES / "tiny-cnn.pt").read_bytes(), []
+
+
 CASES = {"tiny": lambda: _example("tiny"), "tiny-bias": lambda: _example("tiny-bias"), "digits-bias": _digits_bias,
          "subnormal-inputs": _exact_subnormal, "big-weight": _big_weight,
-         "kept-constants": lambda: _big_weight(constants=True)}
+         "kept-constants": lambda: _big_weight(constants=True), "tiny-cnn": _tiny_cnn}
+
+
+def _conv_pairs(cert: dict) -> list[dict]:
+    """ind.float32_pair for every pair of a certificate with convolutions (docs/float32.md §4), from the raw mask bits,
+    the generator and the geometry restated by test_check_format4_attacks (``_walk``, ``_mult``): Q_i[r, jA + q] =
+    2^(s_{i−1}[j // group] − s_i[r])·Σ|v·u| over kept paths, c_i[r] = 2^(−s_i[r])·(Σ|v·β| + |own bias|), the
+    requirements q² = min(‖·‖₁‖·‖∞, M·‖Q‖_F²) (column sums per input channel j over its A kernel positions) and
+    κ² = H'W'·Σc², and "m" the m·H'W' outputs the underflow term counts."""
+    import torch
+
+    module = torch.load(EXAMPLES / "tiny-cnn.pt", weights_only=False)
+    seed = cert["random_network"]["seed"]
+    exps = ind._exps(cert)
+    out = []
+    for i, (g, (src, const, edges, own)) in enumerate(zip(_walk(cert["model"]["input_shape"], module), _kept(cert),
+                                                           strict=True)):
+        m, A, n = g["c_out"], g["kh"] * g["kw"], g["c_in"]
+        s_in, s_out = exps[i], exps[i + 1]
+        Q = [[Fraction(0)] * (n * A) for _ in range(m)]
+        c, terms = [Fraction(0)] * m, [int(r in own) for r in range(m)]
+        for r, col in edges:
+            h, q = divmod(col, A)
+            v = abs(rng.weight(seed, 2 * i + 2, r, col))
+            terms[r] += 1
+            if h in src:
+                j = src[h] * A + q
+                Q[r][j] += v * abs(rng.weight(seed, 2 * i + 1, h, src[h])) * Fraction(2) ** (
+                    s_in[j // g["group"]] - s_out[r])
+            else:
+                assert h in const, "an even-layer edge from a channel with nothing kept"
+                c[r] += v * abs(rng.weight(seed, 2 * i + 1, h, 2**32 - 1)) * Fraction(2) ** -s_out[r]
+        for r in own:
+            c[r] += abs(rng.weight(seed, 2 * i + 2, r, 2**32 - 1)) * Fraction(2) ** -s_out[r]
+        rows = max(sum(row) for row in Q)
+        cols = max(sum(Q[r][j * A + q] for r in range(m) for q in range(A)) for j in range(n))
+        frob, pixels = sum(x * x for row in Q for x in row), g["ho"] * g["wo"]
+        hidden = cert["mask"][2 * i]["shape"][0]
+        out.append({"N": max(terms), "q2": min(rows * cols, _mult(g) * frob), "kappa2": pixels * sum(x * x for x in c),
+                    "n_h": n, "n_e": hidden * A, "m": m * pixels, "min_s": min(s_out), "rows": rows, "cols": cols,
+                    "frob": frob})
+    return out
+
+
+def _pairs(cert: dict) -> list[dict]:
+    """The independent pair statistics of every pair: ind.float32_pair for an MLP, ``_conv_pairs`` with a Conv2d."""
+    if "Conv2d" in cert["model"]["modules"]:
+        return _conv_pairs(cert)
+    return [ind.float32_pair(cert, i) for i in range(len(cert["layers"]))]
 
 
 def _tight(cert: dict, target: list) -> dict:
@@ -88,8 +143,7 @@ def _tight(cert: dict, target: list) -> dict:
     independent requirement, rounded up."""
     rows, reach = cert["layers"], Fraction(cert["claim"]["domain"]["reach"])
     layers, e = [], Fraction(0)
-    for i, row in enumerate(rows):
-        p = ind.float32_pair(cert, i)
+    for i, (row, p) in enumerate(zip(rows, _pairs(cert), strict=True)):
         q, kappa = ind.sqrt_above(p["q2"]), ind.sqrt_above(p["kappa2"])
         rho = Fraction(rows[i - 1]["rho"]) if i else reach
         e = Fraction(ind.decimal_above(ind.float32_pair_error(p, row, e, rho, Fraction(q), Fraction(kappa))))
@@ -150,7 +204,7 @@ def test_the_cases_exercise_each_term(tight):
     cert = tight["cert"]
     block, rows = cert["claim"]["float32"], cert["layers"]
     e1 = Fraction(block["layers"][0]["error"])
-    p = ind.float32_pair(cert, 0)
+    p = _pairs(cert)[0]
     alpha = ind.float32_pair_error(p, rows[0], Fraction(0), Fraction(0), Fraction(0), Fraction(0))
     if tight["name"] == "subnormal-inputs":
         assert alpha > e1 * (1 - Fraction(1, 10**6))
@@ -163,8 +217,8 @@ def test_the_cases_exercise_each_term(tight):
 
 
 def test_the_kernels_exact_statistics_equal_the_oracles(tight):
-    """N_i, the row, input-channel and Frobenius sums of Q_i, Σ c_i² (§4) and F's (§6), in units of 2^-K_i, are
-    exactly the independent oracle's (MLPs: A = P = M = 1)."""
+    """N_i, the row, input-channel and Frobenius sums of Q_i, H'W'·Σ c_i² (§4) and F's (§6), in units of 2^-K_i, are
+    exactly the independent oracle's (for an MLP A = P = M = 1)."""
     seen = []
     real = floatbound.check_float32
 
@@ -175,11 +229,12 @@ def test_the_kernels_exact_statistics_equal_the_oracles(tight):
     with mock.patch.object(floatbound, "check_float32", spy):
         check.check_certificate(tight["cert"], tight["data"])
     (net,) = seen
-    for i, K in enumerate(net.scales):
-        s, p = floatbound._pair_stats(net, i), ind.float32_pair(tight["cert"], i)
+    for i, (K, p) in enumerate(zip(net.scales, _pairs(tight["cert"]), strict=True)):
+        s = floatbound._pair_stats(net, i)
         assert s.terms == p["N"]
         assert (Fraction(s.row_max, 2**K), Fraction(s.col_max, 2**K)) == (p["rows"], p["cols"])
-        assert (Fraction(s.frob_sq, 4**K), Fraction(s.const_sq, 4**K)) == (p["frob"], p["kappa2"])
+        assert (Fraction(s.frob_sq, 4**K), Fraction(s.const_sq * net.geometry[i].pixels, 4**K)) == (p["frob"],
+                                                                                                   p["kappa2"])
         if tight["cert"]["claim"]["float32"]["target_layers"]:
             w = [[Fraction(num, 2**b) for num, b in row] for row in net.ratios[i]]
             t, f = floatbound._target_stats(net, i), ind.float32_target(w, [Fraction(n, 2**b) for n, b in

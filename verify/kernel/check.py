@@ -391,9 +391,9 @@ def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: i
     return out, sups
 
 
-def _composition(cert: dict, rows: list[tuple[Fraction, ...]], reach: Fraction) -> Fraction:
+def _composition(cert: dict, rows: list[tuple[Fraction, ...]], reach_0: Fraction) -> Fraction:
     """Fact 6: the stored δ_i, ρ_i dominate the recurrences; returns δ_L."""
-    delta, rho = Fraction(0), reach
+    delta, rho = Fraction(0), reach_0
     for i, ((eta, omega, beta, nu), row) in enumerate(zip(rows, cert["layers"], strict=True)):
         new_delta, new_rho = io.parse_decimal(row["delta"]), io.parse_decimal(row["rho"])
         if new_delta < eta * rho + beta + omega * delta:
