@@ -4,6 +4,8 @@ replaces (``smallest``: doubling and bisection, a full construction at every k t
     python benchmarks/bench_predict.py                # digits targets at eps 0.1 and 0.01, 256-128-128-10 at 0.1
     python benchmarks/bench_predict.py --big          # also 784-256-256-10 at 0.1, new policy only (minutes)
     python benchmarks/bench_predict.py --big-old      # and the old search on it (about half an hour on 2 cores)
+    python benchmarks/bench_predict.py --predict 784-256-256-10 36,40,44 [--certify layer]
+        # predicted bound per k (and with --certify the bound of a full build with that --rescale; minutes per k)
 
 Every (target, eps, policy) runs in its own process (peak RSS is per process), the two policies alternating, old
 first.  Per run: the k returned, the full constructions built, wall and CPU seconds (the machine may be shared:
@@ -75,6 +77,29 @@ def one(name: str, eps: str, policy: str, calibrate: bool) -> dict:
     return out
 
 
+def calibration(name: str, ks: list[int], rescale: str | None) -> None:
+    """One line per k: the prediction (bound, rescaling, η̂_i, rows pruned, seconds), and with ``rescale`` the
+    certified bound of ``build`` with that rescaling and its seconds."""
+    from verify.certify import bounded
+    from verify.engine.construct import build
+    from verify.options import Options
+    from verify.predict import Predictor
+
+    target, domain = _target(name)
+    pred = Predictor(target, Options(device="cpu", domain=domain))
+    for k in ks:
+        p = pred(k)
+        out = {"target": name, "k": k, "predicted": p.bound, "rescaling": p.rescaling,
+               "etas": [round(e, 6) for e in p.etas], "rows": p.rows, "predict_s": round(p.seconds, 1)}
+        if rescale:
+            t0 = time.perf_counter()
+            b = bounded(build(target.weights, Options(device="cpu", domain=domain, rescale=rescale), k=k,
+                              biases=target.biases))
+            out.update(certified=float(b.bound), kept=b.construction.rescaling,
+                       ratio=round(float(b.bound) / p.bound, 3), build_s=round(time.perf_counter() - t0, 1))
+        print(json.dumps(out), flush=True)
+
+
 def run(name: str, eps: str, policy: str, calibrate: bool) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", name, eps, policy] + (["--calibrate"] if calibrate
                                                                                           else [])
@@ -102,7 +127,12 @@ def main() -> None:
     ap.add_argument("--one", nargs=3, metavar=("TARGET", "EPS", "POLICY"), help=argparse.SUPPRESS)
     ap.add_argument("--calibrate", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", help="also write every run's record to this file")
+    ap.add_argument("--predict", nargs=2, metavar=("TARGET", "KS"), help="predicted bound at each k of KS (1,2,..)")
+    ap.add_argument("--certify", metavar="RESCALE", help="with --predict: also build and bound each k (auto, layer)")
     args = ap.parse_args()
+    if args.predict:
+        calibration(args.predict[0], [int(k) for k in args.predict[1].split(",")], args.certify)
+        return
     if args.one:
         print(json.dumps(one(*args.one, args.calibrate)))
         return
