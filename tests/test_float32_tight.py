@@ -216,9 +216,8 @@ def test_the_cases_exercise_each_term(tight):
         assert alpha < e1 * Fraction(1, 10**20)
 
 
-def test_the_kernels_exact_statistics_equal_the_oracles(tight):
-    """N_i, the row, input-channel and Frobenius sums of Q_i, H'W'·Σ c_i² (§4) and F's (§6), in units of 2^-K_i, are
-    exactly the independent oracle's (for an MLP A = P = M = 1)."""
+def fact8_network(cert: dict, data) -> floatbound.Network:
+    """What facts 1–7 hand fact 8 (floatbound.Network) for an accepted certificate, caught on its way in."""
     seen = []
     real = floatbound.check_float32
 
@@ -227,8 +226,15 @@ def test_the_kernels_exact_statistics_equal_the_oracles(tight):
         return real(block, net)
 
     with mock.patch.object(floatbound, "check_float32", spy):
-        check.check_certificate(tight["cert"], tight["data"])
+        check.check_certificate(cert, data)
     (net,) = seen
+    return net
+
+
+def test_the_kernels_exact_statistics_equal_the_oracles(tight):
+    """N_i, the row, input-channel and Frobenius sums of Q_i, H'W'·Σ c_i² (§4) and F's (§6), in units of 2^-K_i, are
+    exactly the independent oracle's (for an MLP A = P = M = 1)."""
+    net = fact8_network(tight["cert"], tight["data"])
     for i, (K, p) in enumerate(zip(net.scales, _pairs(tight["cert"]), strict=True)):
         s = floatbound._pair_stats(net, i)
         assert s.terms == p["N"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 from fractions import Fraction
-from unittest import mock
 
 import independent as ind
 import pytest
@@ -21,7 +20,7 @@ from independent import mask_bits
 from test_check_format4_attacks import _box, _cert4, _honest, _net
 from test_float32_attacks import SEED
 from test_float32_attacks import K as WIDTH
-from test_float32_tight import _example, _tight
+from test_float32_tight import _example, _tight, fact8_network
 from torch import nn
 
 from verify.kernel import check, floatbound, rng
@@ -49,17 +48,7 @@ def cnn(tmp_path_factory) -> tuple[dict, floatbound.Network]:
     built = build(target.weights, Options(seed=7, device="cpu", bias_block=3, rescale="neuron"), k=4,
                   biases=target.biases, layout=target.layout)
     cert = certify(target, Eps.parse("1000"), built, empirical=False, semantics="float32").cert
-    seen = []
-    real = floatbound.check_float32
-
-    def spy(block, net):
-        seen.append(net)
-        return real(block, net)
-
-    with mock.patch.object(floatbound, "check_float32", spy):
-        check.check_certificate(cert, path.read_bytes())
-    (net,) = seen
-    return cert, net
+    return cert, fact8_network(cert, path.read_bytes())
 
 
 def _cnn_pair(cert: dict, i: int, positions: int) -> dict:
