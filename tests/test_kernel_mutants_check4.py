@@ -123,7 +123,7 @@ def _wrong_widths(cert: dict) -> dict:
 
 def test_sqrt_up_is_sqrt_m_rounded_up_to_32_fractional_bits():
     """reach.sqrt_up(M, 32), what fact 5 divides a spectral row's claim by, is ≥ √M, exactly √M for a perfect square,
-    else the least multiple of 2^-32 above √M (the engine's _root_up rounds the same way); checked in exact integer
+    else the least multiple of 2^-32 above √M (the engine's √M factor is the same function); checked in exact integer
     arithmetic."""
     for M in [*range(1, 70), 2**31 - 1, 10**12 + 39, 3 * 2**60]:
         x = reach.sqrt_up(M, 32)

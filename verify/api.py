@@ -284,20 +284,12 @@ def layer_rows(cert: dict) -> tuple[LayerRow, ...]:
     """The rows of a certificate with each layer's contribution to its bound, unrolled from the stored numbers:
     δ_i ≥ η_i ρ_{i−1} + β_i + ω_i δ_{i−1} (ρ_0 = claim.domain.reach) gives δ_L ≥ Σ_i (η_i ρ_{i−1} + β_i) Π_{j>i} ω_j,
     and a telescope block's bound is ≥ Σ_i err_sup_i Π_{j>i} ω_j (used when it is below δ_L)."""
+    from verify.report import contributions as parts
+
     rows = cert["layers"]
-    tele = cert.get("telescope")
-    if tele is not None and io.parse_decimal(tele["bound"]) >= io.parse_decimal(rows[-1]["delta"]):
-        tele = None
     num = [{key: io.parse_decimal(r[key]) for key in ("eta", "omega", "beta", "bias_norm", "delta", "rho")}
            for r in rows]
-    rho_prev = [io.parse_decimal(cert["claim"]["domain"]["reach"])] + [r["rho"] for r in num[:-1]]
-    contributions = []
-    for i, r in enumerate(num):
-        tail = Fraction(1)
-        for later in num[i + 1:]:
-            tail *= later["omega"]
-        term = io.parse_decimal(tele["err_sup"][i]) if tele else r["eta"] * rho_prev[i] + r["beta"]
-        contributions.append(term * tail)
+    contributions = [p.gadget + p.bias for p in parts(cert)]   # the stored rows' rounding is not a layer's term
     total = sum(contributions)
     return tuple(LayerRow(i + 1, r["eta"], r["omega"], r["beta"], r["bias_norm"], r["delta"], r["rho"],
                           rows[i]["norm"], c, float(c / total) if total else 0.0)

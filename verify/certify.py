@@ -29,6 +29,7 @@ from verify.engine.model import Target
 from verify.engine.runtime import cpu_forward
 from verify.errors import InputError
 from verify.kernel import io, rng
+from verify.kernel.reach import sqrt_up
 from verify.options import Eps
 from verify.telescope_hints import telescope_block, telescope_bound
 
@@ -109,15 +110,9 @@ def _smaller(a: str, b: str) -> str:
     return a if io.parse_decimal(a) <= io.parse_decimal(b) else b
 
 
-def _root_up(M: int) -> Fraction:
-    """A rational ≥ √M (exact when M is a perfect square)."""
-    r = math.isqrt(M)
-    return Fraction(r) if r * r == M else Fraction(math.isqrt(M << 64) + 1, 1 << 32)
-
-
 def _times_root(claim: Fraction, M: int) -> str:
     """A decimal ≥ √M·claim, rounded up (docs/conv.md §4: the convolution's operator norm bound)."""
-    return io.decimal_up(claim if M == 1 else claim * _root_up(M), DIGITS)
+    return io.decimal_up(claim if M == 1 else claim * sqrt_up(M, 32), DIGITS)
 
 
 MAX_UNROLLED = 1 << 22   # entries of an unrolled convolution matrix the certifier (and checker) will build

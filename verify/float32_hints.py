@@ -25,6 +25,7 @@ from verify.engine.rng_torch import weights as g_weights
 from verify.errors import InputError
 from verify.kernel import io
 from verify.kernel.floatbound import TAU_OP, dot_constant, gamma
+from verify.kernel.floatbound import _root_up as root_up  # the integer ≥ √n fact 8 multiplies α by
 from verify.kernel.rng import BIAS_COL
 
 __all__ = ["float32_block", "SEMANTICS_VERDICT", "Float32Unavailable"]
@@ -115,11 +116,6 @@ def _subnormal(weights: list[np.ndarray]) -> bool:
     return any(bool(((w != 0) & (np.abs(w) < 2.0**-126)).any()) for w in weights)
 
 
-def _root_up(n: int) -> int:
-    r = math.isqrt(n)
-    return r if r * r == n else r + 1
-
-
 def float32_block(cert: dict, weights: list[np.ndarray], biases: list[np.ndarray], geometry: list,
                   semantics: str) -> dict:
     """claim.float32 for the certificate ``cert`` (its exact part complete) of the target with kernel matrices
@@ -143,7 +139,7 @@ def float32_block(cert: dict, weights: list[np.ndarray], biases: list[np.ndarray
         _fits(int(max(exps[i].max(), exps[i + 1].max())), q * (rho + e) + kappa + rho + e, f"G~'s layer pair {i + 1}")
         per_output = 4 * terms * (g.c_in + 1) + dot_constant((rn["width_factor"] * g.c_in + rn["bias_block"])
                                                              * g.positions)
-        alpha = _root_up(g.c_out * g.pixels) * Fraction(2) ** -int(exps[i + 1].min()) * per_output * TAU_OP
+        alpha = root_up(g.c_out * g.pixels) * Fraction(2) ** -int(exps[i + 1].min()) * per_output * TAU_OP
         e_s = io.decimal_up((rows[i]["omega"] + rows[i]["eta"]) * e + gamma(terms + 1) * (q * (rho + e) + kappa)
                             + alpha, DIGITS)
         e = io.parse_decimal(e_s)
@@ -164,7 +160,7 @@ def float32_block(cert: dict, weights: list[np.ndarray], biases: list[np.ndarray
             prev = rows[i - 1]["rho"] + rows[i - 1]["delta"] if i else reach
             _fits(0, t * (prev + f) + rows[i]["bias_norm"] + prev + f, f"F's layer {i + 1}")
             mu = max(Fraction(1), Fraction(float(np.abs(w).max())))   # DAZ: |w|·τ per product (§6)
-            alpha = _root_up(g.c_out * g.pixels) * mu * dot_constant(g.c_in * g.positions) * TAU_OP
+            alpha = root_up(g.c_out * g.pixels) * mu * dot_constant(g.c_in * g.positions) * TAU_OP
             f_s = io.decimal_up(rows[i]["omega"] * f + gamma(terms) * (t * (prev + f) + rows[i]["bias_norm"])
                                 + alpha, DIGITS)
             f = io.parse_decimal(f_s)

@@ -51,7 +51,8 @@ from verify.markup import plain as _plain
 from verify.markup import tex as _tex
 from verify.markup import tex_code as _tex_code
 
-__all__ = ["Code", "Math", "Contribution", "Report", "FORMATS", "contributions", "load", "claim", "claim_heading",
+__all__ = ["Code", "Math", "Contribution", "Report", "FORMATS", "telescoped_bound", "telescoped_terms",
+           "contributions", "load", "claim", "claim_heading",
            "verdict", "command", "rows", "layer_rows", "sources", "render", "figure_paths", "write_figures", "summary",
            "run"]
 
@@ -76,22 +77,37 @@ class Contribution:
         return self.gadget + self.bias + self.rounding
 
 
+def telescoped_bound(cert: dict) -> Fraction | None:
+    """The telescope block's bound (docs/tighter.md §9) when the certificate has one below its δ_L, else None."""
+    tele, rows = cert.get("telescope"), cert["layers"]
+    value = None if tele is None or not rows else io.parse_decimal(tele["bound"])
+    return value if value is not None and value < io.parse_decimal(rows[-1]["delta"]) else None
+
+
+def telescoped_terms(cert: dict) -> list[Fraction] | None:
+    """Per layer err_sup_i Π_{j>i} ω_j, what each layer adds to the telescoped bound, when that bound is below δ_L
+    (``telescoped_bound``); None otherwise."""
+    if telescoped_bound(cert) is None:
+        return None
+    omegas = [io.parse_decimal(row["omega"]) for row in cert["layers"]]
+    out = []
+    for i, text in enumerate(cert["telescope"]["err_sup"]):
+        term = io.parse_decimal(text)
+        for w in omegas[i + 1:]:
+            term *= w
+        out.append(term)
+    return out
+
+
 def contributions(cert: dict) -> list[Contribution]:
     """Unroll the stored recurrence δ_i = η_i ρ_{i−1} + β_i + ω_i δ_{i−1} (docs/composition.md §3, docs/affine.md §5)
     into per-layer contributions to the stored δ_L, in exact rationals: ρ_{i−1} and δ_{i−1} are the stored values of
     the previous row (ρ_0 = claim.domain.reach, δ_0 = 0).  When the certificate's telescope block gives the smaller
     bound (docs/tighter.md §9) each layer contributes its err_sup_i Π_{j>i} ω_j instead, all of it reported as the
     gadget part (err_sup bounds the layer's whole error, weights and constants together)."""
-    tele = cert.get("telescope")
-    if tele is not None and io.parse_decimal(tele["bound"]) < io.parse_decimal(cert["layers"][-1]["delta"]):
-        omegas = [io.parse_decimal(row["omega"]) for row in cert["layers"]]
-        out_t = []
-        for i, s in enumerate(tele["err_sup"]):
-            term = io.parse_decimal(s)
-            for w in omegas[i + 1:]:
-                term *= w
-            out_t.append(Contribution(i + 1, term, Fraction(0), Fraction(0)))
-        return out_t
+    terms = telescoped_terms(cert)
+    if terms is not None:
+        return [Contribution(i + 1, term, Fraction(0), Fraction(0)) for i, term in enumerate(terms)]
     rows = [{k: io.parse_decimal(row[k]) for k in ("eta", "omega", "beta", "delta", "rho")} for row in cert["layers"]]
     reach = io.parse_decimal(cert["claim"]["domain"]["reach"])
     gain = [Fraction(1)] * len(rows)           # Π_{j>i} ω_j, from the last layer back
@@ -160,9 +176,7 @@ class Report:
     @property
     def telescoped(self) -> Fraction | None:
         """The telescope block's bound (docs/tighter.md §9) when it is below δ_L (then the parts add up to it)."""
-        tele = self.cert.get("telescope")
-        value = None if tele is None else io.parse_decimal(tele["bound"])
-        return value if value is not None and self.cert["layers"] and value < self.delta else None
+        return telescoped_bound(self.cert)
 
     @property
     def total(self) -> Fraction:
