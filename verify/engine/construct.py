@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -41,6 +41,7 @@ from verify.engine.gadgets import (
     rebalanced,
 )
 from verify.engine.refine import reach, refine
+from verify.engine.reprune import Reuse
 from verify.engine.rescale import apply_exponents, balanced_exponents, reach_exponents
 from verify.engine.runtime import device_of, exact_ldexp
 from verify.errors import InputError
@@ -49,6 +50,7 @@ from verify.options import Options
 __all__ = ["Construction", "build", "g_widths", "g_parameters", "MAX_G_PARAMETERS", "largest_k", "rescale_tries"]
 
 MAX_G_PARAMETERS = 4 * 10**9  # larger random networks are refused (memory of one row chunk grows with k·n)
+REUSE = True   # re-prune from earlier prunings of the same build (engine/reprune.py); False: every pruning in full
 
 
 @dataclass
@@ -245,17 +247,20 @@ def largest_k(widths: list[int] | Layout) -> int:
 
 
 def _prune_all(scaled: list[np.ndarray], exps: list[np.ndarray], assignments: list[list[Candidates]],
-               options: Options, progress: Callable[[int], None] | None, rebalance: bool = True,
-               biases: tuple[list[np.ndarray], int] | None = None, layout: Layout | None = None) -> Pruned:
+               options: Options, progress: Callable[[int], None] | None, *,
+               biases: tuple[list[np.ndarray], int] | None = None, layout: Layout | None = None,
+               reuse: Reuse | None = None) -> Pruned:
     """Prune every layer pair for one rescaling (docs/gadgets.md §6.4); returns the kept edges, the neuron assignment
     each layer kept and each layer's η_i (spectral, F's units).  Every assignment is pruned and the one with the
-    smallest η_i is kept; i = 1 also tries ``gadgets.rebalanced`` (when its inputs have both signs): a few blocks with
+    smallest η_i is kept; i = 1 also tries ``gadgets.rebalanced`` (when its inputs have both signs and
+    ``options.reassign``): a few blocks with
     unreachable weights dominate the bound, so give them more neurons.  ``biases`` = (F's biases b_i, bias block c)
     adds the bias gadget of engine/biases.py for b'_i = D_i b_i, with β_i = ‖e_i‖₂.  ``layout`` (default: the MLP of
     ``scaled``) says which layers are convolutions: their assignments are the virtual dense view's
     (engine/conv.py), they are not rebalanced (that would break the channels' weight sharing), their η_i carries
-    the factor √M_i and their bias error is the tensor over every output position (docs/conv.md §4–§5).  Runs on
-    the assignments' device."""
+    the factor √M_i and their bias error is the tensor over every output position (docs/conv.md §4–§5).  ``reuse``
+    re-prunes dense layers from earlier prunings of the same build where nothing changed (engine/reprune.py: the
+    same edges as a full pruning).  Runs on the assignments' device."""
     dev = assignments[0][0].h.device
     layout = layout or mlp_layout(scaled)
     s = padded(exps, layout.channels)
@@ -265,12 +270,13 @@ def _prune_all(scaled: list[np.ndarray], exps: list[np.ndarray], assignments: li
         g, conv = layout.geometry[i - 1], layout.is_conv(i - 1)
         s_in = column_exponents(s[i - 1], g)
         cands = list(cands)
-        tried = [prune_layer(w, i, cand, options) for cand in cands]
-        if i == 1 and rebalance and tried[0].both and not conv:
+        prune = reuse.prune if reuse is not None and not conv else prune_layer
+        tried = [prune(w, i, cand, options) for cand in cands]
+        if i == 1 and options.reassign and tried[0].both and not conv:
             cand = rebalanced(tried[0], w, cands[0], options.seed, 1)
             if cand is not None:
                 cands.append(cand)
-                tried.append(prune_layer(w, 1, cand, options))
+                tried.append(prune(w, 1, cand, options))
         errs = [layer_error(lp, w, s[i], s_in) for lp in tried]
         best = int(np.argmin(errs))
         layers.append(tried[best])
@@ -321,7 +327,7 @@ def _rescalings(weights: list[np.ndarray], options: Options, assignments: list[l
 
 
 def _refined(weights: list[np.ndarray], pruned: Pruned, gains: list[float], options: Options,
-             biases: tuple[list[np.ndarray], int] | None) -> Pruned:
+             biases: tuple[list[np.ndarray], int] | None, reuse: Reuse | None = None) -> Pruned:
     """The per-neuron try after ``refine``'s exact greedy moves of the neurons that hold the largest errors, pruned
     again with the assignments the refinement evaluated (so that its exact gains carry over); ``pruned`` itself if
     nothing moved or the moved exponents are not exact in float64."""
@@ -330,7 +336,8 @@ def _refined(weights: list[np.ndarray], pruned: Pruned, gains: list[float], opti
         return pruned
     try:
         scaled = apply_exponents(weights, exps)
-        return _prune_all(scaled, exps, [[c] for c in pruned.chosen], options, None, rebalance=False, biases=biases)
+        return _prune_all(scaled, exps, [[c] for c in pruned.chosen], replace(options, reassign=False), None,
+                          biases=biases, reuse=reuse)
     except ValueError:
         return pruned
 
@@ -380,7 +387,7 @@ def build(weights: list[np.ndarray], options: Options, *, k: int, biases: list[n
     tries = [("given", exponents)] if exponents is not None else _rescalings(weights, options, assignments, gains,
                                                                              groups)
     bias_arg = (biases, c) if c or any(bool(np.any(b)) for b in biases) else None
-    best = None
+    best, reuse = None, Reuse(REUSE)
     for kind, exps in tries:
         try:
             scaled = apply_exponents(weights, exps, groups)
@@ -388,10 +395,10 @@ def build(weights: list[np.ndarray], options: Options, *, k: int, biases: list[n
             if exponents is not None:
                 raise
             continue
-        pruned = _prune_all(scaled, exps, assignments, options, progress, rebalance=options.reassign,
-                            biases=bias_arg, layout=layout)
+        pruned = _prune_all(scaled, exps, assignments, options, progress,
+                            biases=bias_arg, layout=layout, reuse=reuse)
         if kind == "neuron" and not layout.conv:   # refine moves single neurons' rows and columns: MLPs only
-            pruned = _refined(weights, pruned, gains, options, bias_arg)
+            pruned = _refined(weights, pruned, gains, options, bias_arg, reuse)
         bound = _composed(pruned, omegas, nus, reach)
         if best is None or bound < best[0]:
             best = (bound, kind, pruned)

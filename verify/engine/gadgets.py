@@ -33,7 +33,7 @@ from verify.options import Options
 
 __all__ = ["LayerPruning", "Candidates", "Pruned", "candidates", "from_owner", "rebalanced", "row_chunks",
            "signs_of", "pair_layer", "pair_rows", "subset_layer", "subset_rows", "GADGETS", "kept_edges",
-           "prune_layer", "layer_error", "padded", "unscale"]
+           "prune_layer", "finish_layer", "layer_error", "padded", "unscale"]
 
 CHUNK_ELEMS = 1 << 22     # elements of one row chunk's (rows, candidates, inputs) tensors
 REASSIGN_TRIES = 8        # a negative-weight neuron tries its own input and the next 7 (docs/gadgets.md §6.4)
@@ -258,14 +258,19 @@ def _lists_only(cand: Candidates) -> Candidates:
 
 
 def subset_layer(w: torch.Tensor, cand: Candidates, i: int, options: Options,
-                 row_ids: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                 row_ids: torch.Tensor | None = None, blocks: torch.Tensor | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Subset-sum gadget (Pensia et al. 2020; docs/gadgets.md §6.2): for each weight and each sign, the subset of that
     sign's candidates whose products sum closest to w — the exact optimum over all of them when the block has at most
     ``options.max_candidates`` on that side, else over a list of ``max_candidates`` of them: the third whose
     products p have the largest p·sign(w) (so that |w| can be reached), then the first by t (a heuristic choice of
     the list; the search within it stays exact).  Rows and ``row_ids`` as for ``pair_layer``.  Each row chunk runs
     as jobs of ``subset_rows`` on the current executor (engine/parallel.py), gathered in the serial order: per sign,
-    rows ascending (docs/parallel.md §2)."""
+    rows ascending (docs/parallel.md §2).  ``blocks`` (index tensor) prunes only those columns of ``w``, with the
+    candidate lists of the whole layer (engine/reprune.py); the kept edges are the same as those instances' in a
+    pruning of every column."""
+    if blocks is not None:
+        w = w[:, blocks]
     m, n = w.shape
     r_all = torch.arange(m, device=w.device) if row_ids is None else row_ids
     u_int = torch.round(cand.u * 2.0**24).to(torch.int64)
@@ -274,6 +279,8 @@ def subset_layer(w: torch.Tensor, cand: Candidates, i: int, options: Options,
         lists = _sign_lists(cand, u_int, sign, options.max_candidates)
         if lists is None:
             continue
+        if blocks is not None:
+            lists = (lists[0][blocks], lists[1][blocks], lists[2][blocks], lists[3])
         for r0, r1 in row_chunks(m, n * lists[0].shape[1]):
             jobs += [(w[a:b], r_all[a:b], lists, i, options, a) for a, b in parallel.pieces(r0, r1, n)]
     if not jobs:
@@ -355,10 +362,17 @@ def prune_layer(w: torch.Tensor, i: int, cand: Candidates, options: Options) -> 
     """Kept edges of G layers 2i−1, 2i for the rescaled weights ``w`` of target layer i, served by ``cand`` (both
     input signs for i = 1, positive side after; docs/gadgets.md §4–§5).  The bias block, if any, follows the
     k·n gadget neurons (engine/biases.py)."""
-    dev = w.device
-    m, n = w.shape
-    k = cand.owner.numel() // n   # G layer 2i−1 has k·n gadget neurons
     rows, hs = kept_edges(w, cand, i, options)
+    return finish_layer(rows, hs, w.shape, i, cand, options)
+
+
+def finish_layer(rows: torch.Tensor, hs: torch.Tensor, shape: tuple[int, int], i: int, cand: Candidates,
+                 options: Options) -> LayerPruning:
+    """The LayerPruning of the kept V edges (rows, hs), in any order: edges sorted by r, then h; each kept hidden
+    neuron's input edge from ``cand``; V's values regenerated from the seed."""
+    dev = rows.device
+    m, n = shape
+    k = cand.owner.numel() // n   # G layer 2i−1 has k·n gadget neurons
     key, _ = torch.sort(rows * (k * n) + hs)
     rows, hs = key // (k * n), key % (k * n)
     src = torch.full((k * n,), -1, dtype=torch.int64, device=dev)
