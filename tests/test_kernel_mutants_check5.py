@@ -168,3 +168,34 @@ def test_an_unexpected_exception_is_unusable_with_exit_2(monkeypatch, tmp_path: 
     with open(tmp_path / "out", "w") as out:
         assert check.main(tmp_path / "c.json", MODEL, stream=out) == 2
     assert (tmp_path / "out").read_text() == line + "\n"
+
+
+# --- well_formed and read_file (verify/kernel/wellformed.py mutants 840fa239, 2263a7b3) ------------------------------
+
+def test_a_negative_padding_is_not_well_formed() -> None:
+    from verify.kernel.wellformed import Unusable, well_formed
+
+    cert = json.loads((EXAMPLES / "tiny-cnn.cert.json").read_text())
+    cert["model"]["layers"][0]["padding"] = [-1, 0]
+    with pytest.raises(Unusable, match=r"model\.layers\[0\]\.padding"):
+        well_formed(cert)
+
+
+def test_an_endless_stream_is_refused_after_limit_plus_one_bytes() -> None:
+    """/dev/zero reports size 0 and never ends: read_file must stop after limit + 1 bytes and refuse it."""
+    from verify.kernel.wellformed import Unusable, read_file
+
+    with pytest.raises(Unusable, match="larger than 1000 bytes"):
+        read_file(Path("/dev/zero"), 1000, "model file")
+
+
+def test_a_stream_one_byte_over_a_limit_of_whole_blocks_is_refused() -> None:
+    """read_file reads in blocks of 2^24 bytes; with a limit that is a whole number of blocks (MAX_CERT_BYTES is
+    2^28), the loop must still read byte limit + 1 and refuse, not stop at exactly ``limit`` bytes and accept a
+    truncated prefix (wellformed.py mutant 06207b10)."""
+    from verify.kernel.wellformed import Unusable, read_file
+
+    limit = 1 << 24
+    with pytest.raises(Unusable, match=f"larger than {limit} bytes"):
+        read_file(Path("/dev/zero"), limit, "certificate")
+    assert check.MAX_CERT_BYTES % limit == 0   # the case above is the checker's own
