@@ -170,3 +170,36 @@ def test_any_exponents_give_a_sound_certificate(seed, depth):
         bound = check.check_files(Path(d) / "c.json", path).bound
     emp = empirical_sup(target.forward, c.forward, widths[0], samples=512, steps=30, seed=seed)
     assert emp.max_error <= float(bound) * (1 + 1e-12) + 1e-12, (emp.max_error, bound)
+
+
+def test_refine_with_its_memo_moves_the_same_exponents_as_without(monkeypatch):
+    """refine's memo (engine/refine.py ``_moved``) keys each re-pruned row and column by exactly what it depends on;
+    the exponents it returns equal those of a refine that prunes every try again, and the memo was hit."""
+    from verify.engine import refine as refine_mod
+    from verify.engine.construct import _prune_all, _rescalings
+    from verify.engine.gadgets import candidates
+
+    ws = [np.random.default_rng(5).uniform(-1, 1, (b, a)) / np.sqrt(a) for a, b in ((24, 16), (16, 12), (12, 4))]
+    options, k = Options(), 6
+    gains = [1.0, 1.0, 1.0]
+    cands = [[candidates(0, 2 * i - 1, k, w.shape[1], i > 1, torch.device("cpu"))] for i, w in enumerate(ws, 1)]
+    kind, exps = _rescalings(ws, options, cands, gains)[-1]
+    assert kind == "neuron"
+    pruned = _prune_all(apply_exponents(ws, exps), exps, cands, options, None)
+    calls = {"all": 0}
+    real = refine_mod.sub_errors
+
+    def counting(*a, **kw):
+        calls["all"] += 1
+        return real(*a, **kw)
+
+    monkeypatch.setattr(refine_mod, "sub_errors", counting)
+    with_memo = refine_mod.refine(ws, pruned, gains, options)
+    memo_calls = calls["all"]
+    real_moved = refine_mod._moved
+    monkeypatch.setattr(refine_mod, "_moved", lambda *a: real_moved(*a[:7], None))
+    calls["all"] = 0
+    without = refine_mod.refine(ws, pruned, gains, options)
+    assert all(np.array_equal(a, b) for a, b in zip(with_memo, without, strict=True))
+    assert any(not np.array_equal(a, b) for a, b in zip(with_memo, exps, strict=True))   # something moved
+    assert memo_calls < calls["all"]                                                      # and the memo was used

@@ -37,6 +37,8 @@ __all__ = ["LayerPruning", "Candidates", "Pruned", "candidates", "from_owner", "
 
 CHUNK_ELEMS = 1 << 22     # elements of one row chunk's (rows, candidates, inputs) tensors
 REASSIGN_TRIES = 8        # a negative-weight neuron tries its own input and the next 7 (docs/gadgets.md §6.4)
+BY_LENGTH = True          # search each block over its own valid candidates (``_by_length``); False: every block
+                          # over the longest list, the slower reference tests/test_by_length.py compares with
 
 
 @dataclass
@@ -327,10 +329,24 @@ def subset_rows(w: torch.Tensor, r: torch.Tensor, lists: tuple[torch.Tensor, tor
         prio.scatter_(2, top, 1)
         pick = torch.sort(torch.argsort(prio, dim=2, descending=True, stable=True)[:, :, :s], dim=2).values
         prod, vmask, hh = (torch.gather(x, 2, pick) for x in (prod, vmask, hh))
-    chosen = best_subsets(prod.reshape(-1, s), w.reshape(-1), vmask.reshape(-1, s))
-    chosen = chosen.reshape(mc, n, s) & vmask
+    chosen = torch.zeros((mc, n, s), dtype=torch.bool, device=dev)
+    for sj, cols in _by_length(valid, s):   # each block searched over its own valid slots only
+        part = best_subsets(prod[:, cols, :sj].reshape(-1, sj), w[:, cols].reshape(-1),
+                            vmask[:, cols, :sj].reshape(-1, sj))
+        chosen[:, cols, :sj] = part.reshape(mc, cols.numel(), sj)
     rr, jj, qq = chosen.nonzero(as_tuple=True)
     return rr + offset, hh[rr, jj, qq]
+
+
+def _by_length(valid: torch.Tensor, s: int) -> list[tuple[int, torch.Tensor]]:
+    """The blocks grouped by s_j = min(valid candidates of block j, s), the length each is searched over, for
+    s_j ≥ 1: [(s_j, block indices)].  ``_sign_lists`` puts a block's valid candidates first and ``subset_rows``'
+    pick keeps them first, so the first s_j slots of block j are exactly its valid ones.  A subset holding an invalid
+    slot has the sum of the same subset without it and a larger bitmask, so the exact lexicographic optimum of
+    (error, bitmask) over all s slots lies within the first s_j, and searching those alone returns the same subset
+    (engine/subset_sum.py) at a cost of about 2^(s_j/2) instead of 2^(s/2) per instance."""
+    lengths = valid.sum(dim=1).clamp(max=s) if BY_LENGTH else torch.full((valid.shape[0],), s)
+    return [(sj, (lengths == sj).nonzero().squeeze(1)) for sj in sorted(set(lengths.tolist())) if sj > 0]
 
 
 GADGETS: dict[str, Callable[..., tuple[torch.Tensor, torch.Tensor]]] = {

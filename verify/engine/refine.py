@@ -63,17 +63,25 @@ def sub_errors(w: np.ndarray, rows: np.ndarray, cols: np.ndarray, s_out: np.ndar
 
 
 def _moved(weights: list[np.ndarray], s: list[np.ndarray], h: int, r: int, step: int, chosen: list[Candidates],
-           options: Options) -> tuple[torch.Tensor, torch.Tensor]:
+           options: Options, memo: dict | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``refine``'s try: the errors of neuron r's row in target layer h and of its column in layer h + 1 with its
-    exponent moved by ``step`` (``sub_errors``)."""
+    exponent moved by ``step`` (``sub_errors``).  The row depends only on r's new exponent and s[h − 1], the column
+    only on it and s[h + 1] (``chosen`` and ``options`` are fixed within one ``refine``), so ``memo`` keeps each
+    by exactly those keys: a later round that tries the same move again, its neighbours unchanged, gets the same
+    tensors without pruning them again."""
+    memo = {} if memo is None else memo
     sh = s[h].copy()
     sh[r] += step
     rows_h = np.array([r])
-    row = sub_errors(weights[h - 1], rows_h, np.arange(weights[h - 1].shape[1]), sh[rows_h], s[h - 1], chosen[h - 1],
-                     h, options)
-    col = sub_errors(weights[h], np.arange(weights[h].shape[0]), rows_h, s[h + 1], sh[rows_h], chosen[h], h + 1,
-                     options)
-    return row, col
+    key_row = ("row", h, r, int(sh[r]), s[h - 1].tobytes())
+    if key_row not in memo:
+        memo[key_row] = sub_errors(weights[h - 1], rows_h, np.arange(weights[h - 1].shape[1]), sh[rows_h],
+                                   s[h - 1], chosen[h - 1], h, options)
+    key_col = ("col", h, r, int(sh[r]), s[h + 1].tobytes())
+    if key_col not in memo:
+        memo[key_col] = sub_errors(weights[h], np.arange(weights[h].shape[0]), rows_h, s[h + 1], sh[rows_h],
+                                   chosen[h], h + 1, options)
+    return memo[key_row], memo[key_col]
 
 
 def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], options: Options, *, rounds: int = 6,
@@ -96,6 +104,7 @@ def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], option
         return sum(g * float(x.max()) for g, x in zip(gains, e, strict=True) if x.numel())
 
     cur = objective(err)
+    memo: dict = {}
     for _ in range(rounds):
         hot: list[tuple[int, int]] = []  # (hidden layer h = 1..L-1, neuron r)
         for li, e in enumerate(err):
@@ -108,7 +117,7 @@ def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], option
                     hot.append((li, c % n_in))       # the column's neuron: input of target layer li+1
         improved = False
         for h, r in dict.fromkeys(hot):
-            moves = [(weights, s, h, r, step, chosen, options) for step in (1, -1)]
+            moves = [(weights, s, h, r, step, chosen, options, memo) for step in (1, -1)]
             ahead = parallel.alongside(_moved, moves)   # both at once on --jobs threads (docs/parallel.md §3)
             for q, step in enumerate((1, -1)):
                 sh = s[h].copy()
