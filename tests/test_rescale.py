@@ -172,9 +172,11 @@ def test_any_exponents_give_a_sound_certificate(seed, depth):
     assert emp.max_error <= float(bound) * (1 + 1e-12) + 1e-12, (emp.max_error, bound)
 
 
-def test_refine_with_its_memo_moves_the_same_exponents_as_without(monkeypatch):
-    """refine's memo (engine/refine.py ``_moved``) keys each re-pruned row and column by exactly what it depends on;
-    the exponents it returns equal those of a refine that prunes every try again, and the memo was hit."""
+@pytest.mark.parametrize("shortcut", ["memo", "bound"])
+def test_refine_with_its_shortcuts_moves_the_same_exponents_as_without(monkeypatch, shortcut):
+    """refine's shortcuts (engine/refine.py): the memo keys each re-pruned row and column by exactly what it depends
+    on, and a move whose column alone rules it out is rejected without its row.  Each way the exponents returned
+    equal those of a refine without the shortcut, something moved, and the shortcut saved re-prunings."""
     from verify.engine import refine as refine_mod
     from verify.engine.construct import _prune_all, _rescalings
     from verify.engine.gadgets import candidates
@@ -194,12 +196,15 @@ def test_refine_with_its_memo_moves_the_same_exponents_as_without(monkeypatch):
         return real(*a, **kw)
 
     monkeypatch.setattr(refine_mod, "sub_errors", counting)
-    with_memo = refine_mod.refine(ws, pruned, gains, options)
-    memo_calls = calls["all"]
-    real_moved = refine_mod._moved
-    monkeypatch.setattr(refine_mod, "_moved", lambda *a: real_moved(*a[:7], None))
+    fast = refine_mod.refine(ws, pruned, gains, options)
+    fast_calls = calls["all"]
+    if shortcut == "memo":
+        real_moved = refine_mod._moved
+        monkeypatch.setattr(refine_mod, "_moved", lambda *a: real_moved(*a[:7], {}, a[8]))
+    else:
+        monkeypatch.setattr(refine_mod, "PRUNE_BY_BOUND", False)
     calls["all"] = 0
-    without = refine_mod.refine(ws, pruned, gains, options)
-    assert all(np.array_equal(a, b) for a, b in zip(with_memo, without, strict=True))
-    assert any(not np.array_equal(a, b) for a, b in zip(with_memo, exps, strict=True))   # something moved
-    assert memo_calls < calls["all"]                                                      # and the memo was used
+    reference = refine_mod.refine(ws, pruned, gains, options)
+    assert all(np.array_equal(a, b) for a, b in zip(fast, reference, strict=True))
+    assert any(not np.array_equal(a, b) for a, b in zip(fast, exps, strict=True))   # something moved
+    assert fast_calls < calls["all"]                                                # and the shortcut saved work

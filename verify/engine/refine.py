@@ -5,6 +5,8 @@ certificate's rows are re-derived by the checker whatever exponents it names (ce
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -13,7 +15,9 @@ from verify.engine.gadgets import Candidates, LayerPruning, Pruned, kept_edges, 
 from verify.engine.runtime import grid_sum
 from verify.options import Options
 
-__all__ = ["reach", "refine", "sub_errors"]
+__all__ = ["reach", "refine", "sub_errors", "PRUNE_BY_BOUND"]
+
+PRUNE_BY_BOUND = True   # skip a move's row when its column alone already rules it out (False: the reference)
 
 
 def reach(w: torch.Tensor, cand: Candidates, i: int, options: Options) -> np.ndarray:
@@ -63,25 +67,30 @@ def sub_errors(w: np.ndarray, rows: np.ndarray, cols: np.ndarray, s_out: np.ndar
 
 
 def _moved(weights: list[np.ndarray], s: list[np.ndarray], h: int, r: int, step: int, chosen: list[Candidates],
-           options: Options, memo: dict | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """``refine``'s try: the errors of neuron r's row in target layer h and of its column in layer h + 1 with its
-    exponent moved by ``step`` (``sub_errors``).  The row depends only on r's new exponent and s[h − 1], the column
-    only on it and s[h + 1] (``chosen`` and ``options`` are fixed within one ``refine``), so ``memo`` keeps each
-    by exactly those keys: a later round that tries the same move again, its neighbours unchanged, gets the same
-    tensors without pruning them again."""
-    memo = {} if memo is None else memo
+           options: Options, memo: dict, part: str) -> torch.Tensor:
+    """``refine``'s try: the errors of neuron r's row in target layer h (``part`` "row") or of its column in layer
+    h + 1 ("col") with its exponent moved by ``step`` (``sub_errors``).  The row depends only on r's new exponent and
+    s[h − 1], the column only on it and s[h + 1] (``chosen`` and ``options`` are fixed within one ``refine``), so
+    ``memo`` keeps each by exactly those keys: a later round that tries the same move again, its neighbours
+    unchanged, gets the same tensor without pruning it again."""
     sh = s[h].copy()
     sh[r] += step
     rows_h = np.array([r])
-    key_row = ("row", h, r, int(sh[r]), s[h - 1].tobytes())
-    if key_row not in memo:
-        memo[key_row] = sub_errors(weights[h - 1], rows_h, np.arange(weights[h - 1].shape[1]), sh[rows_h],
-                                   s[h - 1], chosen[h - 1], h, options)
-    key_col = ("col", h, r, int(sh[r]), s[h + 1].tobytes())
-    if key_col not in memo:
-        memo[key_col] = sub_errors(weights[h], np.arange(weights[h].shape[0]), rows_h, s[h + 1], sh[rows_h],
+    key = (part, h, r, int(sh[r]), (s[h - 1] if part == "row" else s[h + 1]).tobytes())
+    if key not in memo:
+        if part == "row":
+            memo[key] = sub_errors(weights[h - 1], rows_h, np.arange(weights[h - 1].shape[1]), sh[rows_h], s[h - 1],
+                                   chosen[h - 1], h, options)
+        else:
+            memo[key] = sub_errors(weights[h], np.arange(weights[h].shape[0]), rows_h, s[h + 1], sh[rows_h],
                                    chosen[h], h + 1, options)
-    return memo[key_row], memo[key_col]
+    return memo[key]
+
+
+def _all(fn: Callable[..., torch.Tensor], jobs: list[tuple]) -> list[torch.Tensor]:
+    """``fn(*job)`` for every job: at once on --jobs threads (docs/parallel.md §3), else one after the other."""
+    ahead = parallel.alongside(fn, jobs)
+    return ahead if ahead is not None else [fn(*job) for job in jobs]
 
 
 def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], options: Options, *, rounds: int = 6,
@@ -117,19 +126,26 @@ def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], option
                     hot.append((li, c % n_in))       # the column's neuron: input of target layer li+1
         improved = False
         for h, r in dict.fromkeys(hot):
-            moves = [(weights, s, h, r, step, chosen, options, memo) for step in (1, -1)]
-            ahead = parallel.alongside(_moved, moves)   # both at once on --jobs threads (docs/parallel.md §3)
-            for q, step in enumerate((1, -1)):
-                sh = s[h].copy()
-                sh[r] += step
-                row, col = ahead[q] if ahead is not None else _moved(*moves[q])
+            steps = [(weights, s, h, r, step, chosen, options, memo) for step in (1, -1)]
+            cols = _all(_moved, [(*job, "col") for job in steps])
+            trials = []
+            for step, col in zip((1, -1), cols, strict=True):
                 trial = list(err)
-                trial[h - 1] = err[h - 1].clone()
-                trial[h - 1][r] = row[0]
                 trial[h] = err[h].clone()
                 trial[h][:, r] = col[:, 0]
+                trial[h - 1] = err[h - 1].clone()
+                trial[h - 1][r] = 0.0
+                # the errors are ≥ 0 and the objective is monotone in each (also in floating point), so with row r
+                # at 0 this is a lower bound of the move's objective: a move it rejects is rejected without its row
+                if not PRUNE_BY_BOUND or objective(trial) < cur * (1 - 1e-9):
+                    trials.append((step, trial))
+            rows = _all(_moved, [(*steps[0][:4], step, *steps[0][5:], "row") for step, _ in trials])
+            for (step, trial), row in zip(trials, rows, strict=True):
+                trial[h - 1][r] = row[0]
                 obj = objective(trial)
                 if obj < cur * (1 - 1e-9):
+                    sh = s[h].copy()
+                    sh[r] += step
                     err, cur, s[h] = trial, obj, sh
                     improved = True
                     break
