@@ -39,7 +39,7 @@ def tricky_targets(rng: np.random.Generator, n: int, scale: float) -> torch.Tens
     w = np.where(kind == 0, rng.uniform(-scale, scale, size=n), base * 2.0 ** -49)  # half units: ties
     w = np.where(kind == 2, base * 2.0 ** -48 + 2.0 ** -75, w)  # a bit far below the product grid
     w = np.where(kind == 3, -(base * 2.0 ** -48) - 2.0 ** -60, w)
-    w = np.where(kind == 4, np.sign(base + 0.5) * 3e15, w)  # T = w·2^48 beyond the 2^60 clamp
+    w = np.where(kind == 4, np.sign(base + 0.5) * 3e15, w)  # T = w·2^48 beyond the 2^56 clamp
     w = np.where(kind == 5, 0.0, w)
     return torch.from_numpy(w)
 
@@ -294,3 +294,29 @@ def test_cuda_peak_memory_within_estimate() -> None:
         best_subsets(p, w, memory_bytes=bsz * instance_bytes(s))
         torch.cuda.synchronize()
         assert torch.cuda.max_memory_allocated() - before <= bsz * instance_bytes(s)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=SEEDS, s=st.integers(min_value=2, max_value=23), extreme=st.booleans())
+def test_packed_sort_gives_the_stable_sorts_subsets(seed: int, s: int, extreme: bool) -> None:
+    """``_sorted_sums`` packs R·2^b + mask for b ≤ 11 (numpy's sort on the CPU); the stable sort with its permutation
+    (the path for b > 11) is the reference.  Small products give many equal sums (the tie rule), extreme ones the
+    largest |R| the packing must hold (11 products of (2^24 − 1)², one sign)."""
+    rng = np.random.default_rng(seed)
+    bsz = 24
+    if extreme:
+        p = torch.full((bsz, s), ((1 << 24) - 1) ** 2, dtype=torch.int64) * int(rng.choice([-1, 1]))
+        p[:, : s // 3] -= 2 * torch.from_numpy(rng.integers(0, 3, size=(bsz, s // 3)))
+    else:
+        p = torch.from_numpy(rng.integers(-4, 5, size=(bsz, s), dtype=np.int64))
+    w = tricky_targets(rng, bsz, scale=float(s) if extreme else 8 * 2.0 ** -48)
+    valid = torch.from_numpy(rng.random((bsz, s)) < 0.8)
+    packed = best_subsets(p, w, valid)
+    stable = subset_sum._PACKED_BITS
+    try:
+        subset_sum._PACKED_BITS = -1
+        reference = best_subsets(p, w, valid)
+    finally:
+        subset_sum._PACKED_BITS = stable
+    assert as_masks(packed) == as_masks(reference)
+    assert exact_errors(p, w, packed) == exact_errors(p, w, reference)
