@@ -5,6 +5,7 @@ digits MLP and the digits CNN; the gadgets gather any split of the rows into exa
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,7 @@ def serial(tmp_path_factory) -> dict[str, bytes]:
     out = {}
     for target in TARGETS:
         path = d / f"{target}.cert.json"
-        subprocess.run([sys.executable, "-m", "verify", *_args(target, path)], check=True, timeout=600,
+        subprocess.run([sys.executable, "-m", "verify", *_args(target, path), "--jobs", "1"], check=True, timeout=600,
                        capture_output=True)
         out[target] = path.read_bytes()
     return out
@@ -61,6 +62,28 @@ def test_jobs_give_the_serial_bytes(serial, tmp_path, target, jobs):
     out = tmp_path / "c.json"
     assert main([*_args(target, out), "--jobs", jobs]) == 0
     assert out.read_bytes() == serial[target]
+
+
+def test_every_core_is_the_default_unless_a_cluster_is_given(serial, tmp_path, monkeypatch):
+    """Without --jobs or --cluster the CLI runs the jobs on every core (options.JOBS_DEFAULT, benchmarks/scale.md):
+    the executor it installs has the cores' workers, and the certificate is the serial one."""
+    from verify.engine import parallel
+
+    seen = []
+    real = parallel.engine
+
+    def spy(jobs=None, cluster=None):
+        seen.append((jobs, cluster))
+        return real(jobs, cluster)
+
+    monkeypatch.setattr(parallel, "engine", spy)
+    out = tmp_path / "c.json"
+    assert main(_args("mlp", out)) == 0
+    assert seen == [(parse_jobs("auto"), None)] and seen[0][0][1] == len(os.sched_getaffinity(0))
+    assert out.read_bytes() == serial["mlp"]
+    seen.clear()
+    assert main([*_args("mlp", out), "--jobs", "1"]) == 0
+    assert seen == [(("threads", 1), None)]
 
 
 @pytest.mark.parametrize("target", sorted(TARGETS))

@@ -199,8 +199,13 @@ def test_refine_with_its_shortcuts_moves_the_same_exponents_as_without(monkeypat
     fast = refine_mod.refine(ws, pruned, gains, options)
     fast_calls = calls["all"]
     if shortcut == "memo":
-        real_moved = refine_mod._moved
-        monkeypatch.setattr(refine_mod, "_moved", lambda *a: real_moved(*a[:7], {}, a[8]))
+        real_moved = refine_mod._Tries.moved
+
+        def forgetful(self, *a):
+            self.memo.clear()
+            return real_moved(self, *a)
+
+        monkeypatch.setattr(refine_mod._Tries, "moved", forgetful)
     else:
         monkeypatch.setattr(refine_mod, "PRUNE_BY_BOUND", False)
     calls["all"] = 0

@@ -124,9 +124,10 @@ def _add_construction_options(p: argparse.ArgumentParser, default_eps: str | Non
                    help="CPU threads for torch (default: 1 on machines with at most 2 cores, where many small "
                         "tensor operations run faster single-threaded; torch's default otherwise)")
     p.add_argument("--jobs", default=None, metavar="N|auto",
-                   help="search the gadgets' row chunks with N workers on this machine ('auto': every core; "
+                   help="search the gadgets' row chunks with N workers on this machine (default "
+                        f"{options.JOBS_DEFAULT}: every core, unless --cluster is given; 1: one after the other; "
                         f"'KIND:N' picks the kind, {' or '.join(options.JOB_KINDS)}, default "
-                        f"{options.JOB_KINDS[0]}). The certificate is byte-identical to a run without it "
+                        f"{options.JOB_KINDS[0]}). The certificate is byte-identical whatever N "
                         "(docs/parallel.md)")
     p.add_argument("--cluster", default=None, metavar="ADDRESS|local:N",
                    help="run the row chunks on a Dask cluster instead (optional package: pip install "
@@ -167,7 +168,8 @@ def _parallel(args: argparse.Namespace) -> dict:
     arguments of ``engine.parallel.engine``."""
     if args.jobs is not None and args.cluster is not None:
         raise InputError("give --jobs or --cluster, not both")
-    return {"jobs": None if args.jobs is None else options.parse_jobs(args.jobs),
+    jobs = args.jobs if args.jobs is not None or args.cluster is not None else options.JOBS_DEFAULT
+    return {"jobs": None if jobs is None else options.parse_jobs(jobs),
             "cluster": None if args.cluster is None else options.parse_cluster(args.cluster)}
 
 

@@ -194,7 +194,8 @@ def _on_executor(run: Callable[[Namespace], int]) -> Callable[[Namespace], int]:
         from verify.engine.parallel import engine
 
         with engine(**getattr(args, "parallel", {})) as ex:
-            if ex.workers > 1:
+            asked = getattr(args, "jobs", None) is not None or getattr(args, "cluster", None) is not None
+            if ex.workers > 1 and asked:   # the default (every core) goes without saying
                 print(f"note: gadget search on {ex.describe()} (docs/parallel.md)", file=sys.stderr)
             return run(args)
 

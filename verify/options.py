@@ -22,7 +22,7 @@ __all__ = ["METHODS", "RESCALINGS", "NORMS", "DEVICES", "WIDTH_AUTO", "WIDTH_SMA
            "CANDIDATES_DEFAULT", "CANDIDATES_RANGE",
            "SEED_LIMIT", "DOMAIN_DEFAULT", "BIAS_BLOCK_AUTO", "BIAS_BLOCK_MAX", "Options", "DEFAULTS", "Eps",
            "parse_input_shape",
-           "JOB_KINDS", "JOBS_MAX", "CLUSTER_LOCAL_MAX", "parse_jobs", "parse_cluster"]
+           "JOB_KINDS", "JOBS_MAX", "JOBS_DEFAULT", "CLUSTER_LOCAL_MAX", "parse_jobs", "parse_cluster"]
 
 METHODS = ("subset-sum", "pair")        # the gadgets (docs/gadgets.md §6): Pensia et al. 2020, Malach et al. 2020
 RESCALINGS = ("auto", "neuron", "layer")  # how F's neurons are rescaled before pruning (docs/rescaling.md §4)
@@ -154,6 +154,7 @@ def parse_input_shape(text: str) -> tuple[int, ...]:
 # They change the time a construction takes, never its result, so they are not fields of ``Options``.
 JOB_KINDS = ("threads", "processes")    # local executors of --jobs; the first is the default (benchmarks/parallel.md)
 JOBS_MAX = 1024
+JOBS_DEFAULT = "auto"   # --jobs when neither it nor --cluster is given: every core (benchmarks/scale.md)
 CLUSTER_LOCAL_MAX = 256
 _ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})")
 

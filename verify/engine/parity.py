@@ -164,7 +164,7 @@ def check_primitives(cmp: Comparison, devices: tuple[str, str], quick: bool) -> 
 
 def _edge_targets(rng: np.random.Generator, n: int) -> np.ndarray:
     """Weights for the subset-sum kernel: uniform ones, exact half units (ties), zeros of both signs, subnormals,
-    values beyond the 2^60 clamp, infinities and the clamp itself."""
+    values beyond the 2^56 clamp, infinities, the clamp itself (T = w·2^48 = ±2^56) and the old clamp 2^60."""
     kind = rng.integers(0, 8, size=n)
     base = rng.integers(-64, 65, size=n).astype(np.float64)
     w = np.where(kind == 0, rng.uniform(-2, 2, size=n), base * 2.0**-49)
@@ -172,7 +172,8 @@ def _edge_targets(rng: np.random.Generator, n: int) -> np.ndarray:
     w = np.where(kind == 3, np.where(base > 0, 0.0, -0.0), w)
     w = np.where(kind == 4, np.where(base > 0, 5e-324, -2.2e-308), w)
     w = np.where(kind == 5, np.sign(base + 0.5) * np.where(base > 30, np.inf, 3e15), w)
-    w = np.where(kind == 6, np.sign(base + 0.5) * 2.0**12, w)
+    w = np.where(kind == 6, np.sign(base + 0.5) * 2.0**8, w)
+    w = np.where(kind == 7, np.sign(base + 0.5) * 2.0**12, w)
     return w
 
 

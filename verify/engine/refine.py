@@ -6,6 +6,7 @@ certificate's rows are re-derived by the checker whatever exponents it names (ce
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -66,25 +67,35 @@ def sub_errors(w: np.ndarray, rows: np.ndarray, cols: np.ndarray, s_out: np.ndar
     return lp.eta_matrix_f_units(ws, s_out, s_in).abs()
 
 
-def _moved(weights: list[np.ndarray], s: list[np.ndarray], h: int, r: int, step: int, chosen: list[Candidates],
-           options: Options, memo: dict, part: str) -> torch.Tensor:
-    """``refine``'s try: the errors of neuron r's row in target layer h (``part`` "row") or of its column in layer
-    h + 1 ("col") with its exponent moved by ``step`` (``sub_errors``).  The row depends only on r's new exponent and
-    s[h − 1], the column only on it and s[h + 1] (``chosen`` and ``options`` are fixed within one ``refine``), so
-    ``memo`` keeps each by exactly those keys: a later round that tries the same move again, its neighbours
-    unchanged, gets the same tensor without pruning it again."""
-    sh = s[h].copy()
-    sh[r] += step
-    rows_h = np.array([r])
-    key = (part, h, r, int(sh[r]), (s[h - 1] if part == "row" else s[h + 1]).tobytes())
-    if key not in memo:
-        if part == "row":
-            memo[key] = sub_errors(weights[h - 1], rows_h, np.arange(weights[h - 1].shape[1]), sh[rows_h], s[h - 1],
-                                   chosen[h - 1], h, options)
-        else:
-            memo[key] = sub_errors(weights[h], np.arange(weights[h].shape[0]), rows_h, s[h + 1], sh[rows_h],
-                                   chosen[h], h + 1, options)
-    return memo[key]
+@dataclass(frozen=True)
+class _Tries:
+    """What every try of one ``refine`` shares: F's weights, the assignments, the options and the memo of the rows
+    and columns already re-pruned."""
+
+    weights: list[np.ndarray]
+    chosen: list[Candidates]
+    options: Options
+    memo: dict = field(default_factory=dict)
+
+    def moved(self, s: list[np.ndarray], h: int, r: int, step: int, part: str) -> torch.Tensor:
+        """The errors of neuron r's row in target layer h (``part`` "row") or of its column in layer h + 1 ("col")
+        with its exponent moved by ``step`` (``sub_errors``).  The row depends only on r's new exponent and
+        s[h − 1], the column only on it and s[h + 1] (the weights, assignments and options are fixed within one
+        ``refine``), so the memo keeps each by exactly those keys: a later round that tries the same move again,
+        its neighbours unchanged, gets the same tensor without pruning it again."""
+        sh = s[h].copy()
+        sh[r] += step
+        rows_h = np.array([r])
+        key = (part, h, r, int(sh[r]), (s[h - 1] if part == "row" else s[h + 1]).tobytes())
+        if key not in self.memo:
+            w, opts = self.weights, self.options
+            if part == "row":
+                self.memo[key] = sub_errors(w[h - 1], rows_h, np.arange(w[h - 1].shape[1]), sh[rows_h], s[h - 1],
+                                            self.chosen[h - 1], h, opts)
+            else:
+                self.memo[key] = sub_errors(w[h], np.arange(w[h].shape[0]), rows_h, s[h + 1], sh[rows_h],
+                                            self.chosen[h], h + 1, opts)
+        return self.memo[key]
 
 
 def _all(fn: Callable[..., torch.Tensor], jobs: list[tuple]) -> list[torch.Tensor]:
@@ -113,7 +124,7 @@ def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], option
         return sum(g * float(x.max()) for g, x in zip(gains, e, strict=True) if x.numel())
 
     cur = objective(err)
-    memo: dict = {}
+    tries = _Tries(weights, chosen, options)
     for _ in range(rounds):
         hot: list[tuple[int, int]] = []  # (hidden layer h = 1..L-1, neuron r)
         for li, e in enumerate(err):
@@ -126,8 +137,7 @@ def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], option
                     hot.append((li, c % n_in))       # the column's neuron: input of target layer li+1
         improved = False
         for h, r in dict.fromkeys(hot):
-            steps = [(weights, s, h, r, step, chosen, options, memo) for step in (1, -1)]
-            cols = _all(_moved, [(*job, "col") for job in steps])
+            cols = _all(tries.moved, [(s, h, r, step, "col") for step in (1, -1)])
             trials = []
             for step, col in zip((1, -1), cols, strict=True):
                 trial = list(err)
@@ -139,7 +149,7 @@ def refine(weights: list[np.ndarray], pruned: Pruned, gains: list[float], option
                 # at 0 this is a lower bound of the move's objective: a move it rejects is rejected without its row
                 if not PRUNE_BY_BOUND or objective(trial) < cur * (1 - 1e-9):
                     trials.append((step, trial))
-            rows = _all(_moved, [(*steps[0][:4], step, *steps[0][5:], "row") for step, _ in trials])
+            rows = _all(tries.moved, [(s, h, r, step, "row") for step, _ in trials])
             for (step, trial), row in zip(trials, rows, strict=True):
                 trial[h - 1][r] = row[0]
                 obj = objective(trial)
