@@ -1,6 +1,6 @@
 """Issue 15's targets: certify + check from scratch, as a user runs them, on random-init MLPs at ε = 0.01.
 
-    python benchmarks/bench_scale.py                         # 784-256-256-10, default options, then --jobs 2
+    python benchmarks/bench_scale.py                         # 784-256-256-10: default options, then --jobs 1
     python benchmarks/bench_scale.py --widths 784,1024,1024,10 --variants default
     python benchmarks/bench_scale.py --extra-args --width-factor smallest --variants default   # the old exact search
 
@@ -10,7 +10,8 @@ and ``slt-verify check CERT --model MODEL``.  The target is a bias-free MLP with
 width factor certified, the bound, the constructions the width policy built (the summary line ``certify`` prints),
 wall and CPU seconds of certify and of check, and the peak RSS of each process (``os.wait4``'s ru_maxrss, which
 includes the threads; with ``--jobs processes:N`` the workers' memory is not included, with Dask neither).
-Variants: ``default`` (``--width-factor auto``, the default) and ``jobs2`` (the same with ``--jobs 2``); the
+Variants: ``default`` (no options: ``--width-factor auto`` and, since 2026-12-06, ``--jobs auto``, every core),
+``serial`` (``--jobs 1``) and ``jobs2`` (``--jobs 2``); the
 certificates of the variants are compared byte for byte (``info.timings`` is only written with
 ``--record-timings``, which is not used).  Prints a markdown table.
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-VARIANTS = {"default": [], "jobs2": ["--jobs", "2"]}
+VARIANTS = {"default": [], "serial": ["--jobs", "1"], "jobs2": ["--jobs", "2"]}
 
 
 def timed(cmd: list[str]) -> tuple[int, float, float, float, str]:
@@ -49,7 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--widths", default="784,256,256,10")
     ap.add_argument("--eps", default="0.01")
-    ap.add_argument("--variants", nargs="+", default=["default", "jobs2"], choices=sorted(VARIANTS))
+    ap.add_argument("--variants", nargs="+", default=["default", "serial"], choices=sorted(VARIANTS))
     ap.add_argument("--extra-args", nargs=argparse.REMAINDER, default=[], help="passed to every certify command")
     args = ap.parse_args()
     from _targets import random_mlp, saved

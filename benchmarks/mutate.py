@@ -672,7 +672,25 @@ def write_report(path: Path, sections: dict[str, str]) -> None:
             text = pattern.sub(lambda _m, b=body: b, text)
         else:
             text = text.rstrip("\n") + "\n\n" + body + "\n"
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    path.write_text(refresh_summary(text).rstrip("\n") + "\n", encoding="utf-8")
+
+
+SUMMARY_HEADER = "| file | mutants | run | killed | argued equivalent | not killed |\n|---|---|---|---|---|---|\n"
+
+
+def refresh_summary(text: str) -> str:
+    """The report's summary table (the lines after ``SUMMARY_HEADER`` in its head, if it has one) rewritten from
+    the count row of every section, so that it cannot drift from them (tests/test_mutation_report.py)."""
+    at = text.find(SUMMARY_HEADER)
+    if at < 0:
+        return text
+    rows = []
+    counts = r"^\| (\d+) \| (\d+) \| (\d+) \| \d+ \| \d+ \| (\d+) \| (\d+) \|$"
+    for m in re.finditer(r"<!-- mutate:begin (.*?) -->.*?" + counts, text, flags=re.S | re.M):
+        rows.append(f"| `{m.group(1)}` | " + " | ".join(m.group(i) for i in range(2, 7)) + " |\n")
+    start = at + len(SUMMARY_HEADER)
+    end = text.find("\n\n", start)
+    return text[:start] + "".join(rows).rstrip("\n") + text[end:]
 
 
 # --------------------------------------------------------------------------------------------- main

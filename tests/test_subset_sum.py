@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from verify.engine import subset_sum
@@ -297,11 +297,15 @@ def test_cuda_peak_memory_within_estimate() -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(seed=SEEDS, s=st.integers(min_value=2, max_value=23), extreme=st.booleans())
-def test_packed_sort_gives_the_stable_sorts_subsets(seed: int, s: int, extreme: bool) -> None:
-    """``_sorted_sums`` packs R·2^b + mask for b ≤ 11 (numpy's sort on the CPU); the stable sort with its permutation
-    (the path for b > 11) is the reference.  Small products give many equal sums (the tie rule), extreme ones the
-    largest |R| the packing must hold (11 products of (2^24 − 1)², one sign)."""
+@given(seed=SEEDS, s=st.integers(min_value=2, max_value=25), extreme=st.booleans(), numpy_sort=st.booleans())
+@example(seed=0, s=22, extreme=True, numpy_sort=True)    # b = 11: the largest packed |R|
+@example(seed=0, s=24, extreme=True, numpy_sort=True)    # b = 12: would overflow if packed
+@example(seed=1, s=25, extreme=True, numpy_sort=False)
+def test_packed_sort_gives_the_stable_sorts_subsets(seed: int, s: int, extreme: bool, numpy_sort: bool) -> None:
+    """``_sorted_sums`` packs R·2^b + mask for b ≤ 11 and sorts with numpy on the CPU (``NUMPY_SORT``) or with
+    torch.sort (what CUDA runs); the stable sort with its permutation (the path for b > 11) is the reference.  Small
+    products give many equal sums (the tie rule), extreme ones the largest |R| the packing must hold (11 products of
+    (2^24 − 1)², one sign; at s = 24, 25 the 12 of the high half would overflow if packed)."""
     rng = np.random.default_rng(seed)
     bsz = 24
     if extreme:
@@ -311,12 +315,13 @@ def test_packed_sort_gives_the_stable_sorts_subsets(seed: int, s: int, extreme: 
         p = torch.from_numpy(rng.integers(-4, 5, size=(bsz, s), dtype=np.int64))
     w = tricky_targets(rng, bsz, scale=float(s) if extreme else 8 * 2.0 ** -48)
     valid = torch.from_numpy(rng.random((bsz, s)) < 0.8)
-    packed = best_subsets(p, w, valid)
-    stable = subset_sum._PACKED_BITS
+    stable, numpy_default = subset_sum._PACKED_BITS, subset_sum.NUMPY_SORT
     try:
+        subset_sum.NUMPY_SORT = numpy_sort
+        packed = best_subsets(p, w, valid)
         subset_sum._PACKED_BITS = -1
         reference = best_subsets(p, w, valid)
     finally:
-        subset_sum._PACKED_BITS = stable
+        subset_sum._PACKED_BITS, subset_sum.NUMPY_SORT = stable, numpy_default
     assert as_masks(packed) == as_masks(reference)
     assert exact_errors(p, w, packed) == exact_errors(p, w, reference)

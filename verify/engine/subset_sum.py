@@ -62,6 +62,7 @@ PRODUCT_BITS = 48  # products are integers in units of 2^-48
 EXACT_INT64_CANDIDATES = 40
 _CLAMP = float(1 << 56)   # above every |S| (< 40·2^48 < 2^54): see the module docstring
 _SENTINEL = 1 << 60        # the sorted high sums are bracketed by ∓2^60 (module docstring, "Search")
+NUMPY_SORT = True          # the CPU sorts packed sums with numpy (False: torch.sort, what CUDA runs)
 _PACKED_BITS = 11          # high halves of at most 11 candidates sort as R·2^b + mask: |R| < 11·2^48, so < 2^63
 _BIG = torch.iinfo(torch.int64).max
 _CPU_CHUNK_BYTES = 16 << 20  # cache-sized chunks were 10-40% faster on CPU than 256 MiB ones
@@ -94,7 +95,7 @@ def _sorted_sums(sums: torch.Tensor, b: int) -> tuple[torch.Tensor, torch.Tensor
     if b > _PACKED_BITS:
         return torch.sort(sums, dim=1, stable=True)
     packed = (sums << b) + torch.arange(1 << b, device=sums.device)
-    if packed.device.type == "cpu":
+    if packed.device.type == "cpu" and NUMPY_SORT:
         packed = torch.from_numpy(np.sort(packed.numpy(), axis=1))
     else:
         packed = torch.sort(packed, dim=1).values
