@@ -83,17 +83,16 @@ class _Tries:
         s[h − 1], the column only on it and s[h + 1] (the weights, assignments and options are fixed within one
         ``refine``), so the memo keeps each by exactly those keys: a later round that tries the same move again,
         its neighbours unchanged, gets the same tensor without pruning it again."""
-        sh = s[h].copy()
-        sh[r] += step
+        moved = s[h][[r]] + step   # neuron r's new exponent, as the 1-element array sub_errors takes
         rows_h = np.array([r])
-        key = (part, h, r, int(sh[r]), (s[h - 1] if part == "row" else s[h + 1]).tobytes())
+        key = (part, h, r, int(moved[0]), (s[h - 1] if part == "row" else s[h + 1]).tobytes())
         if key not in self.memo:
             w, opts = self.weights, self.options
             if part == "row":
-                self.memo[key] = sub_errors(w[h - 1], rows_h, np.arange(w[h - 1].shape[1]), sh[rows_h], s[h - 1],
+                self.memo[key] = sub_errors(w[h - 1], rows_h, np.arange(w[h - 1].shape[1]), moved, s[h - 1],
                                             self.chosen[h - 1], h, opts)
             else:
-                self.memo[key] = sub_errors(w[h], np.arange(w[h].shape[0]), rows_h, s[h + 1], sh[rows_h],
+                self.memo[key] = sub_errors(w[h], np.arange(w[h].shape[0]), rows_h, s[h + 1], moved,
                                             self.chosen[h], h + 1, opts)
         return self.memo[key]
 

@@ -122,8 +122,9 @@ class Reuse:
 
     def prune(self, w: torch.Tensor, i: int, cand: Candidates, options: Options) -> LayerPruning:
         past = self.earlier.get(i, [])
-        best = min(past, key=lambda e: _dirty_count(w, cand, e), default=None) if self.enabled else None
-        dirty = w.numel() if best is None else min(w.numel(), _dirty_count(w, cand, best))
+        scored = [(_dirty_count(w, cand, e), e) for e in past] if self.enabled else []
+        dirty, best = min(scored, key=lambda x: x[0], default=(w.numel(), None))
+        dirty = min(w.numel(), dirty)
         self.instances[0] += dirty
         self.instances[1] += w.numel() - dirty
         layer = reprune(w, i, cand, options, best)
