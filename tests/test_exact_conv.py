@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import SMALL
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -64,7 +64,14 @@ def test_no_cnn_certificate_is_unsound(tmp_path_factory, seed, k, pad1, pad2, st
     bound = io.parse_decimal(cert["claim"]["bound"])
     d = ok.domain
     region = ("ball", d.radius) if d.kind == "ball" else ("box", list(d.lo), list(d.hi))
-    out = exact_check(target, pruned, bound, timeout_s=60, domain=region)
+    try:
+        out = exact_check(target, pruned, bound, timeout_s=60, domain=region)
+    except TimeoutError:
+        reject()   # the oracle could not decide this example in time (machine load): no verdict either way
+    except ValueError as e:
+        if "above the exact oracle's limit" not in str(e):
+            raise
+        reject()   # G~ too wide for the exact oracle (e.g. k = 3 with padding 2 on the ball): it cannot decide it
     assert out.sound, (out.witness, cert["claim"]["bound"])
     assert out.sup_upper <= bound
 
