@@ -230,16 +230,17 @@ def test_cli_exit_codes(small_cert, tmp_path, capsys):
 
 def test_checker_import_closure_is_the_kernel():
     """Importing verify.kernel.check loads exactly the kernel {check, conv, floatbound, io, modelfile, modules,
-    networks, reach, rng, spectral, tensordata, torchzip, verdict, wellformed}, and otherwise only the standard
-    library (no torch, numpy or safetensors; numpy is imported lazily by the spectral test when it runs)."""
+    networks, paths, reach, rng, spectral, tensordata, torchzip, verdict, wellformed}, and otherwise only the standard
+    library (no torch, numpy or safetensors; numpy is imported lazily by the spectral test and by paths.py when they
+    run)."""
     code = ("import sys; before = set(sys.modules); import verify.kernel.check; "
             "print(sorted(m for m in sys.modules if m.startswith('verify'))); "
             "print(sorted({m.split('.')[0] for m in set(sys.modules) - before} - set(sys.stdlib_module_names) - "
             "{'verify'}))")
     out = subprocess.run([sys.executable, "-c", code], check=True, timeout=120, capture_output=True, text=True).stdout
     mods, heavy = out.splitlines()
-    kernel = ["check", "conv", "floatbound", "io", "modelfile", "modules", "networks", "reach", "rng", "spectral",
-              "tensordata", "torchzip", "verdict", "wellformed"]
+    kernel = ["check", "conv", "floatbound", "io", "modelfile", "modules", "networks", "paths", "reach", "rng",
+              "spectral", "tensordata", "torchzip", "verdict", "wellformed"]
     assert mods == str(sorted(["verify", "verify.kernel", *(f"verify.kernel.{m}" for m in kernel)]))
     assert heavy == "[]"   # nothing outside the standard library
 

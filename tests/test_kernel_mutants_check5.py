@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from independent import mask_bits
 
-from verify.kernel import check, conv, rng
+from verify.kernel import check, conv, paths, rng
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "certs" / "examples"
@@ -91,16 +91,20 @@ def test_the_neuron_with_an_input_edge_but_no_output_edge_is_the_one_named() -> 
 SEED, H, J = 0, 3153776, 0     # rng.weight_int(0, 1, 3153776, 0) == 1: found by scanning G layer 1 of seed 0
 
 
-def test_a_hidden_weight_of_one_unit_is_positive_in_the_error_matrix() -> None:
+@pytest.mark.parametrize("path", ["numpy", "stdlib"])
+def test_a_hidden_weight_of_one_unit_is_positive_in_the_error_matrix(path: str, monkeypatch) -> None:
     """_layer_matrices on one kept path x_0 → h → output 0 whose first weight u_h is +1·2^-24, on non-negative inputs
     (only E⁺ = P'·2^t − W is formed): the oracle is P' = v·u in units of 2^-48, from rng's exact rationals
-    (mutant 869ae1aa, which sends u_h = 1 to the negative side and drops it)."""
+    (mutant 869ae1aa, which sends u_h = 1 to the negative side and drops it), on both paths of paths.sums."""
+    monkeypatch.setenv(paths.PATH_ENV, path)
     assert rng.weight_int(SEED, 1, H, J) == 1
     g = conv.Geometry(c_in=1, h=1, w=1, kh=1, kw=1, stride=(1, 1), padding=(0, 0), c_out=1, ho=1, wo=1, group=1)
     w = Fraction(3, 4)
     K = 50
-    kept = ({H: J}, set(), {0: [H]}, set())
-    e_rows, w_rows, _ = check._layer_matrices([[(3, 2)]], K, ([0], [0]), SEED, 0, kept, g, False)
+    kept = paths.Kept({H: J}, frozenset(), frozenset(), [H], H + 1, 1)   # output 0 keeps column H of H + 1
+    sums = paths.sums(SEED, 0, kept, 1, 1)
+    assert sums.pos == [[rng.weight_int(SEED, 2, 0, H)]] and sums.neg == [[0]]
+    e_rows, w_rows, _ = check._layer_matrices([[(3, 2)]], K, ([0], [0]), sums, g, False)
     path = rng.weight(SEED, 2, 0, H) * rng.weight(SEED, 1, H, J)
     assert w_rows == [[w * 2**K]]
     assert e_rows == [[(path - w) * 2**K]]

@@ -58,7 +58,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-from verify.kernel import conv, floatbound, io, modelfile, reach, rng
+from verify.kernel import conv, floatbound, io, modelfile, paths, reach, rng
 from verify.kernel.networks import exact_networks
 from verify.kernel.spectral import at_least_root, spectral_bound_holds
 from verify.kernel.verdict import Checked, Domain, domain_text, verdict_line
@@ -211,11 +211,12 @@ def _entry_bits(K: int, exps: list[list[int]], i: int) -> int:
     return K + 1100 + max(0, max(exps[i]) - min(exps[i + 1]), -min(exps[i + 1]))
 
 
-def _decode(entry: dict, layer: int, shape: list[int], bias: bool) -> list[tuple[int, int]]:
+def _decode(entry: dict, layer: int, shape: list[int], bias: bool):
+    """The kept positions of one mask (flat row·cols + col, increasing; verify/kernel/paths.py ``decode``)."""
     data, kept = (entry["bias_data"], entry["bias_kept"]) if bias else (entry["data"], entry["kept"])
     what = f"mask[{layer - 1}].{'bias_' if bias else ''}"
     try:
-        bits = list(io.decode_mask(data, shape[0], 1 if bias else shape[1], limit=kept))
+        bits = paths.decode(data, shape[0], 1 if bias else shape[1], kept)
     except io.MaskError as e:
         raise Invalid(4, f"{what}data: {e}") from None
     if kept != len(bits):
@@ -223,9 +224,10 @@ def _decode(entry: dict, layer: int, shape: list[int], bias: bool) -> list[tuple
     return bits
 
 
-def _kept_edges(cert: dict, geometry: list[conv.Geometry], k: int, c: int, seed: int) -> tuple[list, int]:
-    """Fact 4: decode masks; per target layer (src: {h: j}, const: {h}, edges: {r: [col, ...]}, out_bias: {r}) and
-    the kept count (weights and biases).  Column col = h·A + q of layer 2i is channel h at kernel position q."""
+def _kept_edges(cert: dict, geometry: list[conv.Geometry], k: int, c: int, seed: int) -> tuple[list[paths.Kept], int]:
+    """Fact 4: decode masks; per target layer a ``paths.Kept`` (src {h: j}, const {h}, out_bias {r} and the kept
+    positions of layer 2i + 2) and the kept count (weights and biases).  Column col = h·A + q of layer 2i + 2 is
+    channel h at kernel position q."""
     masks = cert["mask"]
     if len(masks) != 2 * len(geometry):
         raise Invalid(4, f"mask must list {2 * len(geometry)} G layers")
@@ -239,72 +241,55 @@ def _kept_edges(cert: dict, geometry: list[conv.Geometry], k: int, c: int, seed:
             entry = masks[layer - 1]
             if entry["layer"] != layer or entry["shape"] != shape:
                 raise Invalid(4, f"mask[{layer - 1}] must describe G layer {layer} of shape {shape}")
-            parts.append((_decode(entry, layer, shape, False), [r for r, _ in _decode(entry, layer, shape, True)]))
+            parts.append((_decode(entry, layer, shape, False), paths.ints(_decode(entry, layer, shape, True))))
             kept += len(parts[-1][0]) + len(parts[-1][1])
         (odd, odd_bias), (even, out_bias) = parts
         src: dict[int, int] = {}
-        for h, j in odd:
+        for h, j in (divmod(p, n) for p in paths.ints(odd)):
             if h in src:
                 raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {h} keeps more than one input edge")
             src[h] = j
-        const = set(odd_bias)
         for h in odd_bias:
             if h in src or rng.bias_int(seed, 2 * i + 1, h) <= 0:
                 raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {h} keeps its bias but also an input edge, "
                                  "or its bias is not positive (only constant neurons may keep a bias)")
-        edges: dict[int, list[int]] = {}
-        for r, col in even:
-            if col // A not in src and col // A not in const:
-                raise Invalid(4, f"G layer {2 * i + 2}: kept edge ({r}, {col}) from a hidden neuron with no input "
-                                 "edge and no bias")
-            edges.setdefault(r, []).append(col)
-        fed = {col // A for cols in edges.values() for col in cols}
-        if len(fed) != len(src) + len(const):
-            h = min((set(src) | const) - fed)
+        pair = paths.Kept(src, frozenset(odd_bias), frozenset(out_bias), even, (k * n + c) * A, A)
+        live = set(src) | pair.const
+        dead = paths.dead_edge(pair, live)
+        if dead is not None:
+            raise Invalid(4, f"G layer {2 * i + 2}: kept edge {dead} from a hidden neuron with no input edge and "
+                             "no bias")
+        if len(paths.fed(pair)) != len(live):
+            h = min(live - paths.fed(pair))
             raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {h} keeps an input edge or bias but no output edge")
-        out.append((src, const, edges, set(out_bias)))
+        out.append(pair)
     return out, kept
 
 
-def _layer_matrices(ratios: list, K: int, exps: tuple, seed: int, i: int, kept: tuple, g: conv.Geometry,
-                    both: bool) -> tuple[list[list[int]], list[list[int]], list[tuple[int, dict]]]:
+def _layer_matrices(ratios: list, K: int, exps: tuple, sums: paths.Sums, g: conv.Geometry,
+                    both: bool) -> tuple[list[list[int]], list[list[int]], list[tuple[int, list[int]]]]:
     """Fact 5's matrices, exactly, as integer rows in units of 2^-K: the gadget error in F's own units
     E = D_i⁻¹ E' D_{i−1} ([E⁺ E⁻], m × 2nA, when ``both`` signs of input occur; E⁺ when the inputs are ≥ 0: ReLU
     outputs, or a non-negative box), W (the unscaled kernel matrix), and per output r the constants it kept, in
-    units of 2^-48 before mapping back: (its own kept bias, {kernel position q: Σ v·β over constant channels})
+    units of 2^-48 before mapping back: (its own kept bias, [Σ v·β over constant channels at kernel position q])
     (docs/affine.md §2–§4, docs/conv.md §2–§5).
 
     G̃ approximates W' = D_i W D_{i−1}⁻¹ (D = diag(2^s)); its kept products sum to P' (resp. N'): edge (r, hA + q)
-    with src[h] = j adds v·u_h to column jA + q, so E[r, col] = P'[r, col]·2^t − W[r, col] with
-    t = s_in[col // group] − s_out[r].  Regenerated weights and biases are integers in units of 2^-24, so P' and the
-    constants are integers in units of 2^-48 (verify/kernel/rng.py), and W = num / 2^b exactly."""
+    with src[h] = j adds v·u_h to column jA + q (``sums``, verify/kernel/paths.py), so E[r, col] = P'[r, col]·2^t −
+    W[r, col] with t = s_in[col // group] − s_out[r].  Regenerated weights and biases are integers in units of
+    2^-24, so P' and the constants are integers in units of 2^-48 (verify/kernel/rng.py), and W = num / 2^b
+    exactly."""
     s_out, s_in = exps
-    src, const, edges, out_bias = kept
-    A = g.positions
-    u = {h: rng.weight_int(seed, 2 * i + 1, h, j) for h, j in src.items()}
-    beta = {h: rng.bias_int(seed, 2 * i + 1, h) for h in const}
     e_rows, w_rows, consts = [], [], []
     for r, row in enumerate(ratios):
-        pos: dict[int, int] = {}
-        neg: dict[int, int] = {}
-        at_q: dict[int, int] = {}
-        key = rng.row_key(seed, 2 * i + 2, r)
-        for col in edges.get(r, ()):
-            v = rng.weight_int(seed, 2 * i + 2, r, col, key=key)
-            h, q = divmod(col, A)
-            if h in beta:
-                at_q[q] = at_q.get(q, 0) + v * beta[h]
-                continue
-            side = pos if u[h] > 0 else neg
-            side[src[h] * A + q] = side.get(src[h] * A + q, 0) + v * u[h]
         w_row = [num << (K - b) for num, b in row]
         up = [K - 48 + s_in[c // g.group] - s_out[r] for c in range(len(row))]   # ≥ 0 by the choice of K
-        e_row = [(pos.get(c, 0) << up[c]) - wv for c, wv in enumerate(w_row)]
+        e_row = [(x << t) - wv for x, t, wv in zip(sums.pos[r], up, w_row, strict=True)]
         if both:
-            e_row += [wv - (neg.get(c, 0) << up[c]) for c, wv in enumerate(w_row)]
+            e_row += [wv - (x << t) for x, t, wv in zip(sums.neg[r], up, w_row, strict=True)]
         e_rows.append(e_row)
         w_rows.append(w_row)
-        consts.append((rng.bias_int(seed, 2 * i + 2, r) << 24 if r in out_bias else 0, at_q))
+        consts.append((sums.own[r] << 24, sums.at_q[r]))
     return e_rows, w_rows, consts
 
 
@@ -319,7 +304,7 @@ def _bias_error_sq(consts: list[tuple[int, dict]], b_units: list[int], K: int, s
         pre = [[0] * (g.kw + 1) for _ in range(g.kh + 1)]   # pre[a][e] = Σ at_q over rows < a, columns < e
         for a in range(g.kh):
             for e in range(g.kw):
-                pre[a + 1][e + 1] = pre[a][e + 1] + pre[a + 1][e] - pre[a][e] + at_q.get(a * g.kw + e, 0)
+                pre[a + 1][e + 1] = pre[a][e + 1] + pre[a + 1][e] - pre[a][e] + at_q[a * g.kw + e]
         for (a0, a1), (e0, e1), count in spots:
             part = 0 if a0 > a1 or e0 > e1 else pre[a1 + 1][e1 + 1] - pre[a0][e1 + 1] - pre[a1 + 1][e0] + pre[a0][e0]
             total += count * (((own + part) << (K - 48 - s_out[r])) - bv) ** 2
@@ -349,7 +334,7 @@ def _spectral_size(norm: str, w: list, g: conv.Geometry, both: bool) -> tuple[in
     return len(w), len(w[0]) * (2 if both else 1)
 
 
-def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: int, pruned: list,
+def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, sums: list[paths.Sums],
                 nonneg: bool, tracker: reach.Tracker | None) -> tuple[list[tuple[Fraction, ...]], list[Fraction]]:
     """Fact 5: (η_i, ω_i, β_i, ν_i) per layer, each proven to bound its operator's or tensor's norm: η_i and ω_i
     with the factor √M_i of docs/conv.md §4, β_i over every output position, ν_i ≥ ‖b_i‖₂·√(H'W'); and, with a
@@ -370,7 +355,7 @@ def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: i
     for i, (K, row, g) in enumerate(zip(scales, rows, geometry, strict=True)):
         eta, omega, beta, nu = (io.parse_decimal(row[key]) for key in ("eta", "omega", "beta", "bias_norm"))
         both = i == 0 and not nonneg   # otherwise the inputs are ≥ 0: σ(−z) = 0 and only E⁺ acts
-        e_rows, w_rows, consts = _layer_matrices(ratios[i], K, (exps[i + 1], exps[i]), seed, i, pruned[i], g, both)
+        e_rows, w_rows, consts = _layer_matrices(ratios[i], K, (exps[i + 1], exps[i]), sums[i], g, both)
         b_units = [num << (K - b) for num, b in biases[i]]
         if not _norm_at_most(e_rows, K, eta, row["norm"], g):
             raise Invalid(5, f"layers[{i}].eta is below the gadget error's {row['norm']} norm (or not provably above "
@@ -384,7 +369,7 @@ def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: i
             raise Invalid(5, f"layers[{i}].bias_norm is below the l2 norm of the layer's bias")
         out.append((eta, omega, beta, nu))
         if tracker is not None:   # a Linear layer: b̂ = its kept constants mapped back, e = b̂ − b
-            b_hat = [(own + at_q.get(0, 0)) << (K - 48 - s) for (own, at_q), s in zip(consts, exps[i + 1],
+            b_hat = [(own + at_q[0]) << (K - 48 - s) for (own, at_q), s in zip(consts, exps[i + 1],
                                                                                           strict=True)]
             sups.append(tracker.layer(e_rows, reach.hat_rows(w_rows, e_rows, both), [
                 bh - bv for bh, bv in zip(b_hat, b_units, strict=True)], b_hat, K))
@@ -470,18 +455,19 @@ def check_certificate(cert: object, model: bytes | Path) -> Checked:
     scales = _scales(ratios, b_ratios, exps)
     _exact_budget(ratios, scales, exps, domain.non_negative, "telescope" in cert)   # before decoding any mask
     pruned, kept = _kept_edges(cert, geometry, k, c, seed)
+    sums = [paths.sums(seed, i, p, g.c_out, g.c_in) for i, (p, g) in enumerate(zip(pruned, geometry, strict=True))]
     dense = all(g.positions == g.pixels == g.h * g.w == 1 for g in geometry)
     tracker = None if "telescope" not in cert or not dense else (
         reach.Tracker.for_ball(domain.radius) if domain.kind == "ball" else
         reach.Tracker.for_box(list(domain.lo), list(domain.hi), not domain.non_negative))
-    rows, sups = _layer_rows(cert, (ratios, b_ratios, geometry), scales, exps, seed, pruned, domain.non_negative,
+    rows, sups = _layer_rows(cert, (ratios, b_ratios, geometry), scales, exps, sums, domain.non_negative,
                              tracker)
     delta = _composition(cert, rows, domain.reach)
     tele = _telescope(cert, rows, sups if tracker is not None else None, domain.reach)
     _verdict(cert, eps, bound, delta if tele is None else min(delta, tele))
     stored = [[io.parse_decimal(row[key]) for row in cert["layers"]] for key in ("delta", "rho")]
     bound32 = _float32(cert, floatbound.Network(rows, *stored, domain.reach, bound, seed, k, c, scales, exps, geometry,
-                                                pruned, ratios, b_ratios))
+                                                sums, ratios, b_ratios))
     block = cert["claim"].get("float32") or {"covers": "", "verdict_bound": ""}
     return Checked(bound, eps, domain, len(layers), kept, seed, weights, biases, pruned, geometry, bound32,
                    block["covers"], block["verdict_bound"] == "bound_float32")

@@ -1,6 +1,7 @@
 """Fact 8: the float32 claim — G̃ (and, if asked, F) evaluated in binary32 (docs/float32.md).  [trusted; stdlib only]
 
-Imports only ``rng`` and ``conv`` of the kernel.  For a certificate whose claim carries the optional ``float32``
+Imports only ``conv`` and ``io`` of the kernel; the kept paths' exact sums come from check.py (verify/kernel/paths.py
+``Sums``).  For a certificate whose claim carries the optional ``float32``
 block (certs/FORMAT.md), ``check_float32`` re-derives, exactly, for every target layer i (docs/float32.md §3–§5)
 
 * N_i, the largest number of non-zero terms (kept weights and a kept bias) that one output of G layer 2i adds up,
@@ -27,7 +28,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from verify.kernel import conv, io, rng
+from verify.kernel import conv, io
 
 __all__ = ["FloatBoundError", "Network", "U", "TAU", "TAU_OP", "gamma", "is_binary32", "is_normal_or_zero",
            "dot_constant", "check_float32"]
@@ -47,7 +48,8 @@ class FloatBoundError(ValueError):
 class Network:
     """What facts 1–7 established, for fact 8: ``rows`` (η, ω, β, ν) and ``deltas``, ``rhos`` per target layer,
     ``reach``, ``bound``; G's ``seed``, ``k``, ``c``, per-layer ``scales`` K_i and ``exps`` (s_0 … s_L), ``geometry``
-    and ``pruned`` (check.py ``_kept_edges``); F's ``ratios`` and ``b_ratios`` (num, b) with value num / 2^b."""
+    and ``sums``, per target layer its kept paths' exact sums (verify/kernel/paths.py); F's ``ratios`` and
+    ``b_ratios`` (num, b) with value num / 2^b."""
 
     rows: list
     deltas: list
@@ -60,7 +62,7 @@ class Network:
     scales: list
     exps: list
     geometry: list
-    pruned: list
+    sums: list
     ratios: list
     b_ratios: list
 
@@ -126,36 +128,23 @@ def _norm_ok(q: Fraction, s: _Stats, K: int, g: conv.Geometry) -> bool:
 
 
 def _pair_stats(net: Network, i: int) -> _Stats:
-    """N_i, Q_i and c_i of G̃'s pair i in F's units (docs/float32.md §4), regenerating every kept weight and bias."""
-    src, const, edges, out_bias = net.pruned[i]
-    g, K, seed = net.geometry[i], net.scales[i], net.seed
+    """N_i, Q_i and c_i of G̃'s pair i in F's units (docs/float32.md §4), from the exact sums of every kept path's
+    |v·u| and every constant's |v|·β (verify/kernel/paths.py ``Sums``, units of 2^-48)."""
+    s, g, K = net.sums[i], net.geometry[i], net.scales[i]
     s_in, s_out, A = net.exps[i], net.exps[i + 1], g.positions
-    u = {h: abs(rng.weight_int(seed, 2 * i + 1, h, j)) for h, j in src.items()}
-    beta = {h: rng.bias_int(seed, 2 * i + 1, h) for h in const}
     cols = [0] * g.c_in
-    terms = row_max = frob = const_sq = 0
+    row_max = frob = const_sq = 0
     for r in range(g.c_out):
-        key = rng.row_key(seed, 2 * i + 2, r)
-        row: dict[int, int] = {}
-        own = abs(rng.bias_int(seed, 2 * i + 2, r)) << 24 if r in out_bias else 0   # units of 2^-48
-        for col in edges.get(r, ()):
-            v = abs(rng.weight_int(seed, 2 * i + 2, r, col, key=key))
-            h, q = divmod(col, A)
-            if h in beta:
-                own += v * beta[h]
-            else:
-                c = src[h] * A + q
-                row[c] = row.get(c, 0) + v * u[h]
-        terms = max(terms, len(edges.get(r, ())) + (r in out_bias))
         total = 0
-        for c, x in row.items():
-            x <<= K - 48 + s_in[c // g.group] - s_out[r]   # ≥ 0 by the choice of K (check._scales)
-            total += x
-            frob += x * x
-            cols[c // A] += x
+        for c, x in enumerate(s.mag[r]):
+            if x:
+                x <<= K - 48 + s_in[c // g.group] - s_out[r]   # ≥ 0 by the choice of K (check._scales)
+                total += x
+                frob += x * x
+                cols[c // A] += x
         row_max = max(row_max, total)
-        const_sq += (own << (K - 48 - s_out[r])) ** 2
-    return _Stats(terms, row_max, max(cols), frob, const_sq)
+        const_sq += (((abs(s.own[r]) << 24) + s.at_mag[r]) << (K - 48 - s_out[r])) ** 2
+    return _Stats(max(s.terms, default=0), row_max, max(cols), frob, const_sq)
 
 
 def _target_stats(net: Network, i: int) -> _Stats:

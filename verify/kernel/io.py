@@ -19,7 +19,8 @@ from fractions import Fraction
 __all__ = ["FORMAT", "FORMAT_3", "CLAIM_3", "MODULES_3", "OLD_FORMATS", "TOP_FIELDS", "CLAIM", "MODULES",
            "FLOAT32_ARITHMETIC", "TELESCOPE_METHOD",
            "parse_signed", "DECIMAL_MAX_CHARS", "DECIMAL_MAX_EXPONENT", "decimal_up",
-           "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "MaskError", "no_duplicate_keys"]
+           "parse_decimal", "sqrt_up", "encode_mask", "decode_mask", "inflate_mask", "set_bits", "MaskError",
+           "no_duplicate_keys"]
 
 FORMAT = "slt-verify-certificate/4"
 FORMAT_3 = "slt-verify-certificate/3"   # still read: an MLP certificate of slt-verify 0.2 (wellformed.upgrade_3)
@@ -165,16 +166,34 @@ def decode_mask(data: object, rows: int, cols: int, limit: int | None = None) ->
     >>> list(decode_mask(encode_mask(2, 3, [1, 5]), 2, 3))
     [(0, 1), (1, 2)]
     """
+    total = rows * cols
+    for p in set_bits(inflate_mask(data, total), total, limit):
+        yield divmod(p, cols)
+
+
+def inflate_mask(data: object, total: int) -> bytes:
+    """The bitset bytes of a mask of ``total`` entries (exactly ⌈total / 8⌉ of them); MaskError if ``data`` is not
+    base64 of one complete zlib stream of that length (never inflates more than that: a crafted certificate could
+    hold a zlib bomb)."""
     if not isinstance(data, str):
         raise MaskError("mask data must be a base64 string")
-    total = rows * cols
-    try:  # never inflate more than the declared shape needs (a crafted certificate could hold a zlib bomb)
+    try:
         inflater = zlib.decompressobj()
         raw = inflater.decompress(base64.b64decode(data.encode("ascii"), validate=True), (total + 7) // 8 + 1)
     except (binascii.Error, zlib.error, ValueError, UnicodeEncodeError) as e:
         raise MaskError(f"mask data is not zlib+base64 ({e})") from None
     if len(raw) != (total + 7) // 8 or inflater.unconsumed_tail or inflater.unused_data or not inflater.eof:
-        raise MaskError(f"mask has {len(raw)} bytes, expected {(total + 7) // 8} for shape ({rows}, {cols})")
+        raise MaskError(f"mask has {len(raw)} bytes, expected {(total + 7) // 8} for a mask of {total} entries")
+    return raw
+
+
+def set_bits(raw: bytes, total: int, limit: int | None = None) -> Iterator[int]:
+    """Yield the position p of every set bit of ``raw`` (bit p is bit p % 8 of byte p // 8), increasing; MaskError
+    at the first bit at or beyond ``total``, or at the (limit + 1)-th bit, whichever comes first.
+
+    >>> list(set_bits(bytes([0b101, 0, 0b10]), 24))
+    [0, 2, 17]
+    """
     count = 0
     for hit in _NONZERO.finditer(raw):   # skips zero bytes at C speed
         i, byte = hit.start(), raw[hit.start()]
@@ -186,7 +205,7 @@ def decode_mask(data: object, rows: int, cols: int, limit: int | None = None) ->
             count += 1
             if limit is not None and count > limit:
                 raise MaskError(f"mask has more than the {limit} set bits declared")
-            yield divmod(p, cols)
+            yield p
             byte ^= low
 
 

@@ -23,8 +23,9 @@ def exact_networks(ok) -> tuple[list, list]:
                                                                             range(g.pixels)])
               for w, b, g in zip(ok.weights, ok.biases, ok.geometry, strict=True)]
     pruned = []
-    for i, (g, (src, const, edges, out_bias)) in enumerate(zip(ok.geometry, ok.pruned, strict=True)):
+    for i, (g, kept) in enumerate(zip(ok.geometry, ok.pruned, strict=True)):
         n, m, A = g.c_in, g.c_out, g.positions
+        src, const, edges, out_bias = kept.src, kept.const, kept.edges(), kept.out_bias
         hs = sorted(set(src) | const)   # only live hidden channels (or one all-zero one): the function is unchanged
         U = [[rng.weight(ok.seed, 2 * i + 1, h, src[h]) if h in src and j == src[h] else Fraction(0)
               for j in range(n)] for h in hs] or [[Fraction(0)] * n]

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["GENERATOR", "DISTRIBUTION", "SCALE_BITS", "BIAS_COL", "bias_int", "mix32", "row_key", "weight_int",
-           "weight"]
+__all__ = ["GENERATOR", "DISTRIBUTION", "SCALE_BITS", "BIAS_COL", "FINAL_SALT", "bias_int", "mix32", "layer_key",
+           "row_key", "weight_int", "weight"]
 
 GENERATOR = "slt-hash32-v1"
 DISTRIBUTION = "uniform[-1,1] on odd multiples of 2^-24"
 SCALE_BITS = 24  # weight = weight_int / 2**SCALE_BITS
 _M32 = 0xFFFFFFFF
 _SEED_SALT = 0x9E3779B9
-_FINAL_SALT = 0x85EBCA6B
+FINAL_SALT = 0x85EBCA6B   # public: verify/kernel/paths.py finishes the hash on arrays
 _LIMIT = 1 << 32
 BIAS_COL = _LIMIT - 1   # biases live at this column of the generator
 
@@ -54,13 +54,22 @@ def _check_index(name: str, v: int) -> None:
         raise ValueError(f"{name} must be an integer in [0, 2^32), got {v!r}")
 
 
+def layer_key(seed: int, layer: int) -> int:
+    """The hash state after (seed, layer); ``row_key`` continues it with the row.
+
+    >>> layer_key(0, 1) == mix32(mix32(0x9E3779B9) ^ 1)
+    True
+    """
+    for name, v in (("seed", seed), ("layer", layer)):
+        _check_index(name, v)
+    return mix32(mix32(seed ^ _SEED_SALT) ^ layer)
+
+
 def row_key(seed: int, layer: int, row: int) -> int:
     """The hash state after (seed, layer, row); ``weight_int`` finishes it with the column."""
-    for name, v in (("seed", seed), ("layer", layer), ("row", row)):
-        _check_index(name, v)
-    h = mix32(seed ^ _SEED_SALT)
-    h = mix32(h ^ layer)
-    return mix32(h ^ row)
+    key = layer_key(seed, layer)
+    _check_index("row", row)
+    return mix32(key ^ row)
 
 
 def weight_int(seed: int, layer: int, row: int, col: int, *, key: int | None = None) -> int:
@@ -74,7 +83,7 @@ def weight_int(seed: int, layer: int, row: int, col: int, *, key: int | None = N
     if key is None:
         key = row_key(seed, layer, row)
     _check_index("col", col)
-    m = mix32(mix32(key ^ col) ^ _FINAL_SALT) >> 8
+    m = mix32(mix32(key ^ col) ^ FINAL_SALT) >> 8
     return 2 * m + 1 - (1 << SCALE_BITS)
 
 
