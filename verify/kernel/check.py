@@ -1,9 +1,10 @@
 """The independent checker: accepts a certificate only if every number in it is re-derived here.  [trusted]
 
-Imports only the rest of the kernel (``conv``, ``floatbound``, ``io``, ``modelfile``, ``networks``, ``reach``,
-``rng``, ``spectral``, ``verdict``, ``wellformed``) and the
-standard library (no torch, nothing of the engine).  Every trusted computation is exact integer or rational
-arithmetic, or, for spectral norms, floats with a proven a-priori rounding bound (verify/kernel/spectral.py).
+Imports only the rest of the kernel (``conv``, ``floatbound``, ``io``, ``modelfile``, ``networks``, ``paths``,
+``reach``, ``rng``, ``spectral``, ``verdict``, ``wellformed``) and the standard library (no torch, nothing of the
+engine; numpy only inside ``spectral`` and ``paths``, optionally).  Every trusted computation is exact integer or
+rational arithmetic (the kept paths' sums in int64 under a proven overflow bound, verify/kernel/paths.py P3), or,
+for spectral norms, floats with a proven a-priori rounding bound (verify/kernel/spectral.py).
 
 Input first has to be **well-formed** (verify/kernel/wellformed.py: strict JSON matching certs/schema.json exactly,
 within the size limits below); anything else is ``Unusable`` (exit 2).  A well-formed certificate is VALID iff
@@ -52,6 +53,7 @@ values ``wellformed.MAX_JSON_VALUES``, the spectral test's work ``MAX_SPECTRAL_W
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import sys
@@ -293,7 +295,7 @@ def _layer_matrices(ratios: list, K: int, exps: tuple, sums: paths.Sums, g: conv
     return e_rows, w_rows, consts
 
 
-def _bias_error_sq(consts: list[tuple[int, dict]], b_units: list[int], K: int, s_out: list[int],
+def _bias_error_sq(consts: list[tuple[int, list[int]]], b_units: list[int], K: int, s_out: list[int],
                    g: conv.Geometry) -> int:
     """Σ e[r, p]² over every output r and position p, in units of 2^-2K (docs/conv.md §5): at p, output r's constants
     are its kept bias plus the Σ v·β of the kernel positions inside the image there (a rectangle of kernel rows
@@ -334,11 +336,13 @@ def _spectral_size(norm: str, w: list, g: conv.Geometry, both: bool) -> tuple[in
     return len(w), len(w[0]) * (2 if both else 1)
 
 
-def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, sums: list[paths.Sums],
-                nonneg: bool, tracker: reach.Tracker | None) -> tuple[list[tuple[Fraction, ...]], list[Fraction]]:
+def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, seed: int, pruned: list[paths.Kept],
+                nonneg: bool, tracker: reach.Tracker | None) -> tuple[list[tuple[Fraction, ...]], list, list]:
     """Fact 5: (η_i, ω_i, β_i, ν_i) per layer, each proven to bound its operator's or tensor's norm: η_i and ω_i
-    with the factor √M_i of docs/conv.md §4, β_i over every output position, ν_i ≥ ‖b_i‖₂·√(H'W'); and, with a
-    ``tracker`` (fact 9, Linear layers only), each layer's Σ_r s_r² over G̃'s reach box (verify/kernel/reach.py)."""
+    with the factor √M_i of docs/conv.md §4, β_i over every output position, ν_i ≥ ‖b_i‖₂·√(H'W'); with a
+    ``tracker`` (fact 9, Linear layers only), each layer's Σ_r s_r² over G̃'s reach box (verify/kernel/reach.py);
+    and, for fact 8 when the claim has a float32 block, each layer's ``paths.Sums`` without P' and N' (one layer's
+    dense P' and N' are alive at a time)."""
     rows, (ratios, biases, geometry) = cert["layers"], layers
     if len(rows) != len(ratios):
         raise Invalid(5, f"layers must have {len(ratios)} rows")
@@ -351,11 +355,15 @@ def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, sums: l
         m, n = _spectral_size(row["norm"], w, g, i == 0 and not nonneg)
         if row["norm"] == "unrolled" and m * n * _entry_bits(K, exps, i) > MAX_EXACT_BITS:
             raise Unusable(f"layers[{i}]: the unrolled {m} x {n} matrix would exceed {MAX_EXACT_BITS} bits")
-    out, sups = [], []
+    out, sups, kept_sums = [], [], []
     for i, (K, row, g) in enumerate(zip(scales, rows, geometry, strict=True)):
         eta, omega, beta, nu = (io.parse_decimal(row[key]) for key in ("eta", "omega", "beta", "bias_norm"))
         both = i == 0 and not nonneg   # otherwise the inputs are ≥ 0: σ(−z) = 0 and only E⁺ acts
-        e_rows, w_rows, consts = _layer_matrices(ratios[i], K, (exps[i + 1], exps[i]), sums[i], g, both)
+        sums = paths.sums(seed, i, pruned[i], g.c_out, g.c_in)
+        if "float32" in cert["claim"]:
+            kept_sums.append(dataclasses.replace(sums, pos=None, neg=None))
+        e_rows, w_rows, consts = _layer_matrices(ratios[i], K, (exps[i + 1], exps[i]), sums, g, both)
+        del sums
         b_units = [num << (K - b) for num, b in biases[i]]
         if not _norm_at_most(e_rows, K, eta, row["norm"], g):
             raise Invalid(5, f"layers[{i}].eta is below the gadget error's {row['norm']} norm (or not provably above "
@@ -373,7 +381,7 @@ def _layer_rows(cert: dict, layers: list, scales: list[int], exps: list, sums: l
                                                                                           strict=True)]
             sups.append(tracker.layer(e_rows, reach.hat_rows(w_rows, e_rows, both), [
                 bh - bv for bh, bv in zip(b_hat, b_units, strict=True)], b_hat, K))
-    return out, sups
+    return out, sups, kept_sums
 
 
 def _composition(cert: dict, rows: list[tuple[Fraction, ...]], reach_0: Fraction) -> Fraction:
@@ -455,13 +463,12 @@ def check_certificate(cert: object, model: bytes | Path) -> Checked:
     scales = _scales(ratios, b_ratios, exps)
     _exact_budget(ratios, scales, exps, domain.non_negative, "telescope" in cert)   # before decoding any mask
     pruned, kept = _kept_edges(cert, geometry, k, c, seed)
-    sums = [paths.sums(seed, i, p, g.c_out, g.c_in) for i, (p, g) in enumerate(zip(pruned, geometry, strict=True))]
     dense = all(g.positions == g.pixels == g.h * g.w == 1 for g in geometry)
     tracker = None if "telescope" not in cert or not dense else (
         reach.Tracker.for_ball(domain.radius) if domain.kind == "ball" else
         reach.Tracker.for_box(list(domain.lo), list(domain.hi), not domain.non_negative))
-    rows, sups = _layer_rows(cert, (ratios, b_ratios, geometry), scales, exps, sums, domain.non_negative,
-                             tracker)
+    rows, sups, sums = _layer_rows(cert, (ratios, b_ratios, geometry), scales, exps, seed, pruned,
+                                   domain.non_negative, tracker)
     delta = _composition(cert, rows, domain.reach)
     tele = _telescope(cert, rows, sups if tracker is not None else None, domain.reach)
     _verdict(cert, eps, bound, delta if tele is None else min(delta, tele))

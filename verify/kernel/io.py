@@ -166,15 +166,15 @@ def decode_mask(data: object, rows: int, cols: int, limit: int | None = None) ->
     >>> list(decode_mask(encode_mask(2, 3, [1, 5]), 2, 3))
     [(0, 1), (1, 2)]
     """
-    total = rows * cols
-    for p in set_bits(inflate_mask(data, total), total, limit):
+    for p in set_bits(inflate_mask(data, rows, cols), rows * cols, limit):
         yield divmod(p, cols)
 
 
-def inflate_mask(data: object, total: int) -> bytes:
-    """The bitset bytes of a mask of ``total`` entries (exactly ⌈total / 8⌉ of them); MaskError if ``data`` is not
-    base64 of one complete zlib stream of that length (never inflates more than that: a crafted certificate could
-    hold a zlib bomb)."""
+def inflate_mask(data: object, rows: int, cols: int) -> bytes:
+    """The bitset bytes of a rows × cols mask (exactly ⌈rows·cols / 8⌉ of them); MaskError if ``data`` is not base64
+    of one complete zlib stream of that length (never inflates more than that: a crafted certificate could hold a
+    zlib bomb)."""
+    total = rows * cols
     if not isinstance(data, str):
         raise MaskError("mask data must be a base64 string")
     try:
@@ -183,7 +183,7 @@ def inflate_mask(data: object, total: int) -> bytes:
     except (binascii.Error, zlib.error, ValueError, UnicodeEncodeError) as e:
         raise MaskError(f"mask data is not zlib+base64 ({e})") from None
     if len(raw) != (total + 7) // 8 or inflater.unconsumed_tail or inflater.unused_data or not inflater.eof:
-        raise MaskError(f"mask has {len(raw)} bytes, expected {(total + 7) // 8} for a mask of {total} entries")
+        raise MaskError(f"mask has {len(raw)} bytes, expected {(total + 7) // 8} for shape ({rows}, {cols})")
     return raw
 
 

@@ -20,18 +20,20 @@ v = G_{2i+2}[r, h·A + q], u_h = G_{2i+1}[h, src[h]] and β_h = G_{2i+1}'s bias 
 Two paths compute the same Python integers (tests/test_paths.py compares them on random and extreme layers):
 
 * the **stdlib path**: io.set_bits for the bits, one loop over the kept edges with rng.weight_int;
-* the **numpy path**, taken when numpy imports, ``_numpy_ok``'s probes pass (on every call) and the environment does
-  not set SLT_VERIFY_PATHS=stdlib:
+* the **numpy path**, taken when numpy imports, ``_numpy_ok``'s probes pass (once per process) and the environment
+  does not set SLT_VERIFY_PATHS=stdlib:
 
   P1. Bits (``decode``): np.unpackbits with little bit order (io.encode_mask's) over ``_CHUNK_BYTES`` bytes at a
-      time, keeping at most limit + 1 positions in all: the same positions as io.set_bits, and the same error
-      (positions increase and the bits at or beyond ``total`` all come last, so the first event io.set_bits meets
-      is a bit ≥ total exactly when one is among the first limit + 1 kept here, else the (limit + 1)-th bit).
+      time, keeping at most limit + 1 positions in all (memory: the declared count plus one chunk).  That gives the
+      same positions as io.set_bits and the same error: positions increase and the bits at or beyond ``total`` all
+      come last, so the first event io.set_bits meets is a bit ≥ total exactly when one is among the first
+      limit + 1 kept here, else the (limit + 1)-th bit.
   P2. Weights (``_weights``): rng.py's hash on uint32 arrays.  numpy's uint32 multiply, xor and shift are
       arithmetic modulo 2^32, which is what mix32 computes with & 0xFFFFFFFF; every row and column is checked to lie
       in [0, 2^32) before the cast, and the probes compare against rng.weight_int.
-  P3. Sums (``_sums_numpy``): np.add.at on int64.  Every term has magnitude < 2^24·2^24 = 2^48 (generator values are
-      odd integers in (−2^24, 2^24)); an entry of pos, neg or mag sums at most F_j = #{h : src[h] = j} terms, an
+  P3. Sums (``_sums_numpy``): np.add.at on int64, over tables of the live hidden channels (src and const) only.
+      Every term has magnitude < 2^24·2^24 = 2^48 (generator values are odd integers in (−2^24, 2^24)); an entry of
+      pos, neg or mag sums at most F_j = #{h : src[h] = j} terms (each term lands at its own kernel position q), an
       entry of at_q (and each kernel position's part of at_mag) at most |const|.  With F = max(max_j F_j, |const|)
       < 2^15 every partial sum lies below 2^15·2^48 = 2^63 in magnitude, so int64 is exact; a layer with F ≥ 2^15
       takes the stdlib path.  The kernel-position parts of at_mag are added as Python integers.
@@ -51,10 +53,11 @@ from verify.kernel import io, rng
 __all__ = ["Kept", "Sums", "decode", "dead_edge", "fed", "ints", "sums", "PATH_ENV"]
 
 PATH_ENV = "SLT_VERIFY_PATHS"   # "stdlib": never take the numpy path
-_CHUNK_BYTES = 1 << 22           # mask bytes unpacked at a time (32 Mi bits: 32 MiB of uint8 bits)
+_CHUNK_BYTES = 1 << 16           # mask bytes unpacked at a time (at most 2^19 positions: 4 MiB of int64)
 _CHUNK_EDGES = 1 << 21           # kept edges summed at a time
 _MAX_TERMS = 1 << 15             # P3: F below this keeps every int64 partial sum below 2^63
 _LIMIT = 1 << 32                 # generator indices lie in [0, 2^32) (rng.py)
+_probed: list = []               # [numpy or None]: _numpy_ok's verdict, once per process
 
 
 @dataclass(frozen=True)
@@ -96,14 +99,16 @@ def ints(seq) -> list[int]:
 
 
 def _numpy():
-    """numpy when the numpy path may be taken (module docstring), else None."""
+    """numpy when the numpy path may be taken (module docstring), else None.  The probes run once per process."""
     if os.environ.get(PATH_ENV) == "stdlib":
         return None
-    try:
-        import numpy
-    except ImportError:
-        return None
-    return numpy if _numpy_ok(numpy) else None
+    if not _probed:
+        try:
+            import numpy
+        except ImportError:
+            numpy = None
+        _probed.append(numpy if numpy is not None and _numpy_ok(numpy) else None)
+    return _probed[0]
 
 
 def _numpy_ok(np) -> bool:
@@ -144,7 +149,7 @@ def decode(data: object, rows: int, cols: int, limit: int):
     """The kept positions row·cols + col of a mask, increasing (a list, or a numpy int64 array on the numpy path:
     P1); io.MaskError as io.decode_mask raises it, at most ``limit`` bits."""
     total = rows * cols
-    raw = io.inflate_mask(data, total)
+    raw = io.inflate_mask(data, rows, cols)
     np = _numpy()
     if np is None:
         return list(io.set_bits(raw, total, limit))
@@ -168,9 +173,7 @@ def dead_edge(kept: Kept, live: set[int]) -> tuple[int, int] | None:
             if (p % kept.width) // kept.positions not in live:
                 return divmod(p, kept.width)
         return None
-    alive = np.zeros(kept.width // kept.positions, bool)
-    alive[list(live)] = True
-    bad = np.flatnonzero(~alive[(kept.flat % kept.width) // kept.positions])
+    bad = np.flatnonzero(~np.isin((kept.flat % kept.width) // kept.positions, np.array(sorted(live), np.int64)))
     return divmod(int(kept.flat[bad[0]]), kept.width) if bad.size else None
 
 
@@ -224,14 +227,13 @@ def _sums_stdlib(seed: int, i: int, kept: Kept, m: int, n: int) -> Sums:
 
 
 def _sums_numpy(np, seed: int, i: int, kept: Kept, m: int, n: int) -> Sums:
-    """The numpy path (P2–P4), ``_CHUNK_EDGES`` kept edges at a time."""
-    A, H = kept.positions, kept.width // kept.positions
-    hs = np.array(sorted(kept.src), np.int64)
-    js = np.array([kept.src[h] for h in sorted(kept.src)], np.int64)
-    cs = np.array(sorted(kept.const), np.int64)
-    u, jcol, beta, is_const = np.zeros(H, np.int64), np.zeros(H, np.int64), np.zeros(H, np.int64), np.zeros(H, bool)
-    u[hs], jcol[hs] = _weights(np, seed, 2 * i + 1, hs, js), js
-    beta[cs], is_const[cs] = _weights(np, seed, 2 * i + 1, cs, np.full(cs.size, rng.BIAS_COL, np.int64)), True
+    """The numpy path (P2–P4), ``_CHUNK_EDGES`` kept edges at a time; tables over the live hidden channels only."""
+    A = kept.positions
+    live = np.array(sorted(set(kept.src) | kept.const), np.int64)
+    js = np.array([kept.src.get(h, 0) for h in live.tolist()], np.int64)
+    is_const = np.array([h in kept.const for h in live.tolist()], bool)
+    u = np.where(is_const, 0, _weights(np, seed, 2 * i + 1, live, js))
+    beta = np.where(is_const, _weights(np, seed, 2 * i + 1, live, np.full(live.size, rng.BIAS_COL, np.int64)), 0)
     pos, neg, mag = (np.zeros(m * n * A, np.int64) for _ in range(3))
     at_q, at_abs, per_row = np.zeros(m * A, np.int64), np.zeros(m * A, np.int64), np.zeros(m, np.int64)
     flat = np.asarray(kept.flat, dtype=np.int64)
@@ -239,16 +241,19 @@ def _sums_numpy(np, seed: int, i: int, kept: Kept, m: int, n: int) -> Sums:
         r, col = np.divmod(flat[start:start + _CHUNK_EDGES], kept.width)
         v = _weights(np, seed, 2 * i + 2, r, col)
         h, q = np.divmod(col, A)
+        at = np.minimum(np.searchsorted(live, h), max(live.size - 1, 0))   # h's slot among the live channels
+        if live.size == 0 or not np.array_equal(live[at], h):
+            raise ValueError("a kept edge reads a hidden channel that is neither a gadget nor a constant (fact 4)")
         per_row += np.bincount(r, minlength=m)
-        c = is_const[h]
-        np.add.at(at_q, r[c] * A + q[c], v[c] * beta[h[c]])
-        np.add.at(at_abs, r[c] * A + q[c], np.abs(v[c]) * beta[h[c]])
+        c = is_const[at]
+        np.add.at(at_q, r[c] * A + q[c], v[c] * beta[at[c]])
+        np.add.at(at_abs, r[c] * A + q[c], np.abs(v[c]) * beta[at[c]])
         g = ~c
-        x, at = v[g] * u[h[g]], r[g] * (n * A) + jcol[h[g]] * A + q[g]
-        up = u[h[g]] > 0
-        np.add.at(pos, at[up], x[up])
-        np.add.at(neg, at[~up], x[~up])
-        np.add.at(mag, at, np.abs(x))
+        x, to = v[g] * u[at[g]], r[g] * (n * A) + js[at[g]] * A + q[g]
+        up = u[at[g]] > 0
+        np.add.at(pos, to[up], x[up])
+        np.add.at(neg, to[~up], x[~up])
+        np.add.at(mag, to, np.abs(x))
     rows = [a.reshape(m, -1).tolist() for a in (pos, neg, mag, at_q)]
     at_mag = [sum(row) for row in at_abs.reshape(m, A).tolist()]
     return Sums(*rows, at_mag, *_own_terms(seed, i, kept, per_row.tolist()))
