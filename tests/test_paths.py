@@ -195,11 +195,19 @@ def test_fact_4_helpers_agree_on_both_paths(env, monkeypatch):
     monkeypatch.setenv(paths.PATH_ENV, env)
     flat = np.array([3, 9, 14, 22], np.int64) if env == "numpy" else [3, 9, 14, 22]
     kept = paths.Kept({}, frozenset(), frozenset(), flat, 10, 2)   # (r, col): (0, 3) (0, 9) (1, 4) (2, 2)
-    assert paths.fed(kept) == {1, 4, 2}
-    assert paths.dead_edge(kept, {1, 2, 4}) is None
-    assert paths.dead_edge(kept, {1, 2}) == (0, 9)
-    assert paths.dead_edge(kept, {4}) == (0, 3)
+    assert paths.feeds(kept, {1, 2, 4}) == (None, set())
+    assert paths.feeds(kept, {0, 1, 2, 3, 4}) == (None, {0, 3})   # live channels no edge reads
+    assert paths.feeds(kept, {1, 2}) == ((0, 9), set())           # the first edge from a dead channel
+    assert paths.feeds(kept, {4}) == ((0, 3), set())
+    assert paths.feeds(kept, set()) == ((0, 3), set())
     assert kept.edges() == {0: [3, 9], 1: [4], 2: [2]}
+    old = paths._CHUNK_EDGES
+    try:   # the numpy path in chunks of one edge: a dead edge in the third chunk, unfed channels seen across chunks
+        paths._CHUNK_EDGES = 1
+        assert paths.feeds(kept, {1, 4}) == ((1, 4), set())   # edge 3 of 4: h = 2
+        assert paths.feeds(kept, {0, 1, 2, 4}) == (None, {0})
+    finally:
+        paths._CHUNK_EDGES = old
 
 
 # --- end to end ------------------------------------------------------------------------------------------------------
@@ -226,3 +234,14 @@ def test_broken_examples_are_refused_on_both_paths(name, env, monkeypatch):
     monkeypatch.setenv(paths.PATH_ENV, env)
     with pytest.raises(check.Invalid):
         check.check_files(EXAMPLES / f"{name}.cert.json", EXAMPLES / "tiny.safetensors")
+
+
+@pytest.mark.parametrize("live", [{}, {0: 0}, {2: 0}])
+def test_the_numpy_sums_refuse_an_edge_from_a_dead_channel(live):
+    """sums' precondition is fact 4; called without it, the numpy path raises ValueError (the stdlib path a
+    KeyError) instead of summing an edge into another channel's slot: live channel 0 or 2, an edge reads channel 1."""
+    kept = paths.Kept(live, frozenset(), frozenset(), [1], 3, 1)
+    with pytest.raises(ValueError, match="neither a gadget nor a constant"):
+        paths._sums_numpy(np, 0, 0, kept, 1, 1)
+    with pytest.raises(KeyError):
+        paths._sums_stdlib(0, 0, kept, 1, 1)

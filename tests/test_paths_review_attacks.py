@@ -394,13 +394,13 @@ def test_degenerate_layers_agree_and_leave_no_numpy_scalars(shape, monkeypatch):
     for env in ("numpy", "stdlib"):
         monkeypatch.setenv(paths.PATH_ENV, env)
         live = set(kept.src) | kept.const
-        assert paths.dead_edge(kept, live) is None
-        assert paths.fed(kept) == live
+        assert paths.feeds(kept, live) == (None, set())
+        assert paths.feeds(kept, live | {H - 1}) == (None, {H - 1} - live)
         if shape != "empty":
-            dead = paths.dead_edge(kept, set())
-            assert dead == divmod(int(kept.flat[0]), kept.width)
+            dead, unfed = paths.feeds(kept, set())
+            assert dead == divmod(int(kept.flat[0]), kept.width) and unfed == set()
             assert all(type(x) is int for x in dead)
-            assert all(type(x) is int for x in paths.fed(kept))
+            assert all(type(x) is int for x in paths.feeds(kept, live | {H - 1})[1])
 
 
 def test_the_checker_hands_on_python_ints_only(monkeypatch):

@@ -256,14 +256,13 @@ def _kept_edges(cert: dict, geometry: list[conv.Geometry], k: int, c: int, seed:
                 raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {h} keeps its bias but also an input edge, "
                                  "or its bias is not positive (only constant neurons may keep a bias)")
         pair = paths.Kept(src, frozenset(odd_bias), frozenset(out_bias), even, (k * n + c) * A, A)
-        live = set(src) | pair.const
-        dead = paths.dead_edge(pair, live)
+        dead, unfed = paths.feeds(pair, set(src) | pair.const)
         if dead is not None:
             raise Invalid(4, f"G layer {2 * i + 2}: kept edge {dead} from a hidden neuron with no input edge and "
                              "no bias")
-        if len(paths.fed(pair)) != len(live):
-            h = min(live - paths.fed(pair))
-            raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {h} keeps an input edge or bias but no output edge")
+        if unfed:
+            raise Invalid(4, f"G layer {2 * i + 1}: hidden neuron {min(unfed)} keeps an input edge or bias but no "
+                             "output edge")
         out.append(pair)
     return out, kept
 

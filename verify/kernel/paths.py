@@ -40,7 +40,7 @@ Two paths compute the same Python integers (tests/test_paths.py compares them on
   P4. Every array is converted to Python integers (``tolist``) before it leaves this module: no numpy scalar
       reaches the exact arithmetic of check.py or floatbound.py.
 
-``dead_edge`` and ``fed`` are fact 4's two tests on the big layer, on either path.
+``feeds`` is fact 4's two tests on the big layer, on either path (the numpy one chunked like the sums).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 from verify.kernel import io, rng
 
-__all__ = ["Kept", "Sums", "decode", "dead_edge", "fed", "ints", "sums", "PATH_ENV"]
+__all__ = ["Kept", "Sums", "decode", "feeds", "ints", "sums", "PATH_ENV"]
 
 PATH_ENV = "SLT_VERIFY_PATHS"   # "stdlib": never take the numpy path
 _CHUNK_BYTES = 1 << 16           # mask bytes unpacked at a time (at most 2^19 positions: 4 MiB of int64)
@@ -165,24 +165,29 @@ def decode(data: object, rows: int, cols: int, limit: int):
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
-def dead_edge(kept: Kept, live: set[int]) -> tuple[int, int] | None:
-    """The first kept edge (r, col) of layer 2i + 2 whose hidden channel col // A is not in ``live``, or None."""
+def feeds(kept: Kept, live: set[int]) -> tuple[tuple[int, int] | None, set[int]]:
+    """Fact 4's two tests on layer 2i + 2: (the first kept edge (r, col), in row-major order, whose hidden channel
+    col // A is not in ``live``, or None; the channels of ``live`` that no kept edge reads)."""
     np = _numpy()
     if np is None or not hasattr(kept.flat, "dtype"):
+        seen = set()
         for p in ints(kept.flat):
-            if (p % kept.width) // kept.positions not in live:
-                return divmod(p, kept.width)
-        return None
-    bad = np.flatnonzero(~np.isin((kept.flat % kept.width) // kept.positions, np.array(sorted(live), np.int64)))
-    return divmod(int(kept.flat[bad[0]]), kept.width) if bad.size else None
-
-
-def fed(kept: Kept) -> set[int]:
-    """The hidden channels some kept edge of layer 2i + 2 reads."""
-    np = _numpy()
-    if np is None or not hasattr(kept.flat, "dtype"):
-        return {(p % kept.width) // kept.positions for p in ints(kept.flat)}
-    return set(np.unique((kept.flat % kept.width) // kept.positions).tolist())
+            h = (p % kept.width) // kept.positions
+            if h not in live:
+                return divmod(p, kept.width), set()
+            seen.add(h)
+        return None, live - seen
+    lv = np.array(sorted(live), np.int64)
+    seen = np.zeros(lv.size, bool)
+    for start in range(0, kept.flat.size, _CHUNK_EDGES):
+        part = kept.flat[start:start + _CHUNK_EDGES]
+        h = (part % kept.width) // kept.positions
+        at = np.minimum(np.searchsorted(lv, h), max(lv.size - 1, 0))   # h's slot among the live channels
+        bad = np.flatnonzero(lv[at] != h) if lv.size else np.arange(h.size)
+        if bad.size:
+            return divmod(int(part[bad[0]]), kept.width), set()
+        seen[at] = True
+    return None, set(lv[~seen].tolist())
 
 
 def sums(seed: int, i: int, kept: Kept, m: int, n: int) -> Sums:
