@@ -11,6 +11,11 @@ certifies it as a user does (``slt-verify certify MODEL --eps 0.01``) first.  Va
 ``stdlib paths`` (this checker with SLT_VERIFY_PATHS=stdlib) and ``numpy paths`` (the default).  Columns: exit code,
 wall and CPU seconds (min over ``--repeat`` runs; CPU includes BLAS threads), peak RSS (``os.wait4``), the verdict
 line's start.  Prints a markdown table.
+
+``--cores`` adds the in-process measurement behind "use every core for checking (threads or processes; measure
+which)": the kept paths' sums of every layer (the checker's largest vectorised step) computed one layer after
+another, then the layers spread over a thread pool and over a process pool of ``os.cpu_count()`` workers, each
+checked equal to the serial result.
 """
 
 from __future__ import annotations
@@ -52,12 +57,40 @@ def build(widths: str, workdir: Path) -> tuple[Path, Path]:
     return cert, model
 
 
+def cores_table(cert_path: Path, model_path: Path) -> None:
+    """Serial against threads against processes for the per-layer sums (see the module docstring)."""
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    from verify.kernel import check, paths
+    from verify.kernel.wellformed import load_json, read_file, well_formed
+
+    cert = well_formed(load_json(read_file(cert_path, check.MAX_CERT_BYTES, "certificate"), "certificate"))
+    _, geometry = check._model(cert, model_path.read_bytes())
+    seed, k, c, _ = check._structure(cert, geometry, check._claim(cert)[2])
+    pruned, kept = check._kept_edges(cert, geometry, k, c, seed)
+    jobs = [(seed, i, p, g.c_out, g.c_in) for i, (p, g) in enumerate(zip(pruned, geometry, strict=True))]
+    t0 = time.perf_counter()
+    serial = [paths.sums(*j) for j in jobs]
+    rows = [("one layer after another", time.perf_counter() - t0, True)]
+    for name, pool in (("threads", ThreadPoolExecutor), ("processes", ProcessPoolExecutor)):
+        with pool(os.cpu_count()) as ex:
+            t0 = time.perf_counter()
+            got = list(ex.map(paths.sums, *zip(*jobs, strict=True)))
+            rows.append((f"{name} ({os.cpu_count()})", time.perf_counter() - t0, got == serial))
+    print(f"\nper-layer sums of {cert_path.name} ({kept} kept weights and biases, {len(jobs)} layers)\n")
+    print("| how | wall s | same sums |")
+    print("|---|---|---|")
+    for name, wall, same in rows:
+        print(f"| {name} | {wall:.2f} | {same} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pair", nargs=2, action="append", default=[], metavar=("CERT", "MODEL"))
     ap.add_argument("--build", metavar="WIDTHS", help="certify this random-init target first (e.g. 784,256,256,10)")
     ap.add_argument("--baseline-ref", help="also run this commit's checker (a temporary git worktree)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--cores", action="store_true", help="also: the per-layer sums serial, in threads, in processes")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         pairs = [(Path(c).resolve(), Path(m).resolve()) for c, m in args.pair]
@@ -87,6 +120,9 @@ def main() -> None:
             if args.baseline_ref:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False,
                                capture_output=True)
+        if args.cores:
+            for cert, model in pairs:
+                cores_table(cert, model)
         print(f"load average at end {os.getloadavg()[0]:.2f}", file=sys.stderr)
 
 
