@@ -162,3 +162,17 @@ def test_width_factor_smallest_is_accepted_and_is_the_bisection(small_model, tmp
     with pytest.raises(SystemExit) as e:
         main(["certify", str(small_model["state_dict"]), "--eps", "0.5", "--width-factor", "largest"])
     assert e.value.code == 2 and "'auto' or 'smallest'" in capsys.readouterr().err
+
+
+def test_the_checks_elapsed_line_returns_the_verdict_and_stops_its_thread():
+    """commands._elapsed (the elapsed-time line of ``slt-verify check``): fn's value or exception passes through
+    unchanged and its ticker thread is gone afterwards."""
+    import threading
+
+    from verify import commands
+
+    before = threading.active_count()
+    assert commands._elapsed("checking certificate", lambda: (0, "VALID", None)) == (0, "VALID", None)
+    with pytest.raises(ZeroDivisionError):
+        commands._elapsed("checking certificate", lambda: 1 // 0)
+    assert threading.active_count() == before

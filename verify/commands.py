@@ -32,6 +32,28 @@ def _progress(total: int, desc: str):
     return tqdm(total=total, desc=desc, file=sys.stderr, leave=False, disable=None)
 
 
+def _elapsed(desc: str, fn):
+    """fn() under an elapsed-time line on stderr (a TTY only, shown after 2 s): the trusted checker reports no
+    progress of its own, and a 784-1024-1024-10 certificate takes about 10 s to check."""
+    import threading
+
+    from tqdm import tqdm
+
+    done = threading.Event()
+    with tqdm(desc=desc, file=sys.stderr, leave=False, disable=None, delay=2, bar_format="{desc} {elapsed}") as bar:
+        def tick() -> None:
+            while not done.wait(0.5):
+                bar.update(0)   # redraws once the delay has passed (refresh() would not)
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            return fn()
+        finally:
+            done.set()
+            ticker.join()
+
+
 def write_json(path: Path, obj: dict) -> None:
     """Deterministic JSON (fixed key order and spacing), written atomically."""
     tmp = path.with_name(path.name + ".tmp")
@@ -249,7 +271,7 @@ def run_check(args: Namespace) -> int:
     decoded (the files are read once)."""
     from verify.kernel import check
 
-    code, line, ok = check.run(args.cert, args.model)
+    code, line, ok = _elapsed("checking certificate", lambda: check.run(args.cert, args.model))
     print(line)
     if code == 0 and args.summary:
         from verify import report
