@@ -171,8 +171,14 @@ def test_the_checks_elapsed_line_returns_the_verdict_and_stops_its_thread():
 
     from verify import commands
 
-    before = threading.active_count()
-    assert commands._elapsed("checking certificate", lambda: (0, "VALID", None)) == (0, "VALID", None)
+    seen = []
+
+    def verdict():
+        seen.extend(t.name for t in threading.enumerate())
+        return 0, "VALID", None
+
+    assert commands._elapsed("checking certificate", verdict) == (0, "VALID", None)
     with pytest.raises(ZeroDivisionError):
         commands._elapsed("checking certificate", lambda: 1 // 0)
-    assert threading.active_count() == before
+    assert "slt-verify-elapsed" in seen   # it ran beside the check ...
+    assert "slt-verify-elapsed" not in [t.name for t in threading.enumerate()]   # ... and is gone

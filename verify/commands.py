@@ -45,7 +45,7 @@ def _elapsed(desc: str, fn):
             while not done.wait(0.5):
                 bar.update(0)   # redraws once the delay has passed (refresh() would not)
 
-        ticker = threading.Thread(target=tick, daemon=True)
+        ticker = threading.Thread(target=tick, name="slt-verify-elapsed", daemon=True)
         ticker.start()
         try:
             return fn()
