@@ -200,6 +200,7 @@ def test_fact_4_helpers_agree_on_both_paths(env, monkeypatch):
     assert paths.feeds(kept, {1, 2}) == ((0, 9), set())           # the first edge from a dead channel
     assert paths.feeds(kept, {4}) == ((0, 3), set())
     assert paths.feeds(kept, set()) == ((0, 3), set())
+    assert paths.feeds(kept, {1}) == ((0, 9), set())   # one live channel, below the dead one
     assert kept.edges() == {0: [3, 9], 1: [4], 2: [2]}
     old = paths._CHUNK_EDGES
     try:   # the numpy path in chunks of one edge: a dead edge in the third chunk, unfed channels seen across chunks
@@ -245,3 +246,17 @@ def test_the_numpy_sums_refuse_an_edge_from_a_dead_channel(live):
         paths._sums_numpy(np, 0, 0, kept, 1, 1)
     with pytest.raises(KeyError):
         paths._sums_stdlib(0, 0, kept, 1, 1)
+
+
+def test_at_mag_sums_each_kernel_position_in_its_own_int64_slot():
+    """P3 for the constants: each (r, q) slot of the numpy path adds at most |const| < 2^15 terms, and only the A
+    slots of a row are added as Python integers.  Here |const| = 2^15 − 1 positive-bias constants feed output 0 at
+    all A = 16 positions: every slot stays below 2^63 but the row's at_mag does not, so a numpy path that added a
+    row's constants into one int64 slot would wrap."""
+    seed, A = 4, 16
+    const = [h for h in range(1 << 17) if rng.bias_int(seed, 1, h) > 0][:(1 << 15) - 1]
+    H = const[-1] + 1
+    kept = paths.Kept({}, frozenset(const), frozenset(), [h * A + q for h in const for q in range(A)], H * A, A)
+    exact = paths._sums_stdlib(seed, 0, kept, 1, 1)
+    assert exact.at_mag[0] >= 2**63 > max(abs(x) for x in exact.at_q[0])
+    assert paths._sums_numpy(np, seed, 0, kept, 1, 1) == exact
