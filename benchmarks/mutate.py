@@ -678,6 +678,31 @@ def write_report(path: Path, sections: dict[str, str]) -> None:
 SUMMARY_HEADER = "| file | mutants | run | killed | argued equivalent | not killed |\n|---|---|---|---|---|---|\n"
 
 
+def reargue(text: str, equivalent: dict[tuple[str, str], str]) -> str:
+    """Every section's ``**not killed**`` survivors that now have an argument in the equivalence file marked
+    equivalent, and the section's counts row recomputed (``--reargue``: arguments written while a run was going; no
+    outcome changes)."""
+    def one(m: re.Match) -> str:
+        label, body = m.group(1), m.group(2)
+        path = label.split(" ")[0]
+
+        def verdict(row: re.Match) -> str:
+            why = equivalent.get((path, row.group(1)))
+            return row.group(0) if why is None else (
+                row.group(0)[:-len("**not killed** |")] + f"equivalent: {why.replace('|', chr(92) + '|')} |")
+
+        body = re.sub(r"^\| ([0-9a-f]{8}) \|.*\| \*\*not killed\*\* \|$", verdict, body, flags=re.M)
+        table = body[body.index("Survivors:"):].split("Timeouts")[0] if "Survivors:" in body else ""
+        argued = len(re.findall(r"\| equivalent: .*\|$", table, flags=re.M))
+        open_ = len(re.findall(r"\| \*\*not killed\*\* \|$", table, flags=re.M))
+        body = re.sub(r"^(\| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \|) \d+ \| \d+ \|$",
+                      lambda c: f"{c.group(1)} {argued} | {open_} |", body, count=1, flags=re.M)
+        return f"<!-- mutate:begin {label} -->{body}<!-- mutate:end {label} -->"
+
+    return refresh_summary(re.sub(r"<!-- mutate:begin (.*?) -->(.*?)<!-- mutate:end \1 -->", one, text,
+                                  flags=re.S))
+
+
 def refresh_summary(text: str) -> str:
     """The report's summary table (the lines after ``SUMMARY_HEADER`` in its head, if it has one) rewritten from
     the count row of every section, so that it cannot drift from them (tests/test_mutation_report.py)."""
@@ -811,7 +836,7 @@ def run_file(path: str, args: argparse.Namespace, workers: list[Worker]) -> File
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--files", nargs="+", required=True, help="target files, relative to the repository root")
+    p.add_argument("--files", nargs="+", default=[], help="target files, relative to the repository root")
     p.add_argument("--tests", nargs="+", default=["tests"], help="pytest paths or node ids to run per mutant")
     p.add_argument("-k", "--keyword", help="a pytest -k expression narrowing the selection")
     p.add_argument("--max-mutants", type=int, help="run only the first N mutants (source order)")
@@ -827,6 +852,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="Markdown report to update")
     p.add_argument("--equivalent", type=Path, default=DEFAULT_EQUIVALENT, help="equivalence arguments")
     p.add_argument("--list", action="store_true", help="list the mutants and exit")
+    p.add_argument("--reargue", action="store_true",
+                   help="only re-read the equivalence file into the report's survivor verdicts and counts, and exit")
     p.add_argument("--memory-gb", type=float, default=6.0,
                    help="address-space limit per test run in GiB, 0 for none (default 6; a mutant that asks for "
                         "more fails, i.e. is killed)")
@@ -834,6 +861,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="start a fresh interpreter per run instead of forking a preloaded one (slower)")
     args = p.parse_args(argv)
     args.argv = argv
+    if not args.files and not args.reargue:
+        p.error("--files is required (unless --reargue)")
     for f in args.files:
         if not (REPO / f).is_file() or not f.endswith(".py"):
             p.error(f"--files: {f} is not a Python file of the repository")
@@ -845,8 +874,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.reargue:
+        args.report.write_text(reargue(args.report.read_text(encoding="utf-8"), read_equivalent(args.equivalent)),
+                               encoding="utf-8")
+        return 0
     MEMORY_LIMIT[0] = int(args.memory_gb * (1 << 30))
-    equivalent = read_equivalent(args.equivalent)
     sections: dict[str, str] = {}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="slt-mutate-") as tmp:
@@ -863,6 +895,7 @@ def main(argv: list[str] | None = None) -> int:
         for path, run in zip(args.files, runs, strict=True):
             if run is None:
                 continue
+            equivalent = read_equivalent(args.equivalent)   # read last: arguments written during the run count
             survivors = [o for o in run.outcomes if o.status == "survived"]
             open_ones = [o for o in survivors if (path, o.mutant.ident) not in equivalent]
             print(f"{path}: {len(run.outcomes)} run, {len(run.outcomes) - len(survivors)} killed, "

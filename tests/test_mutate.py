@@ -155,3 +155,21 @@ def test_changed_and_lines_select_the_mutants_on_edited_lines(mutate, tmp_path):
     mutate.write_report(report, {"sample.py": full})
     mutate.write_report(report, {"sample.py (lines changed since HEAD)": text})
     assert report.read_text().count("mutate:begin sample.py") == 2     # next to the full section, not over it
+
+
+def test_reargue_marks_survivors_argued_after_the_run(mutate, tmp_path):
+    """--reargue: a section written before its survivors were argued reads as if they had been argued at the run
+    (verdict cells and counts row, the summary too); survivors still without an argument stay **not killed**."""
+    ms = mutate.mutants_of("sample.py", SAMPLE)
+    outcomes = [mutate.Outcome(ms[0], "survived", 1.0), mutate.Outcome(ms[1], "survived", 1.0),
+                mutate.Outcome(ms[2], "killed", 1.0)]
+    run = mutate.FileRun("sample.py", "cmd", len(ms), outcomes, 2.0, 20.0, 60.0, "")
+    report = tmp_path / "MUTATION.md"
+    mutate.write_report(report, {"sample.py": mutate.section(run, {})})
+    assert f"| {len(ms)} | 3 | 1 | 0 | 2 | 0 | 2 |" in report.read_text()
+    argued = {("sample.py", ms[0].ident): "same value | really"}
+    text = mutate.reargue(report.read_text(), argued)
+    assert f"| {len(ms)} | 3 | 1 | 0 | 2 | 1 | 1 |" in text
+    assert "equivalent: same value \\| really" in text
+    assert text.count("**not killed**") == report.read_text().count("**not killed**") - 1   # the report's head too
+    assert text == mutate.section(run, argued).join(report.read_text().split(mutate.section(run, {})))
