@@ -32,19 +32,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from bench_scale import timed  # noqa: E402
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, float, str]:
-    """(exit code, wall s, CPU s, peak RSS MiB, first line of output) of ``cmd`` in a fresh process."""
-    t0 = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env},
-                                cwd=tempfile.gettempdir())   # not the repository: python -m puts the cwd first
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        out.seek(0)
-        text = out.read().decode(errors="replace").strip()
-    return (os.waitstatus_to_exitcode(status), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-            text.splitlines()[0][:70] if text else "")
+
+def check_run(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, float, str]:
+    """bench_scale.timed in a directory outside the repository (python -m puts the cwd first on sys.path), with the
+    output cut to its first line."""
+    code, wall, cpu, rss, text = timed(cmd, env, cwd=tempfile.gettempdir())
+    text = text.strip()
+    return code, wall, cpu, rss, text.splitlines()[0][:70] if text else ""
 
 
 def build(widths: str, workdir: Path) -> tuple[Path, Path]:
@@ -110,7 +106,7 @@ def main() -> None:
         try:
             for cert, model in pairs:
                 for name, env in variants:
-                    runs = [timed([sys.executable, "-m", "verify", "check", str(cert), "--model", str(model)], env)
+                    runs = [check_run([sys.executable, "-m", "verify", "check", str(cert), "--model", str(model)], env)
                             for _ in range(args.repeat)]
                     code, line = runs[0][0], runs[0][4]
                     wall, cpu, rss = (min(r[i] for r in runs) for i in (1, 2, 3))

@@ -33,11 +33,14 @@ sys.path.insert(0, str(HERE))
 VARIANTS = {"default": [], "serial": ["--jobs", "1"], "jobs2": ["--jobs", "2"]}
 
 
-def timed(cmd: list[str]) -> tuple[int, float, float, float, str]:
-    """Run ``cmd``; return (exit code, wall s, CPU s of the child, its peak RSS in MiB, its stderr + stdout)."""
+def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None
+          ) -> tuple[int, float, float, float, str]:
+    """Run ``cmd`` (with ``env`` added to this environment, in ``cwd``); return (exit code, wall s, CPU s of the
+    child, its peak RSS in MiB, its stderr + stdout)."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+                                cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t0

@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
 from independent import mask_bits
-from test_paths_review_attacks import _build, _encode
+from test_paths_review_attacks import _build, _encode, _example, _outcome
 
 from verify.kernel import check, floatbound, paths
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "certs" / "examples"
-MODELS = {"tiny": "tiny.safetensors", "tiny-bias": "tiny-bias.safetensors", "tiny-cnn": "tiny-cnn.pt"}
 CHUNKS = [1, 2, 3, 1 << 21]
 
 
@@ -50,18 +45,6 @@ def _feeds_both(flat: list[int], width: int, A: int, live: set[int], chunk: int,
     out.append(paths.feeds(paths.Kept({}, frozenset(), frozenset(), list(flat), width, A), set(live)))
     monkeypatch.delenv(paths.PATH_ENV)
     return out
-
-
-def _example(name: str) -> tuple[dict, bytes]:
-    return json.loads((EXAMPLES / f"{name}.cert.json").read_text()), (EXAMPLES / MODELS[name]).read_bytes()
-
-
-def _outcome(cert: dict, model: bytes):
-    try:
-        ok = check.check_certificate(copy.deepcopy(cert), model)
-    except (check.Invalid, check.Unusable) as e:
-        return type(e).__name__, getattr(e, "fact", None), str(e)
-    return "ok", ok.bound, ok.float32, ok.kept, [(p.src, p.const, p.out_bias, p.edges()) for p in ok.pruned]
 
 
 def _all_paths(cert: dict, model: bytes, monkeypatch, chunks=(1, 2, 1 << 21)):
